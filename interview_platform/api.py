@@ -1,0 +1,106 @@
+"""API-wide pieces: the error envelope and the domain-error mapping.
+
+Every error leaves as ``{"error": {"code", "message", "fields"}}``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class DomainError(Exception):
+    """A business rule said no. Views turn it into an API error."""
+
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+
+    def __init__(self, message: str, *, code: str | None = None, fields: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.fields = fields or {}
+
+
+class WrongState(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "wrong_state"
+
+
+class Invalid(DomainError):
+    """Input a business rule refuses; reported like a serializer's 400."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "validation_error"
+
+
+class IdempotencyConflict(DomainError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    code = "idempotency_conflict"
+
+
+class Unauthenticated(DomainError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "forbidden"
+
+
+_CODES = {
+    400: "validation_error",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "throttled",
+}
+
+
+def _flatten(detail) -> object:
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return " ".join(str(item) for item in detail)
+        return [_flatten(item) for item in detail]
+    return str(detail)
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code = _CODES.get(response.status_code, "error")
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        fields = _flatten(detail) if isinstance(detail, dict) else {"nonFieldErrors": _flatten(detail)}
+        names = ", ".join(fields) if isinstance(fields, dict) else ""
+        message = f"Invalid input: {names}." if names else "Invalid input."
+        response.data = error_body(code, message, fields if isinstance(fields, dict) else {})
+    else:
+        detail = getattr(exc, "detail", str(exc))
+        response.data = error_body(code, str(detail))
+        if isinstance(exc, exceptions.Throttled) and exc.wait:
+            response.data["error"]["retryAfterSeconds"] = int(exc.wait)
+    return response

@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from accounts import views as auth_views
+
+urlpatterns = [
+    path("auth/login", auth_views.LoginView.as_view(), name="auth-login"),
+    path("auth/refresh", auth_views.RefreshView.as_view(), name="auth-refresh"),
+    path("auth/logout", auth_views.LogoutView.as_view(), name="auth-logout"),
+    path("", include("interviews.api.urls")),
+]

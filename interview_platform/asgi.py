@@ -1,0 +1,33 @@
+import logging
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview_platform.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from interviews.routing import websocket_urlpatterns  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(SessionMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)
+
+if settings.EMBEDDED:
+    from interview_platform import jobs  # noqa: E402
+
+    jobs.runner()
+    if settings.WEBHOOK_ALLOWED_NETWORKS:
+        logger.warning(
+            "webhooks may be delivered to %s (WEBHOOK_ALLOWED_CIDRS); production leaves it empty",
+            ", ".join(str(n) for n in settings.WEBHOOK_ALLOWED_NETWORKS),
+        )

@@ -1,0 +1,123 @@
+"""Running background jobs, in both deployment shapes.
+
+With a broker (REDIS_URL set) a job is a Celery task sent to its queue and
+periodic sweeps come from celery beat. In the embedded mode (`make run`, no
+broker) the same task functions run on a small thread pool inside the web
+process, and the same periodic sweeps run on a timer thread. Either way jobs
+run off the request path: callers enqueue them from ``transaction.on_commit``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import close_old_connections
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(task, *args, countdown: float = 0) -> None:
+    """Run ``task(*args)`` in the background, ``countdown`` seconds from now."""
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        # Tests that want a whole flow to happen synchronously.
+        task.apply(args=args)
+    elif settings.EMBEDDED:
+        runner().submit(task, args, countdown)
+    else:
+        task.apply_async(args=args, countdown=countdown or None)
+
+
+def _periodic_jobs():
+    from interviews.tasks import expire_links, resume_stalled
+    from webhooks.tasks import sweep_deliveries
+
+    return [(5.0, sweep_deliveries), (60.0, resume_stalled), (300.0, expire_links)]
+
+
+class EmbeddedRunner:
+    """A timer heap plus a thread pool: Celery's job, for one process."""
+
+    def __init__(self, workers: int = 4):
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
+        self._heap: list[tuple[float, int, object, tuple]] = []
+        self._counter = itertools.count()
+        self._cond = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._loop, name="job-timer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+        for interval, task in _periodic_jobs():
+            self._schedule_periodic(task, interval)
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def submit(self, task, args: tuple, countdown: float = 0) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (time.monotonic() + countdown, next(self._counter), task, args))
+            self._cond.notify()
+
+    def _schedule_periodic(self, task, interval: float) -> None:
+        def tick():
+            self._run(task, ())
+            if not self._stopped:
+                self.submit(_Callable(tick), (), interval)
+
+        self.submit(_Callable(tick), (), interval)
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stopped and (not self._heap or self._heap[0][0] > time.monotonic()):
+                    timeout = self._heap[0][0] - time.monotonic() if self._heap else None
+                    self._cond.wait(timeout)
+                if self._stopped:
+                    return
+                _, _, task, args = heapq.heappop(self._heap)
+            self._pool.submit(self._run, task, args)
+
+    @staticmethod
+    def _run(task, args: tuple) -> None:
+        close_old_connections()
+        try:
+            if isinstance(task, _Callable):
+                task.fn()
+            else:
+                # apply() gives the task its Celery request context (retries,
+                # ids) without a broker.
+                result = task.apply(args=args)
+                if result.failed():
+                    logger.error("job %s%r failed: %s", task.name, args, result.result)
+        except Exception:
+            logger.exception("job %r failed", task)
+        finally:
+            close_old_connections()
+
+
+class _Callable:
+    def __init__(self, fn):
+        self.fn = fn
+
+
+_runner: EmbeddedRunner | None = None
+_runner_lock = threading.Lock()
+
+
+def runner() -> EmbeddedRunner:
+    global _runner
+    with _runner_lock:
+        if _runner is None:
+            _runner = EmbeddedRunner()
+            _runner.start()
+            logger.info("embedded job runner started (no REDIS_URL: jobs run in this process)")
+        return _runner

@@ -1,0 +1,179 @@
+"""A live stack for integration tests: daphne and a Celery worker as real processes.
+
+Both use the test database (PostgreSQL in CI, a SQLite file elsewhere) and
+Redis for the broker and the channel layer. Tests that use it need
+``@pytest.mark.django_db(transaction=True)`` so their rows are committed
+and visible to the other processes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+TEST_SECRET_KEY = "integration-tests-secret-key-0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url() -> str:
+    settings = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = quote(settings.get("USER") or "postgres")
+        password = f":{quote(settings['PASSWORD'])}" if settings.get("PASSWORD") else ""
+        host = settings.get("HOST") or "127.0.0.1"
+        port = settings.get("PORT") or 5432
+        return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
+    if connection.vendor == "sqlite":
+        name = str(settings["NAME"])
+        if name == ":memory:" or name.startswith("file:memory"):
+            raise RuntimeError("the live stack needs a file-based test database")
+        return f"sqlite:///{name}"
+    raise RuntimeError(f"unsupported database {connection.vendor}")
+
+
+def stack_env(redis_url: str, data_dir: Path, port: int, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
+    env.update(
+        DEBUG="true",
+        SECRET_KEY=TEST_SECRET_KEY,
+        DATABASE_URL=database_url(),
+        REDIS_URL=redis_url,
+        DATA_DIR=str(data_dir),
+        PORT=str(port),
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        CSRF_TRUSTED_ORIGINS=f"http://127.0.0.1:{port}",
+        WEBHOOK_ALLOWED_CIDRS="127.0.0.0/8",
+        WEBHOOK_RETRY_SCHEDULE="1,1,1",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()[-3000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not listen on {port}:\n{log.read_text()[-3000:]}")
+
+
+def _wait_for_worker(log: Path, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"worker exited early:\n{log.read_text()[-3000:]}")
+        if "ready." in log.read_text():
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"worker not ready:\n{log.read_text()[-3000:]}")
+
+
+def start_worker(env: dict, log: Path, queues: str = "agents,webhooks", concurrency: int = 4):
+    handle = log.open("w")
+    process = subprocess.Popen(
+        [
+            str(BIN / "celery"),
+            "-A",
+            "interview_platform",
+            "worker",
+            "-Q",
+            queues,
+            "--pool=threads",
+            f"--concurrency={concurrency}",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+    )
+    _wait_for_worker(log, process)
+    return process
+
+
+def stop(process: subprocess.Popen | None, sig: int = signal.SIGTERM) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def live_stack(redis_url: str, tmp_path: Path, **extra_env: str):
+    """Start daphne + a Celery worker; yields (base_url, env, data_dir)."""
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    port = free_port()
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(exist_ok=True)
+    env = stack_env(redis_url, data_dir, port, **extra_env)
+    server_log, worker_log = tmp_path / "daphne.log", tmp_path / "worker.log"
+    server = worker = None
+    try:
+        with server_log.open("w") as handle:
+            server = subprocess.Popen(
+                [
+                    str(BIN / "daphne"),
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "interview_platform.asgi:application",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+            )
+        _wait_for_port(port, server, server_log)
+        worker = start_worker(env, worker_log)
+        yield f"http://127.0.0.1:{port}", env, data_dir
+    finally:
+        stop(worker)
+        stop(server)
+
+
+def read_code(data_dir: Path, timeout: float = 20) -> str:
+    """The newest one-time code in the file mail backend's folder."""
+    import re
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        files = sorted((data_dir / "mail").glob("*.log"), key=lambda p: p.stat().st_mtime)
+        if files:
+            match = re.findall(r"^\s{4}(\d{6})\s*$", files[-1].read_text(), re.M)
+            if match:
+                return match[-1]
+        time.sleep(0.2)
+    raise AssertionError("no code email arrived")

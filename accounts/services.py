@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import update_last_login
+from rest_framework import exceptions
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from interview_platform.api import Unauthenticated
+
+from .models import User
+
+
+def login(request, email: str, password: str) -> tuple[User, RefreshToken]:
+    user = authenticate(request, username=email, password=password)
+    if user is None:
+        # One message for unknown email and wrong password: no account probing.
+        raise Unauthenticated("Email or password is incorrect.", code="invalid_credentials")
+    if user.organization_id is None:
+        raise exceptions.PermissionDenied("This account does not belong to an organization.")
+    update_last_login(None, user)
+    return user, RefreshToken.for_user(user)
+
+
+def refresh(raw_refresh: str) -> tuple[str, str]:
+    """Rotate a refresh token: the old one is blacklisted, a new pair returned."""
+    try:
+        old = RefreshToken(raw_refresh)
+        user_id = old.payload.get("sub")
+        user = User.objects.filter(pk=user_id, is_active=True).first()
+        if user is None:
+            raise Unauthenticated("The account behind this token is not active.")
+        old.blacklist()
+        new = RefreshToken.for_user(user)
+    except TokenError as exc:
+        raise Unauthenticated(f"Refresh token rejected: {exc}", code="invalid_token") from None
+    return str(new.access_token), str(new)
+
+
+def logout(user: User, raw_refresh: str) -> None:
+    try:
+        token = RefreshToken(raw_refresh)
+    except TokenError as exc:
+        raise exceptions.ValidationError({"refreshToken": f"Refresh token rejected: {exc}"}) from None
+    if str(token.payload.get("sub")) != str(user.pk):
+        raise exceptions.PermissionDenied("This refresh token belongs to another user.")
+    token.blacklist()

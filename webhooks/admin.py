@@ -1,0 +1,155 @@
+"""Operators' view of webhooks at /ops/: endpoints, the event log, every attempt, and redelivery.
+
+Events, deliveries and attempts are a log: they are read here, never edited.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from . import services, transport
+from .models import Attempt, Delivery, Endpoint, Event
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class EndpointForm(forms.ModelForm):
+    url = forms.URLField(max_length=2000, assume_scheme="https")
+
+    class Meta:
+        model = Endpoint
+        fields = ["organization", "url", "description", "is_active", "disabled_reason"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        try:
+            transport.check_url(url)
+        except transport.UnsafeUrl as exc:
+            raise forms.ValidationError(exc.message) from None
+        return url
+
+
+@admin.register(Endpoint)
+class EndpointAdmin(admin.ModelAdmin):
+    form = EndpointForm
+    list_display = ["url", "organization", "is_active", "disabled_reason", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["url", "organization__name"]
+    list_select_related = ["organization"]
+    # The signing secret is generated; operators read it to hand it to the
+    # receiver, they never type one.
+    readonly_fields = ["secret", "created_at"]
+    fields = ["organization", "url", "description", "is_active", "disabled_reason", "secret", "created_at"]
+
+
+class DeliveryInline(ReadOnlyMixin, admin.TabularInline):
+    model = Delivery
+    fk_name = "event"
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["url", "status", "attempt_count", "next_attempt_at", "last_status_code", "last_error"]
+    readonly_fields = fields
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["type", "sequence", "interview", "organization", "created_at"]
+    list_filter = ["type"]
+    search_fields = ["type", "id", "interview__id", "interview__run_id"]
+    list_select_related = ["interview", "organization"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "id",
+        "webhook_id",
+        "organization",
+        "interview",
+        "type",
+        "sequence",
+        "body",
+        "created_at",
+    ]
+    fields = readonly_fields
+    inlines = [DeliveryInline]
+
+    @admin.display(description="webhook-id")
+    def webhook_id(self, obj: Event) -> str:
+        return obj.webhook_id
+
+
+class AttemptInline(ReadOnlyMixin, admin.TabularInline):
+    model = Attempt
+    extra = 0
+    can_delete = False
+    fields = ["number", "started_at", "duration_ms", "status_code", "outcome", "error", "response_excerpt"]
+    readonly_fields = fields
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = [
+        "event_type",
+        "url",
+        "status",
+        "attempt_count",
+        "next_attempt_at",
+        "last_status_code",
+        "created_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["url", "event__type"]
+    list_select_related = ["event"]
+    readonly_fields = [
+        "id",
+        "event",
+        "endpoint",
+        "url",
+        "redelivery_of",
+        "status",
+        "attempt_count",
+        "next_attempt_at",
+        "claimed_until",
+        "last_status_code",
+        "last_error",
+        "created_at",
+        "completed_at",
+    ]
+    fields = readonly_fields
+    inlines = [AttemptInline]
+    actions = ["redeliver_selected"]
+
+    @admin.display(description="event", ordering="event__type")
+    def event_type(self, obj: Delivery) -> str:
+        return obj.event.type
+
+    def has_redeliver_permission(self, request: HttpRequest) -> bool:
+        # The log itself is read-only for everyone; sending again is an
+        # operation, granted with the usual "change delivery" permission.
+        return request.user.has_perm("webhooks.change_delivery")
+
+    @admin.action(description="Redeliver selected", permissions=["redeliver"])
+    def redeliver_selected(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+        finished = [d for d in queryset if d.status in services.FINISHED]
+        for delivery in finished:
+            services.redeliver(delivery)
+        if finished:
+            self.message_user(
+                request, f"Queued {len(finished)} redeliveries (same webhook-id).", messages.SUCCESS
+            )
+        skipped = len(queryset) - len(finished)
+        if skipped:
+            self.message_user(
+                request,
+                f"Skipped {skipped} still in progress: only succeeded or failed deliveries "
+                "can be redelivered.",
+                messages.WARNING,
+            )

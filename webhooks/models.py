@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import new_webhook_secret
+
+
+class Endpoint(models.Model):
+    """An organization's default webhook receiver (used when a request has no callbackUrl)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(max_length=2000)
+    description = models.CharField(max_length=200, blank=True)
+    secret = models.CharField(max_length=100, default=new_webhook_secret)
+    is_active = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class Event(models.Model):
+    """One thing that happened, as the ATS will see it. Its id is the webhook-id."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    interview = models.ForeignKey(
+        "interviews.Interview", null=True, on_delete=models.CASCADE, related_name="events"
+    )
+    type = models.CharField(max_length=64, db_index=True)
+    sequence = models.PositiveIntegerField()
+    payload = models.JSONField()
+    # The exact bytes sent (compact JSON of payload), fixed when the event is
+    # recorded: every retry and redelivery signs and sends the same body, even
+    # on databases that reorder JSON keys (PostgreSQL jsonb).
+    body = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} #{self.sequence}"
+
+    @property
+    def webhook_id(self) -> str:
+        return f"msg_{self.id.hex}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "PENDING"  # waiting for its next attempt
+    SENDING = "SENDING"  # claimed by a worker
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"  # gave up: permanent error or retries exhausted
+
+
+class Delivery(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        Endpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    url = models.URLField(max_length=2000)
+    # Set on a delivery an operator asked for again (admin "Redeliver").
+    redelivery_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="redeliveries"
+    )
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempt_count = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # A claimed delivery whose worker vanished is taken back after this time.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="delivery_due_idx",
+                condition=Q(status__in=["PENDING", "SENDING"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event.type} → {self.url} ({self.status})"
+
+
+class AttemptOutcome(models.TextChoices):
+    SUCCEEDED = "succeeded"
+    RETRY = "retry"  # a temporary failure; another attempt is scheduled
+    FAILED = "failed"  # the delivery gave up after this attempt
+
+
+class Attempt(models.Model):
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_excerpt = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+        constraints = [models.UniqueConstraint(fields=["delivery", "number"], name="attempt_number_unique")]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number}: {self.status_code or self.error[:40]}"

@@ -1,0 +1,58 @@
+"""Standard Webhooks (v1) signatures.
+
+A receiver verifies ``webhook-signature`` by computing HMAC-SHA256 over
+``"{webhook-id}.{webhook-timestamp}.{body}"`` with the shared secret, so the
+exact body bytes sent must be the bytes signed. The secret is the
+``whsec_``-prefixed base64 string an organization (or endpoint) holds.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+
+SECRET_PREFIX = "whsec_"
+USER_AGENT = "ai-interview-webhooks/1.0"
+
+
+def serialize(payload: dict) -> bytes:
+    """The body of a webhook: compact JSON, computed once per event and stored.
+
+    Kept byte-for-byte so every retry and redelivery signs and sends the same
+    body, whatever the database does to JSON key order.
+    """
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _key(secret: str) -> bytes:
+    encoded = secret.removeprefix(SECRET_PREFIX)
+    try:
+        # Unpadded base64 is accepted by the reference libraries; extra
+        # padding is ignored by b64decode, missing padding is not.
+        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
+    except binascii.Error:
+        raise ValueError("webhook secret is not valid base64 after the whsec_ prefix") from None
+    if not key:
+        raise ValueError("webhook secret is empty")
+    return key
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    """``v1,<base64 HMAC-SHA256 of "{msg_id}.{timestamp}.{body}">``."""
+    signed = f"{msg_id}.{int(timestamp)}.".encode() + body
+    digest = hmac.new(_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """All headers of one attempt. ``timestamp`` is fresh per attempt; ``msg_id`` is not."""
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(timestamp)),
+        "webhook-signature": sign(secret, msg_id, timestamp, body),
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+    }

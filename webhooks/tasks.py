@@ -1,0 +1,24 @@
+"""Thin Celery tasks: the work and the retry decisions live in ``services``.
+
+Retries are not Celery retries: the next attempt's time is stored on the
+Delivery row and a new ``deliver`` job is enqueued for it, so a lost message
+costs nothing that the sweeper cannot recover. Both tasks are idempotent
+(``acks_late`` may run them twice): ``deliver`` only sends after winning the
+row's conditional claim.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver(delivery_id: str) -> None:
+    services.attempt_delivery(delivery_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_deliveries() -> int:
+    return services.sweep_deliveries()

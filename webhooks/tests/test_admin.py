@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.test import Client
+
+from webhooks import services
+from webhooks.models import Delivery, DeliveryStatus, Endpoint
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.urls("webhooks.tests.urls"),
+    pytest.mark.usefixtures("allow_loopback"),
+]
+
+
+@pytest.fixture
+def ops():
+    from accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.create_superuser("ops@acme.test", "S3cure-pass!"))
+    return client
+
+
+@pytest.fixture
+def failed_delivery(receiver, make_interview, emit_event):
+    receiver.script([400])
+    event = emit_event(make_interview(receiver.url + "/hook"))
+    delivery = Delivery.objects.get(event=event)
+    assert delivery.status == DeliveryStatus.FAILED
+    return delivery
+
+
+def test_pages_render(ops, org, failed_delivery):
+    endpoint = Endpoint.objects.create(organization=org, url="https://ats.example.com/hook")
+    event = failed_delivery.event
+    pages = {
+        "/ops/webhooks/endpoint/": endpoint.url,
+        f"/ops/webhooks/endpoint/{endpoint.id}/change/": endpoint.secret,
+        "/ops/webhooks/event/": "interview.plan_generated",
+        f"/ops/webhooks/event/{event.id}/change/": event.webhook_id,
+        "/ops/webhooks/delivery/": failed_delivery.url,
+        "/ops/webhooks/delivery/?status__exact=FAILED": failed_delivery.url,
+        "/ops/webhooks/delivery/?q=plan_generated": failed_delivery.url,
+        f"/ops/webhooks/delivery/{failed_delivery.id}/change/": "HTTP 400",
+    }
+    for url, expected in pages.items():
+        response = ops.get(url)
+        assert response.status_code == 200, url
+        assert expected in response.content.decode(), url
+
+
+def test_log_is_read_only(ops, failed_delivery):
+    assert ops.get("/ops/webhooks/delivery/add/").status_code == 403
+    assert ops.get("/ops/webhooks/event/add/").status_code == 403
+    page = ops.get(f"/ops/webhooks/delivery/{failed_delivery.id}/change/").content.decode()
+    assert 'name="_save"' not in page
+
+
+def test_redeliver_action(ops, receiver, failed_delivery, make_interview, django_capture_on_commit_callbacks):
+    with transaction.atomic():
+        in_progress = services.emit(make_interview(receiver.url + "/other"), "interview.started", {})
+    pending = Delivery.objects.get(event=in_progress)
+    receiver.script([200])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = ops.post(
+            "/ops/webhooks/delivery/",
+            {"action": "redeliver_selected", "_selected_action": [failed_delivery.id, pending.id]},
+            follow=True,
+        )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Queued 1 redeliveries" in text and "Skipped 1 still in progress" in text
+    again = Delivery.objects.get(redelivery_of=failed_delivery)
+    assert again.status == DeliveryStatus.SUCCEEDED
+    assert receiver.paths() == ["/hook", "/hook"]
+    assert receiver.requests[0].headers["webhook-id"] == receiver.requests[1].headers["webhook-id"]
+
+
+def test_endpoint_form_refuses_internal_urls(ops, org, settings):
+    settings.WEBHOOK_ALLOWED_NETWORKS = []
+    data = {"organization": org.id, "url": "http://169.254.169.254/latest", "is_active": "on"}
+    response = ops.post("/ops/webhooks/endpoint/add/", data)
+    assert response.status_code == 200
+    assert "link-local address" in response.content.decode()
+    assert not Endpoint.objects.exists()
+    data["url"] = "https://93.184.216.34/hook"
+    assert ops.post("/ops/webhooks/endpoint/add/", data).status_code == 302
+    endpoint = Endpoint.objects.get()
+    assert endpoint.secret.startswith("whsec_")

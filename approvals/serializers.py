@@ -1,0 +1,47 @@
+from rest_framework import serializers
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true/false only: "yes" or 1 for a hiring decision is a mistake to report."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class PlanDecisionIn(serializers.Serializer):
+    approved = StrictBooleanField()
+    userId = serializers.UUIDField(required=False, allow_null=True)
+    feedback = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    regenerate = StrictBooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        if attrs["approved"] and attrs["regenerate"]:
+            raise serializers.ValidationError({"regenerate": "Only a rejected plan can be regenerated."})
+        return attrs
+
+
+class PlanDecisionOut(serializers.Serializer):
+    message = serializers.CharField()
+    workflowState = serializers.CharField()
+    interviewLink = serializers.URLField(allow_null=True)
+
+
+class OverridesIn(serializers.Serializer):
+    score = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)
+    recommendation = serializers.ChoiceField(
+        choices=["STRONG_HIRE", "HIRE", "LEAN_NO_HIRE", "NO_HIRE"], required=False, allow_null=True
+    )
+
+
+class AssessmentDecisionIn(serializers.Serializer):
+    approved = StrictBooleanField()
+    userId = serializers.UUIDField(required=False, allow_null=True)
+    overrides = OverridesIn(required=False, allow_null=True)
+    feedback = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class AssessmentDecisionOut(serializers.Serializer):
+    message = serializers.CharField()
+    workflowState = serializers.CharField()

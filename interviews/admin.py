@@ -1,0 +1,101 @@
+from django.contrib import admin
+
+from .models import IdempotencyRecord, Interview, Plan, Question, StateChange
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class StateChangeInline(ReadOnlyInline):
+    model = StateChange
+    fields = ("created_at", "from_state", "to_state", "actor_label", "reason")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+
+
+class PlanInline(ReadOnlyInline):
+    model = Plan
+    fields = ("version", "engine", "summary", "duration_minutes", "feedback", "created_at")
+    readonly_fields = fields
+    show_change_link = True
+
+
+@admin.register(Interview)
+class InterviewAdmin(admin.ModelAdmin):
+    """Read-only: every change must go through the workflow, never a form."""
+
+    list_display = (
+        "candidate_name",
+        "position",
+        "level",
+        "organization",
+        "state",
+        "data_quality",
+        "updated_at",
+    )
+    list_filter = ("state", "level", "data_quality", "organization")
+    search_fields = ("candidate_name", "candidate_email", "position", "run_id", "external_id")
+    date_hierarchy = "created_at"
+    inlines = (PlanInline, StateChangeInline)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class QuestionInline(ReadOnlyInline):
+    model = Question
+    fields = ("position", "skill", "kind", "difficulty", "minutes", "text")
+    readonly_fields = fields
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ("interview", "version", "engine", "duration_minutes", "created_at")
+    list_filter = ("engine",)
+    search_fields = ("interview__candidate_name", "interview__run_id")
+    inlines = (QuestionInline,)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(StateChange)
+class StateChangeAdmin(admin.ModelAdmin):
+    list_display = ("interview", "from_state", "to_state", "actor_label", "created_at")
+    list_filter = ("to_state",)
+    search_fields = ("interview__run_id", "actor_label", "reason")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    list_display = ("organization", "key", "response_status", "created_at")
+    search_fields = ("key",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]

@@ -1,0 +1,127 @@
+"""JSON endpoints behind the candidate's join page. No account: the link and a session prove who it is."""
+
+from __future__ import annotations
+
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_protect
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import candidate
+from ..otp import CODE_DIGITS
+
+
+class StrictBool(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class OtpIn(serializers.Serializer):
+    consent = StrictBool(required=False)
+
+
+class OtpOut(serializers.Serializer):
+    sent = serializers.BooleanField()
+    expiresInSeconds = serializers.IntegerField()
+
+
+class VerifyIn(serializers.Serializer):
+    code = serializers.RegexField(
+        rf"^\d{{{CODE_DIGITS}}}$",
+        error_messages={"invalid": f"The code is {CODE_DIGITS} digits."},
+    )
+
+
+class VerifyOut(serializers.Serializer):
+    verified = serializers.BooleanField()
+    websocketUrl = serializers.CharField()
+
+
+class DeviceIn(serializers.Serializer):
+    camera = StrictBool()
+    microphone = StrictBool()
+    details = serializers.DictField(required=False, default=dict)
+
+    def validate_details(self, value):
+        if len(str(value)) > 2000:
+            raise serializers.ValidationError("At most 2000 characters of details.")
+        return value
+
+
+class DeviceOut(serializers.Serializer):
+    recorded = serializers.BooleanField()
+    ready = serializers.BooleanField()
+
+
+ERRORS = {
+    400: OpenApiResponse(description="Bad input or wrong code (error.code says which)"),
+    404: OpenApiResponse(description="Unknown, expired, cancelled or used link (error.code says which)"),
+    429: OpenApiResponse(description="Too many codes requested"),
+}
+
+
+@method_decorator(csrf_protect, name="dispatch")
+class CandidateView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+class ConsentView(CandidateView):
+    @extend_schema(
+        tags=["candidate"],
+        summary="Record the candidate's consent",
+        request=None,
+        responses={204: None, **ERRORS},
+    )
+    def post(self, request, token):
+        candidate.record_consent(token)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OtpView(CandidateView):
+    @extend_schema(
+        tags=["candidate"], summary="Email a one-time code", request=OtpIn, responses={202: OtpOut, **ERRORS}
+    )
+    def post(self, request, token):
+        data = OtpIn(data=request.data or {})
+        data.is_valid(raise_exception=True)
+        if data.validated_data.get("consent"):
+            candidate.record_consent(token)
+        lifetime = candidate.send_code(token)
+        return Response({"sent": True, "expiresInSeconds": lifetime}, status=status.HTTP_202_ACCEPTED)
+
+
+class VerifyView(CandidateView):
+    @extend_schema(
+        tags=["candidate"],
+        summary="Check the code; starts the candidate session",
+        request=VerifyIn,
+        responses={200: VerifyOut, **ERRORS},
+    )
+    def post(self, request, token):
+        data = VerifyIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        url = candidate.verify_code(token, data.validated_data["code"], request.session)
+        return Response({"verified": True, "websocketUrl": url})
+
+
+class DeviceCheckView(CandidateView):
+    @extend_schema(
+        tags=["candidate"],
+        summary="Record the camera and microphone check",
+        request=DeviceIn,
+        responses={200: DeviceOut, 403: OpenApiResponse(description="Not verified"), **ERRORS},
+    )
+    def post(self, request, token):
+        data = DeviceIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        ready = candidate.record_device_check(
+            token, request.session, values["camera"], values["microphone"], values["details"]
+        )
+        return Response({"recorded": True, "ready": ready})

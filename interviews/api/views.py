@@ -1,0 +1,247 @@
+"""The A2A interview API: one view per operation, serializers in and out, a service call."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
+
+from accounts.authentication import ApiKeyAuthentication
+from accounts.permissions import IsApiClient, IsApiClientOrOrgMember, IsRecruiter
+from approvals import services as approvals
+from approvals.serializers import (
+    AssessmentDecisionIn,
+    AssessmentDecisionOut,
+    PlanDecisionIn,
+    PlanDecisionOut,
+)
+from interview_platform.api import WrongState
+
+from .. import selectors, services
+from ..models import Plan
+from ..serializers import (
+    AssessmentOut,
+    CreatedOut,
+    InterviewPatchIn,
+    InterviewRequestIn,
+    PlanOut,
+    StatusOut,
+)
+
+ERRORS = {
+    400: OpenApiResponse(description="Validation error: error.fields names each bad field"),
+    401: OpenApiResponse(description="Missing or invalid credentials"),
+    404: OpenApiResponse(description="No such interview in your organization"),
+}
+RUN_ID = OpenApiParameter("runId", str, OpenApiParameter.PATH, description="The runId returned at creation")
+
+
+class ApiKeyView(APIView):
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [IsApiClient]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "api_key"
+
+
+class EitherView(APIView):
+    authentication_classes = [ApiKeyAuthentication, JWTAuthentication]
+    permission_classes = [IsApiClientOrOrgMember]
+
+
+class RecruiterView(APIView):
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [IsRecruiter]
+
+
+class InterviewCreateView(ApiKeyView):
+    @extend_schema(
+        operation_id="a2a_interview_create",
+        tags=["a2a"],
+        summary="Request an interview",
+        description=(
+            "Creates an interview. A complete request starts skill validation (VALIDATING_SKILLS); "
+            "an incomplete one waits in INFO_NEEDED with missingFields. Send an Idempotency-Key "
+            "header to make retries safe."
+        ),
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        request=InterviewRequestIn,
+        responses={
+            201: CreatedOut,
+            422: OpenApiResponse(description="Idempotency-Key reused with another body"),
+            **ERRORS,
+        },
+    )
+    def post(self, request):
+        data = InterviewRequestIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 255:
+            raise serializers.ValidationError({"Idempotency-Key": "At most 255 characters."})
+        sent = {k: v for k, v in request.data.items() if k in InterviewRequestIn().fields}
+        code, body = services.request_interview(request.user, data.model_values(), sent, key)
+        return Response(body, status=code)
+
+
+class InterviewPatchView(ApiKeyView):
+    @extend_schema(
+        operation_id="a2a_interview_complete",
+        tags=["a2a"],
+        summary="Supply missing information",
+        parameters=[RUN_ID],
+        request=InterviewPatchIn,
+        responses={200: StatusOut, 409: OpenApiResponse(description="Not in INFO_NEEDED"), **ERRORS},
+    )
+    def patch(self, request, run_id):
+        data = InterviewPatchIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        interview = services.complete_request(request.user, run_id, data.model_values())
+        interview.refresh_from_db()
+        return Response(StatusOut(services.status_body(interview)).data)
+
+
+class InterviewStatusView(EitherView):
+    @extend_schema(
+        operation_id="a2a_interview_status",
+        tags=["a2a"],
+        summary="Interview status and history",
+        parameters=[RUN_ID],
+        responses={200: StatusOut, **ERRORS},
+    )
+    def get(self, request, run_id):
+        interview = selectors.interview_for(request.user, run_id)
+        return Response(StatusOut(services.status_body(interview)).data)
+
+
+class InterviewPlanView(EitherView):
+    @extend_schema(
+        operation_id="a2a_interview_plan",
+        tags=["a2a"],
+        summary="The current interview plan",
+        parameters=[RUN_ID],
+        responses={200: PlanOut, 409: OpenApiResponse(description="No plan yet"), **ERRORS},
+    )
+    def get(self, request, run_id):
+        interview = selectors.interview_for(request.user, run_id)
+        if interview.current_plan_id is None:
+            raise WrongState(
+                f"The interview is {interview.state}; no plan has been generated yet.",
+                fields={"state": interview.state},
+            )
+        plan = (
+            Plan.objects.select_related("interview")
+            .prefetch_related("questions")
+            .get(pk=interview.current_plan_id, interview=interview)
+        )
+        return Response(PlanOut(plan).data)
+
+
+class PlanApproveView(RecruiterView):
+    @extend_schema(
+        operation_id="a2a_interview_plan_decide",
+        tags=["approvals"],
+        summary="Approve or reject the plan",
+        description=(
+            "approved:true mints the candidate link (APPROVED). approved:false rejects (REJECTED); "
+            "with regenerate:true a new plan version is generated using the feedback."
+        ),
+        parameters=[RUN_ID],
+        request=PlanDecisionIn,
+        responses={
+            200: PlanDecisionOut,
+            403: OpenApiResponse(description="Not a recruiter, or userId is not you"),
+            409: OpenApiResponse(description="Not PENDING"),
+            **ERRORS,
+        },
+    )
+    def post(self, request, run_id):
+        data = PlanDecisionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        interview = selectors.interview_for(request.user, run_id)
+        approvals.check_acting_user(request.user, values.get("userId"))
+        decision = approvals.decide_plan(
+            request.user,
+            interview,
+            approved=values["approved"],
+            feedback=values["feedback"],
+            regenerate=values["regenerate"],
+        )
+        return Response(
+            {
+                "message": decision.message,
+                "workflowState": decision.workflow_state,
+                "interviewLink": decision.interview_link,
+            }
+        )
+
+
+class CancelIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class InterviewCancelView(EitherView):
+    @extend_schema(
+        operation_id="a2a_interview_cancel",
+        tags=["a2a"],
+        summary="Cancel the interview",
+        parameters=[RUN_ID],
+        request=CancelIn,
+        responses={200: StatusOut, 409: OpenApiResponse(description="Already finished"), **ERRORS},
+    )
+    def post(self, request, run_id):
+        data = CancelIn(data=request.data or {})
+        data.is_valid(raise_exception=True)
+        interview = services.cancel(request.user, run_id, data.validated_data["reason"])
+        interview.refresh_from_db()
+        return Response(StatusOut(services.status_body(interview)).data, status=status.HTTP_200_OK)
+
+
+class AssessmentView(EitherView):
+    @extend_schema(
+        operation_id="a2a_interview_assessment",
+        tags=["a2a"],
+        summary="The interview's assessment",
+        parameters=[RUN_ID],
+        responses={200: AssessmentOut, 409: OpenApiResponse(description="Not assessed yet"), **ERRORS},
+    )
+    def get(self, request, run_id):
+        interview = selectors.interview_for(request.user, run_id)
+        assessment = interview.assessments.order_by("-created_at").first()
+        if assessment is None:
+            raise WrongState(
+                f"The interview is {interview.state}; it has not been assessed yet.",
+                fields={"state": interview.state},
+            )
+        return Response(AssessmentOut(assessment).data)
+
+
+class AssessmentApproveView(RecruiterView):
+    @extend_schema(
+        operation_id="a2a_interview_assessment_decide",
+        tags=["approvals"],
+        summary="Approve the assessment (optionally overriding it)",
+        parameters=[RUN_ID],
+        request=AssessmentDecisionIn,
+        responses={
+            200: AssessmentDecisionOut,
+            409: OpenApiResponse(description="Not ASSESSMENT_PENDING"),
+            **ERRORS,
+        },
+    )
+    def post(self, request, run_id):
+        data = AssessmentDecisionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        interview = selectors.interview_for(request.user, run_id)
+        approvals.check_acting_user(request.user, values.get("userId"))
+        decision = approvals.decide_assessment(
+            request.user,
+            interview,
+            approved=values["approved"],
+            overrides=values.get("overrides") or {},
+            feedback=values["feedback"],
+        )
+        return Response({"message": decision.message, "workflowState": decision.workflow_state})

@@ -1,0 +1,117 @@
+"""The live interview socket: /ws/interview/{token}/.
+
+The consumer stores what the candidate sends before anything else and leaves
+the next move to the ``interview_step`` job, which pushes it back through the
+interview's channel-layer group once its transaction has committed. One live
+socket per interview: a new connection takes over and the old one is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from interview_platform.api import DomainError
+
+from . import candidate
+from .push import group_name, register_server_loop
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 64 * 1024
+
+
+class InterviewConsumer(AsyncWebsocketConsumer):
+    interview_id: str | None = None
+
+    async def connect(self):
+        register_server_loop(asyncio.get_running_loop())
+        token = self.scope["url_route"]["kwargs"]["token"]
+        session = self.scope.get("session") or {}
+        await self.accept()
+        try:
+            interview = await database_sync_to_async(candidate.resolve)(token)
+        except DomainError as exc:
+            await self._refuse(exc.code, exc.message)
+            return
+        problem = await database_sync_to_async(candidate.readiness_problem)(interview, session)
+        if problem:
+            await self._refuse(*problem)
+            return
+        self.interview_id = str(interview.id)
+        await self.channel_layer.group_add(group_name(self.interview_id), self.channel_name)
+        try:
+            status = await database_sync_to_async(candidate.start)(self.interview_id, self.channel_name)
+        except DomainError as exc:
+            await self._refuse(exc.code, exc.message)
+            return
+        if status["takeover"]:
+            await self.channel_layer.send(status["takeover"], {"type": "interview.takeover"})
+        if status["frame"]:
+            await self._send(status["frame"])
+
+    async def _refuse(self, code: str, message: str) -> None:
+        await self._send({"type": "error", "code": code, "message": message})
+        await self.close(code=4403)
+
+    async def disconnect(self, close_code):
+        if self.interview_id:
+            await self.channel_layer.group_discard(group_name(self.interview_id), self.channel_name)
+            await database_sync_to_async(candidate.disconnect)(self.interview_id, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.interview_id is None:
+            return
+        if text_data is None or len(text_data) > MAX_FRAME_BYTES:
+            await self._error("bad_frame", "Frames must be JSON text of at most 64 KB.")
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self._error("bad_frame", "The frame is not valid JSON.")
+            return
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self._error("bad_frame", "A frame is a JSON object with a 'type'.")
+            return
+        kind = frame["type"]
+        try:
+            if kind == "ping":
+                await self._send({"type": "pong"})
+            elif kind == "answer":
+                question_id, text = frame.get("questionId"), frame.get("text")
+                if not isinstance(question_id, str) or not isinstance(text, str):
+                    await self._error("bad_frame", "An answer needs 'questionId' and 'text' strings.")
+                    return
+                await database_sync_to_async(candidate.store_answer)(self.interview_id, question_id, text)
+                await self._send({"type": "ack", "questionId": question_id})
+            elif kind == "integrity":
+                event = frame.get("event")
+                detail = frame.get("detail") if isinstance(frame.get("detail"), dict) else None
+                if not isinstance(event, str):
+                    await self._error("bad_frame", "An integrity frame needs an 'event' string.")
+                    return
+                await database_sync_to_async(candidate.store_integrity_event)(
+                    self.interview_id, event, frame.get("at"), detail
+                )
+            else:
+                await self._error("bad_frame", f"Unknown frame type {kind!r}.")
+        except DomainError as exc:
+            await self._error(exc.code, exc.message)
+
+    async def _error(self, code: str, message: str) -> None:
+        await self._send({"type": "error", "code": code, "message": message})
+
+    async def _send(self, frame: dict) -> None:
+        await self.send(text_data=json.dumps(frame))
+
+    # --- channel-layer messages ---------------------------------------------------
+    async def interview_frame(self, message):
+        await self._send(message["frame"])
+
+    async def interview_takeover(self, message):
+        await self._refuse("taken_over", "The interview was opened in another window; this one is closed.")
+        self.interview_id = None

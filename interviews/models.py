@@ -1,0 +1,278 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class State(models.TextChoices):
+    INFO_NEEDED = "INFO_NEEDED"
+    VALIDATING_SKILLS = "VALIDATING_SKILLS"
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    IN_PROGRESS = "IN_PROGRESS"
+    ASSESSMENT_PENDING = "ASSESSMENT_PENDING"
+    ASSESSMENT_APPROVED = "ASSESSMENT_APPROVED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+    EXPIRED = "EXPIRED"
+    FAILED = "FAILED"
+
+
+class Level(models.TextChoices):
+    JUNIOR = "JUNIOR"
+    MID = "MID"
+    SENIOR = "SENIOR"
+    LEAD = "LEAD"
+    PRINCIPAL = "PRINCIPAL"
+
+
+class DataQuality(models.TextChoices):
+    EXCELLENT = "EXCELLENT"
+    GOOD = "GOOD"
+    FAIR = "FAIR"
+    POOR = "POOR"
+
+
+class InterviewQuerySet(models.QuerySet):
+    def for_organization(self, organization_id):
+        return self.filter(organization_id=organization_id)
+
+
+class Interview(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    run_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="interviews"
+    )
+    state = models.CharField(max_length=32, choices=State.choices, db_index=True)
+
+    candidate_name = models.CharField(max_length=200, blank=True)
+    candidate_email = models.EmailField(max_length=254, blank=True)
+    position = models.CharField(max_length=200, blank=True)
+    level = models.CharField(max_length=16, choices=Level.choices, blank=True)
+    skills = models.JSONField(default=list, blank=True)
+    job_description = models.TextField(blank=True)
+    callback_url = models.URLField(max_length=2000, blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(default=45)
+    language = models.CharField(max_length=16, default="en")
+
+    data_quality = models.CharField(max_length=16, choices=DataQuality.choices, blank=True)
+    missing_fields = models.JSONField(default=list, blank=True)
+    # Why the interview needs information beyond missing fields (e.g. no
+    # recognised skill); shown to the ATS with INFO_NEEDED.
+    info_reason = models.TextField(blank=True)
+    skill_validation = models.JSONField(null=True, blank=True)
+
+    current_plan = models.ForeignKey(
+        "interviews.Plan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Only the SHA-256 of the candidate's join token is kept.
+    join_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    join_expires_at = models.DateTimeField(null=True, blank=True)
+
+    # Webhook events of this interview are numbered so a receiver can order them.
+    event_sequence = models.PositiveIntegerField(default=0)
+    # How many times a background step has been (re)started for the current state.
+    step_attempts = models.PositiveSmallIntegerField(default=0)
+
+    created_by_api_key = models.ForeignKey(
+        "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = InterviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "state", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.candidate_name or 'candidate'} — {self.position or 'position'} ({self.state})"
+
+
+class Plan(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="plans")
+    version = models.PositiveIntegerField()
+    engine = models.CharField(max_length=50)
+    summary = models.TextField(blank=True)
+    duration_minutes = models.PositiveSmallIntegerField()
+    feedback = models.TextField(blank=True, help_text="The recruiter feedback this version answers.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["interview", "-version"]
+        constraints = [models.UniqueConstraint(fields=["interview", "version"], name="plan_version_unique")]
+
+    def __str__(self) -> str:
+        return f"plan v{self.version} of {self.interview_id}"
+
+
+class Question(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField()
+    key = models.CharField(max_length=100)
+    skill = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20)
+    difficulty = models.CharField(max_length=16)
+    text = models.TextField()
+    rubric = models.JSONField()
+    minutes = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["plan", "position"]
+        constraints = [models.UniqueConstraint(fields=["plan", "position"], name="question_position_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.position + 1}. {self.text[:60]}"
+
+
+class StateChange(models.Model):
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="state_changes")
+    from_state = models.CharField(max_length=32, blank=True)
+    to_state = models.CharField(max_length=32)
+    # Who or what: a user, an API key, or the system (both null).
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["interview", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or '∅'} → {self.to_state} by {self.actor_label}"
+
+
+class IdempotencyRecord(models.Model):
+    """What a POST with an Idempotency-Key answered, per organization."""
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    interview = models.ForeignKey(Interview, null=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="idempotency_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.response_status}"
+
+
+class CandidateSession(models.Model):
+    """What the candidate has done on their link: consent, code, device check, the live socket."""
+
+    interview = models.OneToOneField(Interview, on_delete=models.CASCADE, related_name="candidate_session")
+    consented_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    camera_ok = models.BooleanField(null=True, blank=True)
+    microphone_ok = models.BooleanField(null=True, blank=True)
+    device_checked_at = models.DateTimeField(null=True, blank=True)
+    device_details = models.JSONField(default=dict, blank=True)
+    # The one live socket of this interview (Channels channel name).
+    live_channel = models.CharField(max_length=200, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"candidate session of {self.interview_id}"
+
+    @property
+    def device_ok(self) -> bool:
+        return bool(self.camera_ok and self.microphone_ok)
+
+
+class Turn(models.Model):
+    """One exchange of the transcript: what was asked, and what the candidate answered."""
+
+    class Kind(models.TextChoices):
+        MAIN = "main"
+        FOLLOWUP = "followup"
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="turns")
+    sequence = models.PositiveSmallIntegerField()
+    question = models.ForeignKey(Question, null=True, on_delete=models.SET_NULL, related_name="+")
+    question_index = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    question_text = models.TextField()
+    answer_text = models.TextField(blank=True)
+    asked_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["interview", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["interview", "sequence"], name="turn_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"turn {self.sequence} ({self.kind}) of {self.interview_id}"
+
+    @property
+    def public_id(self) -> str:
+        # The socket's questionId: which turn an answer belongs to.
+        return f"q{self.sequence}"
+
+
+class IntegrityEvent(models.Model):
+    """Something the candidate's browser reported (tab hidden, paste, …): a flag, never a verdict."""
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="integrity_events")
+    event = models.CharField(max_length=40)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    question_sequence = models.PositiveSmallIntegerField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["interview", "occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.event} at {self.occurred_at:%H:%M:%S}"
+
+
+class Assessment(models.Model):
+    class Recommendation(models.TextChoices):
+        STRONG_HIRE = "STRONG_HIRE"
+        HIRE = "HIRE"
+        LEAN_NO_HIRE = "LEAN_NO_HIRE"
+        NO_HIRE = "NO_HIRE"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="assessments")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    engine = models.CharField(max_length=50)
+    # The engine's full result: per-question scores with evidence, per-skill
+    # averages, strengths, concerns, integrity flags.
+    result = models.JSONField()
+    overall = models.PositiveSmallIntegerField()
+    recommendation = models.CharField(max_length=16, choices=Recommendation.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The recruiter's decision; overrides are kept beside the AI's values.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    final_overall = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_recommendation = models.CharField(max_length=16, choices=Recommendation.choices, blank=True)
+    override_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"assessment of {self.interview_id}: {self.overall} {self.recommendation}"
+
+
+from .otp import CandidateEmailDevice  # noqa: E402,F401  (registered with the app's models)

@@ -1,0 +1,36 @@
+"""Reading interviews, always starting from the caller's organization."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import Http404
+
+from .models import Interview
+
+
+def interview_for(principal, run_id, *, for_update: bool = False) -> Interview:
+    """The caller's interview by runId; another organization's is a 404, like a missing one."""
+    try:
+        run_uuid = uuid.UUID(str(run_id))
+    except ValueError:
+        raise Http404 from None
+    queryset = Interview.objects.for_organization(principal.organization_id).select_related("organization")
+    if for_update:
+        queryset = queryset.select_for_update()
+    try:
+        return queryset.get(run_id=run_uuid)
+    except Interview.DoesNotExist:
+        raise Http404 from None
+
+
+def history(interview: Interview) -> list[dict]:
+    return [
+        {"state": change.to_state, "at": change.created_at}
+        for change in interview.state_changes.order_by("created_at", "id")
+    ]
+
+
+def latest_event_payload(interview: Interview, event_type: str) -> dict | None:
+    event = interview.events.filter(type=event_type).order_by("-sequence").first()
+    return event.payload if event else None

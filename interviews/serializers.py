@@ -1,0 +1,271 @@
+"""Input and output shapes of the A2A interview API (camelCase on the wire)."""
+
+from __future__ import annotations
+
+import re
+
+from rest_framework import serializers
+
+from .models import DataQuality, Level, State
+
+LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and booleans instead of stringifying them."""
+
+    default_error_messages = {"not_a_string": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class SkillsField(serializers.ListField):
+    default_error_messages = {
+        "not_a_list": 'Must be a list of skill names, e.g. ["Python", "PostgreSQL"].',
+        "max_length": "At most {max_length} skills.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(child=StrictCharField(max_length=100, allow_blank=False), max_length=30, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) or not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        cleaned = super().to_internal_value(data)
+        # Keep the ATS's order, drop exact repeats (case-insensitive).
+        seen, unique = set(), []
+        for skill in cleaned:
+            if skill.lower() not in seen:
+                seen.add(skill.lower())
+                unique.append(skill)
+        return unique
+
+
+class LevelField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=Level.choices, **kwargs)
+        self.error_messages["invalid_choice"] = f"Unknown level. Use one of: {', '.join(Level.values)}."
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = data.strip().upper()
+        return super().to_internal_value(data)
+
+
+class CallbackUrlField(serializers.URLField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        value = super().to_internal_value(data.strip())
+        if not value.lower().startswith(("http://", "https://")):
+            raise serializers.ValidationError("Must be an http:// or https:// URL.")
+        from webhooks.transport import UnsafeUrl, check_url
+
+        try:
+            check_url(value)
+        except UnsafeUrl as exc:
+            raise serializers.ValidationError(str(exc)) from None
+        return value
+
+
+# The request fields, wire name -> model field. All optional at the API level:
+# a missing required one puts the interview in INFO_NEEDED instead of a 400.
+FIELD_MAP = {
+    "candidateName": "candidate_name",
+    "candidateEmail": "candidate_email",
+    "position": "position",
+    "level": "level",
+    "skills": "skills",
+    "jobDescription": "job_description",
+    "callbackUrl": "callback_url",
+    "externalId": "external_id",
+    "durationMinutes": "duration_minutes",
+    "language": "language",
+}
+REQUIRED_FIELDS = ("candidateName", "candidateEmail", "position", "level", "skills", "jobDescription")
+
+
+class InterviewRequestIn(serializers.Serializer):
+    candidateName = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    candidateEmail = serializers.EmailField(max_length=254, required=False, allow_blank=True, allow_null=True)
+    position = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    level = LevelField(required=False, allow_blank=True, allow_null=True)
+    skills = SkillsField(required=False, allow_null=True)
+    jobDescription = StrictCharField(
+        max_length=10000, required=False, allow_blank=True, allow_null=True, trim_whitespace=True
+    )
+    callbackUrl = CallbackUrlField(max_length=2000, required=False, allow_blank=True, allow_null=True)
+    externalId = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    durationMinutes = serializers.IntegerField(min_value=15, max_value=180, required=False, allow_null=True)
+    language = StrictCharField(max_length=16, required=False, allow_blank=True, allow_null=True)
+
+    def validate_candidateEmail(self, value):
+        return value.lower() if value else value
+
+    def validate_language(self, value):
+        if value and not LANGUAGE_RE.match(value):
+            raise serializers.ValidationError("Must be a language tag such as 'en' or 'pt-BR'.")
+        return value
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"nonFieldErrors": "The body must be a JSON object."})
+        # Integers only: JSON true/1.5/"45" are mistakes worth reporting.
+        duration = data.get("durationMinutes")
+        if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int)):
+            raise serializers.ValidationError({"durationMinutes": "Must be a whole number of minutes."})
+        return super().to_internal_value(data)
+
+    def model_values(self) -> dict:
+        """Only the fields the caller sent, as model field values (None -> empty)."""
+        values = {}
+        for wire, field in FIELD_MAP.items():
+            if wire in self.validated_data:
+                value = self.validated_data[wire]
+                if value is None:
+                    value = [] if wire == "skills" else ("" if wire != "durationMinutes" else None)
+                if value is not None:
+                    values[field] = value
+        return values
+
+
+class CreatedOut(serializers.Serializer):
+    runId = serializers.UUIDField()
+    interviewId = serializers.UUIDField()
+    state = serializers.ChoiceField(choices=State.choices)
+    message = serializers.CharField()
+    dataQuality = serializers.ChoiceField(choices=DataQuality.choices)
+    missingFields = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class HistoryOut(serializers.Serializer):
+    state = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class StatusOut(serializers.Serializer):
+    runId = serializers.UUIDField()
+    interviewId = serializers.UUIDField()
+    externalId = serializers.CharField(allow_blank=True)
+    state = serializers.ChoiceField(choices=State.choices)
+    dataQuality = serializers.CharField()
+    missingFields = serializers.ListField(child=serializers.CharField())
+    infoReason = serializers.CharField(allow_blank=True)
+    planId = serializers.UUIDField(allow_null=True)
+    interviewLink = serializers.URLField(allow_null=True)
+    assessmentId = serializers.UUIDField(allow_null=True)
+    updatedAt = serializers.DateTimeField()
+    history = HistoryOut(many=True)
+
+
+class RubricOut(serializers.Serializer):
+    concepts = serializers.ListField(child=serializers.DictField())
+    score1 = serializers.CharField(source="score_1")
+    score3 = serializers.CharField(source="score_3")
+    score5 = serializers.CharField(source="score_5")
+
+
+class QuestionOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    position = serializers.IntegerField()
+    key = serializers.CharField()
+    skill = serializers.CharField()
+    kind = serializers.CharField()
+    difficulty = serializers.CharField()
+    text = serializers.CharField()
+    minutes = serializers.IntegerField()
+    rubric = RubricOut()
+
+
+class SkillOut(serializers.Serializer):
+    name = serializers.CharField()
+    original = serializers.CharField(allow_blank=True)
+    status = serializers.CharField()
+    category = serializers.CharField(allow_blank=True)
+
+
+class PlanOut(serializers.Serializer):
+    planId = serializers.UUIDField(source="id")
+    runId = serializers.UUIDField(source="interview.run_id")
+    version = serializers.IntegerField()
+    engine = serializers.CharField()
+    summary = serializers.CharField()
+    durationMinutes = serializers.IntegerField(source="duration_minutes")
+    totalQuestionMinutes = serializers.SerializerMethodField()
+    feedback = serializers.CharField()
+    skills = serializers.SerializerMethodField()
+    questions = QuestionOut(source="questions.all", many=True)
+    createdAt = serializers.DateTimeField(source="created_at")
+
+    def get_totalQuestionMinutes(self, plan) -> int:
+        return sum(q.minutes for q in plan.questions.all())
+
+    def get_skills(self, plan) -> list[dict]:
+        validation = plan.interview.skill_validation or {}
+        return SkillOut(validation.get("skills", []), many=True).data
+
+
+class InterviewPatchIn(InterviewRequestIn):
+    pass
+
+
+class AssessmentOut(serializers.Serializer):
+    assessmentId = serializers.UUIDField(source="id")
+    runId = serializers.UUIDField(source="interview.run_id")
+    engine = serializers.CharField()
+    planId = serializers.UUIDField(source="plan_id")
+    overall = serializers.IntegerField()
+    recommendation = serializers.CharField()
+    questionScores = serializers.SerializerMethodField()
+    skillScores = serializers.SerializerMethodField()
+    strengths = serializers.SerializerMethodField()
+    concerns = serializers.SerializerMethodField()
+    integrityFlags = serializers.SerializerMethodField()
+    summary = serializers.SerializerMethodField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    decision = serializers.SerializerMethodField()
+
+    def get_questionScores(self, a) -> list[dict]:
+        return [
+            {
+                "questionIndex": q["question_index"],
+                "questionKey": q["question_key"],
+                "skill": q["skill"],
+                "score": q["score"],
+                "matchedConcepts": q["matched_concepts"],
+                "missingConcepts": q["missing_concepts"],
+                "evidence": q["evidence"],
+                "rationale": q["rationale"],
+            }
+            for q in a.result.get("question_scores", [])
+        ]
+
+    def get_skillScores(self, a) -> dict:
+        return a.result.get("skill_scores", {})
+
+    def get_strengths(self, a) -> list[str]:
+        return a.result.get("strengths", [])
+
+    def get_concerns(self, a) -> list[str]:
+        return a.result.get("concerns", [])
+
+    def get_integrityFlags(self, a) -> list[dict]:
+        return a.result.get("integrity_flags", [])
+
+    def get_summary(self, a) -> str:
+        return a.result.get("summary", "")
+
+    def get_decision(self, a) -> dict | None:
+        if a.approved_at is None:
+            return None
+        return {
+            "approvedBy": str(a.approved_by_id),
+            "approvedAt": a.approved_at,
+            "score": a.final_overall,
+            "recommendation": a.final_recommendation,
+            "overridden": bool(a.override_reason),
+            "reason": a.override_reason,
+        }

@@ -1,0 +1,361 @@
+"""Interview use cases: intake, completing missing data, planning, links."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from interview_platform.api import IdempotencyConflict, WrongState
+from interview_platform.jobs import enqueue
+
+from . import selectors, workflow
+from .agents import get_engine
+from .agents.base import InterviewRequest, to_dict
+from .models import DataQuality, IdempotencyRecord, Interview, Plan, Question, State
+from .serializers import FIELD_MAP, REQUIRED_FIELDS
+
+# --- data quality ---------------------------------------------------------------
+# EXCELLENT: everything required, a callbackUrl, >= 3 skills, a job description of
+#            at least 100 characters.
+# GOOD:      everything required, >= 2 skills, a job description of at least 40.
+# FAIR:      everything required.
+# POOR:      something required is missing (the interview waits in INFO_NEEDED).
+
+
+def missing_fields(interview: Interview) -> list[str]:
+    missing = []
+    for wire in REQUIRED_FIELDS:
+        value = getattr(interview, FIELD_MAP[wire])
+        if value in (None, "", []):
+            missing.append(wire)
+    return missing
+
+
+def data_quality(interview: Interview, missing: list[str]) -> str:
+    if missing:
+        return DataQuality.POOR
+    description = len(interview.job_description.strip())
+    skills = len(interview.skills)
+    if interview.callback_url and skills >= 3 and description >= 100:
+        return DataQuality.EXCELLENT
+    if skills >= 2 and description >= 40:
+        return DataQuality.GOOD
+    return DataQuality.FAIR
+
+
+def _info_needed_message(interview: Interview, missing: list[str]) -> str:
+    return (
+        f"Interview request accepted, but information is missing: {', '.join(missing)}. "
+        f"Send it with PATCH /api/v1/a2a/interview/{interview.run_id}."
+    )
+
+
+def created_body(interview: Interview) -> dict:
+    body = {
+        "runId": str(interview.run_id),
+        "interviewId": str(interview.id),
+        "state": interview.state,
+        "message": "Interview request accepted. Skill validation in progress.",
+        "dataQuality": interview.data_quality,
+    }
+    if interview.state == State.INFO_NEEDED:
+        body["message"] = _info_needed_message(interview, interview.missing_fields)
+        body["missingFields"] = interview.missing_fields
+    return body
+
+
+def _request_hash(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def request_interview(principal, values: dict, raw_body: dict, idempotency_key: str = "") -> tuple[int, dict]:
+    """Create an interview from an ATS request; returns (status code, body).
+
+    With an Idempotency-Key, the same key and body answer the first response
+    again, and the same key with another body is a 422. Concurrent requests
+    with one key race on a unique constraint, so exactly one interview exists.
+    """
+    organization_id = principal.organization_id
+    request_hash = _request_hash(raw_body)
+    if idempotency_key:
+        replay = _replay(organization_id, idempotency_key, request_hash)
+        if replay:
+            return replay
+    try:
+        with transaction.atomic():
+            interview = _create(principal, values)
+            body = created_body(interview)
+            if idempotency_key:
+                IdempotencyRecord.objects.create(
+                    organization_id=organization_id,
+                    key=idempotency_key,
+                    request_hash=request_hash,
+                    response_status=201,
+                    response_body=body,
+                    interview=interview,
+                )
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        # Another request with this key won the race; answer as it did.
+        replay = _replay(organization_id, idempotency_key, request_hash)
+        if replay is None:
+            raise
+        return replay
+    return 201, body
+
+
+def _replay(organization_id, key: str, request_hash: str) -> tuple[int, dict] | None:
+    record = IdempotencyRecord.objects.filter(organization_id=organization_id, key=key).first()
+    if record is None:
+        return None
+    if record.request_hash != request_hash:
+        raise IdempotencyConflict(
+            "This Idempotency-Key was already used with a different request body.",
+            fields={"Idempotency-Key": key},
+        )
+    return record.response_status, record.response_body
+
+
+def _create(principal, values: dict) -> Interview:
+    interview = Interview(organization_id=principal.organization_id, **values)
+    if getattr(principal, "api_key", None) is not None:
+        interview.created_by_api_key = principal.api_key
+    missing = missing_fields(interview)
+    interview.missing_fields = missing
+    interview.data_quality = data_quality(interview, missing)
+    actor = workflow.Actor.of(principal)
+    if missing:
+        workflow.create(
+            interview,
+            State.INFO_NEEDED,
+            actor=actor,
+            reason=f"missing: {', '.join(missing)}",
+            event_data={"missingFields": missing},
+        )
+    else:
+        workflow.create(interview, State.VALIDATING_SKILLS, actor=actor, reason="request complete")
+        _plan_after_commit(interview)
+    return interview
+
+
+def _plan_after_commit(interview: Interview) -> None:
+    from .tasks import validate_and_plan
+
+    interview_id = str(interview.id)
+    transaction.on_commit(lambda: enqueue(validate_and_plan, interview_id))
+
+
+@transaction.atomic
+def complete_request(principal, run_id, values: dict) -> Interview:
+    """PATCH: fill in what INFO_NEEDED asked for; once complete, plan."""
+    interview = selectors.interview_for(principal, run_id, for_update=True)
+    if interview.state != State.INFO_NEEDED:
+        raise WrongState(
+            f"The interview is {interview.state}; only an interview in INFO_NEEDED can be updated.",
+            fields={"state": interview.state},
+        )
+    for field, value in values.items():
+        setattr(interview, field, value)
+    missing = missing_fields(interview)
+    changes = {field: getattr(interview, field) for field in values}
+    changes["missing_fields"] = missing
+    changes["data_quality"] = data_quality(interview, missing)
+    if missing:
+        changes["updated_at"] = timezone.now()
+        for field, value in changes.items():
+            setattr(interview, field, value)
+        interview.save(update_fields=sorted(changes))
+        return interview
+    changes["info_reason"] = ""
+    workflow.transition(
+        interview,
+        State.VALIDATING_SKILLS,
+        actor=workflow.Actor.of(principal),
+        reason="missing information supplied",
+        changes=changes,
+    )
+    _plan_after_commit(interview)
+    return interview
+
+
+def engine_request(interview: Interview) -> InterviewRequest:
+    # The engine never sees the candidate's name or email.
+    return InterviewRequest(
+        position=interview.position,
+        level=interview.level,
+        skills=list(interview.skills),
+        job_description=interview.job_description,
+        duration_minutes=interview.duration_minutes,
+        language=interview.language,
+    )
+
+
+def validate_and_plan(interview_id) -> None:
+    """Validate the skills and write the next plan version; idempotent."""
+    from approvals.models import Approval
+
+    interview = Interview.objects.get(pk=interview_id)
+    if interview.state != State.VALIDATING_SKILLS:
+        return  # already planned, cancelled, or failed: nothing to do
+    engine = get_engine()
+    request = engine_request(interview)
+    validation = engine.validate_skills(request)
+    if not validation.ok:
+        workflow.transition(
+            interview,
+            State.INFO_NEEDED,
+            actor=workflow.SYSTEM,
+            reason=validation.reason,
+            changes={
+                "skill_validation": to_dict(validation),
+                "info_reason": validation.reason,
+                "missing_fields": ["skills"],
+            },
+            event_data={"missingFields": ["skills"], "reason": validation.reason},
+        )
+        return
+    latest_version = interview.plans.order_by("-version").values_list("version", flat=True).first() or 0
+    regenerate = (
+        Approval.objects.filter(interview=interview, decision=Approval.Decision.REGENERATE)
+        .order_by("-created_at")
+        .first()
+    )
+    feedback = regenerate.feedback if regenerate and latest_version else ""
+    plan = engine.plan(request, validation, feedback=feedback, version=latest_version + 1)
+    with transaction.atomic():
+        row = Plan.objects.create(
+            interview=interview,
+            version=latest_version + 1,
+            engine=engine.name,
+            summary=plan.summary,
+            duration_minutes=plan.duration_minutes,
+            feedback=feedback,
+        )
+        Question.objects.bulk_create(
+            Question(
+                plan=row,
+                position=index,
+                key=q.key,
+                skill=q.skill,
+                kind=q.kind,
+                difficulty=q.difficulty,
+                text=q.text,
+                rubric=to_dict(q.rubric),
+                minutes=q.minutes,
+            )
+            for index, q in enumerate(plan.questions)
+        )
+        workflow.transition(
+            interview,
+            State.PENDING,
+            actor=workflow.SYSTEM,
+            reason=f"plan v{row.version} generated by the {engine.name} engine",
+            changes={"current_plan": row, "skill_validation": to_dict(validation)},
+            event_data={"planId": str(row.id), "version": row.version},
+        )
+
+
+def mint_join_link(interview: Interview) -> tuple[str, dict]:
+    """A fresh candidate link: the token (>= 128 random bits) is returned once, only its hash kept."""
+    token = secrets.token_urlsafe(32)
+    link = f"{settings.PUBLIC_BASE_URL}/interview/join/{token}"
+    changes = {
+        "join_token_hash": hashlib.sha256(token.encode()).hexdigest(),
+        "join_expires_at": timezone.now() + settings.JOIN_LINK_TTL,
+    }
+    return link, changes
+
+
+def interview_link(interview: Interview) -> str | None:
+    """The link as the ATS was told it (from the plan_approved event), while it can be used."""
+    if interview.state not in (State.APPROVED, State.IN_PROGRESS):
+        return None
+    payload = selectors.latest_event_payload(interview, workflow.EVENTS[State.APPROVED])
+    return payload["data"].get("interviewLink") if payload else None
+
+
+def status_body(interview: Interview) -> dict:
+    assessment_id = interview.assessments.order_by("-created_at").values_list("id", flat=True).first()
+    return {
+        "runId": interview.run_id,
+        "interviewId": interview.id,
+        "externalId": interview.external_id,
+        "state": interview.state,
+        "dataQuality": interview.data_quality,
+        "missingFields": interview.missing_fields,
+        "infoReason": interview.info_reason,
+        "planId": interview.current_plan_id,
+        "interviewLink": interview_link(interview),
+        "assessmentId": assessment_id,
+        "updatedAt": interview.updated_at,
+        "history": selectors.history(interview),
+    }
+
+
+@transaction.atomic
+def cancel(principal, run_id, reason: str = "") -> Interview:
+    interview = selectors.interview_for(principal, run_id)
+    workflow.transition(
+        interview,
+        State.CANCELLED,
+        actor=workflow.Actor.of(principal),
+        reason=reason or "cancelled",
+        event_data={"reason": reason} if reason else {},
+    )
+    return interview
+
+
+STALLED_AFTER = timedelta(minutes=2)
+MAX_STEP_ATTEMPTS = 5
+
+
+def resume_stalled() -> int:
+    """Restart planning that a lost worker or a restarted process dropped."""
+    from .tasks import validate_and_plan as task
+
+    cutoff = timezone.now() - STALLED_AFTER
+    resumed = 0
+    stalled = Interview.objects.filter(state=State.VALIDATING_SKILLS, updated_at__lt=cutoff)
+    for interview in stalled[:200]:
+        if interview.step_attempts >= MAX_STEP_ATTEMPTS:
+            with contextlib.suppress(WrongState):
+                workflow.transition(
+                    interview,
+                    State.FAILED,
+                    actor=workflow.SYSTEM,
+                    reason=f"planning did not finish after {MAX_STEP_ATTEMPTS} attempts",
+                    event_data={"reason": "planning did not finish"},
+                )
+            continue
+        Interview.objects.filter(pk=interview.pk, state=State.VALIDATING_SKILLS).update(
+            step_attempts=interview.step_attempts + 1, updated_at=timezone.now()
+        )
+        enqueue(task, str(interview.id))
+        resumed += 1
+    return resumed
+
+
+def expire_links() -> int:
+    """Approved interviews whose link was never used expire on schedule."""
+    expired = 0
+    due = Interview.objects.filter(state=State.APPROVED, join_expires_at__lt=timezone.now())
+    for interview in due[:500]:
+        try:
+            workflow.transition(
+                interview,
+                State.EXPIRED,
+                actor=workflow.SYSTEM,
+                reason="the candidate link was not used before it expired",
+            )
+            expired += 1
+        except WrongState:
+            pass  # the candidate joined meanwhile
+    return expired

@@ -1,0 +1,73 @@
+"""Thin Celery tasks: load by id, call the service, decide about retrying.
+
+Every task is idempotent: the services check the interview's state first, so
+a task delivered twice (acks_late after a lost worker) changes nothing the
+second time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from celery import shared_task
+
+from interview_platform.api import WrongState
+
+from . import candidate, services, workflow
+from .models import Interview, State
+
+logger = logging.getLogger(__name__)
+
+
+def _retry_or_fail(task, interview_id: str, exc: Exception, step: str, public_reason: str) -> None:
+    if task.request.retries < task.max_retries:
+        raise task.retry(exc=exc, countdown=10 * 2**task.request.retries) from exc
+    logger.exception("%s failed for interview %s", step, interview_id)
+    with contextlib.suppress(WrongState, Interview.DoesNotExist):
+        workflow.transition(
+            Interview.objects.get(pk=interview_id),
+            State.FAILED,
+            actor=workflow.SYSTEM,
+            reason=f"{step} failed: {exc.__class__.__name__}: {exc}"[:500],
+            event_data={"reason": public_reason},
+        )
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def validate_and_plan(self, interview_id: str) -> None:
+    try:
+        services.validate_and_plan(interview_id)
+    except Interview.DoesNotExist:
+        logger.warning("validate_and_plan: interview %s no longer exists", interview_id)
+    except WrongState:
+        # Someone else moved the interview on (cancelled, or a duplicate run
+        # finished first); the second run changes nothing.
+        pass
+    except Exception as exc:
+        _retry_or_fail(self, interview_id, exc, "planning", "The interview plan could not be generated.")
+
+
+@shared_task(acks_late=True)
+def resume_stalled() -> int:
+    return services.resume_stalled()
+
+
+@shared_task(acks_late=True, max_retries=3, autoretry_for=(ConnectionError,), retry_backoff=True)
+def interview_step(interview_id: str) -> None:
+    candidate.step(interview_id)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def assess(self, interview_id: str) -> None:
+    try:
+        candidate.assess(interview_id)
+    except WrongState:
+        pass
+    except Exception as exc:
+        _retry_or_fail(self, interview_id, exc, "assessment", "The interview could not be assessed.")
+
+
+@shared_task(acks_late=True)
+def expire_links() -> int:
+    return services.expire_links()

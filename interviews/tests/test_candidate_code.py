@@ -1,0 +1,175 @@
+"""The candidate's email one-time code: the rules, through the real endpoints."""
+
+import re
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from interviews.models import CandidateSession, Interview
+
+from .factories import approved_interview
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def link(api_key, recruiter, django_capture_on_commit_callbacks, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    _, token = approved_interview(api_key, recruiter, django_capture_on_commit_callbacks)
+    return token
+
+
+def url(token, action):
+    return f"/api/v1/candidate/join/{token}/{action}"
+
+
+def last_code() -> str:
+    return re.search(r"^\s{4}(\d{6})$", mail.outbox[-1].body, re.M).group(1)
+
+
+def test_code_is_emailed_and_verifies_once(client, link, caplog):
+    response = client.post(url(link, "otp"), {"consent": True}, content_type="application/json")
+    assert response.status_code == 202
+    assert response.json() == {"sent": True, "expiresInSeconds": 600}
+    assert mail.outbox[-1].to == ["jane@example.com"]
+    code = last_code()
+    assert code not in caplog.text  # never logged
+    verified = client.post(url(link, "verify"), {"code": code}, content_type="application/json")
+    assert verified.status_code == 200
+    body = verified.json()
+    assert body["verified"] is True
+    assert body["websocketUrl"].endswith(f"/ws/interview/{link}/")
+    assert body["websocketUrl"].startswith("ws://")
+    assert CandidateSession.objects.get().verified_at is not None
+    assert CandidateSession.objects.get().consented_at is not None
+    # Single use.
+    again = client.post(url(link, "verify"), {"code": code}, content_type="application/json")
+    assert again.status_code == 400
+    assert again.json()["error"]["code"] == "code_expired"
+
+
+def test_code_expires_after_ten_minutes(client, link):
+    client.post(url(link, "otp"), content_type="application/json")
+    code = last_code()
+    with time_machine.travel(timezone.now() + timezone.timedelta(minutes=10, seconds=1)):
+        response = client.post(url(link, "verify"), {"code": code}, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "code_expired"
+
+
+def test_five_wrong_tries_kill_the_code(client, link):
+    client.post(url(link, "otp"), content_type="application/json")
+    code = last_code()
+    wrong = "000000" if code != "000000" else "111111"
+    codes = []
+    for _ in range(5):
+        response = client.post(url(link, "verify"), {"code": wrong}, content_type="application/json")
+        codes.append(response.json()["error"]["code"])
+    assert codes == ["code_invalid"] * 4 + ["code_locked"]
+    response = client.post(url(link, "verify"), {"code": code}, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "code_locked"
+
+
+def test_new_code_voids_the_old_one_and_cooldown_applies(client, link):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.post(url(link, "otp"), content_type="application/json")
+        first = last_code()
+        throttled = client.post(url(link, "otp"), content_type="application/json")
+        assert throttled.status_code == 429
+        assert throttled.json()["error"]["fields"]["retryAfterSeconds"] == 61
+    with time_machine.travel(start + timezone.timedelta(seconds=61), tick=False):
+        assert client.post(url(link, "otp"), content_type="application/json").status_code == 202
+        second = last_code()
+        if first != second:
+            assert (
+                client.post(url(link, "verify"), {"code": first}, content_type="application/json").status_code
+                == 400
+            )
+        assert (
+            client.post(url(link, "verify"), {"code": second}, content_type="application/json").status_code
+            == 200
+        )
+
+
+def test_at_most_five_codes_an_hour(client, link):
+    start = timezone.now()
+    statuses = []
+    for i in range(6):
+        with time_machine.travel(start + timezone.timedelta(seconds=61 * i), tick=False):
+            statuses.append(client.post(url(link, "otp"), content_type="application/json").status_code)
+    assert statuses == [202] * 5 + [429]
+    with time_machine.travel(start + timezone.timedelta(hours=1, minutes=1), tick=False):
+        assert client.post(url(link, "otp"), content_type="application/json").status_code == 202
+
+
+def test_another_links_code_does_not_work(
+    client, link, api_key, recruiter, django_capture_on_commit_callbacks
+):
+    _, other = approved_interview(
+        api_key, recruiter, django_capture_on_commit_callbacks, candidateEmail="bob@x.test"
+    )
+    client.post(url(other, "otp"), content_type="application/json")
+    other_code = last_code()
+    client.post(url(link, "otp"), content_type="application/json")
+    mine = last_code()
+    if other_code != mine:
+        response = client.post(url(link, "verify"), {"code": other_code}, content_type="application/json")
+        assert response.status_code == 400
+    # A session verified on one link is not verified on another.
+    client.post(url(link, "verify"), {"code": mine}, content_type="application/json")
+    response = client.post(
+        url(other, "device-check"), {"camera": True, "microphone": True}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "not_verified"
+
+
+def test_device_check_needs_verification_and_is_recorded(client, link):
+    response = client.post(
+        url(link, "device-check"), {"camera": True, "microphone": True}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    client.post(url(link, "otp"), content_type="application/json")
+    client.post(url(link, "verify"), {"code": last_code()}, content_type="application/json")
+    bad = client.post(url(link, "device-check"), {"camera": "yes"}, content_type="application/json")
+    assert bad.status_code == 400
+    assert set(bad.json()["error"]["fields"]) == {"camera", "microphone"}
+    ok = client.post(
+        url(link, "device-check"), {"camera": True, "microphone": False}, content_type="application/json"
+    )
+    assert ok.json() == {"recorded": True, "ready": False}
+    ok = client.post(
+        url(link, "device-check"), {"camera": True, "microphone": True}, content_type="application/json"
+    )
+    assert ok.json() == {"recorded": True, "ready": True}
+    assert CandidateSession.objects.get().device_ok
+
+
+@pytest.mark.parametrize("code", ["12345", "1234567", "abcdef", ""])
+def test_code_format_is_validated(client, link, code):
+    response = client.post(url(link, "verify"), {"code": code}, content_type="application/json")
+    assert response.status_code == 400
+    assert "code" in response.json()["error"]["fields"]
+
+
+def test_unknown_expired_and_cancelled_links(client, link, ats):
+    assert (
+        client.post(url("x" * 43, "otp"), content_type="application/json").json()["error"]["code"]
+        == "unknown"
+    )
+    interview = Interview.objects.get()
+    Interview.objects.filter(pk=interview.pk).update(
+        join_expires_at=timezone.now() - timezone.timedelta(seconds=1)
+    )
+    assert client.post(url(link, "otp"), content_type="application/json").json()["error"]["code"] == "expired"
+    Interview.objects.filter(pk=interview.pk).update(
+        join_expires_at=timezone.now() + timezone.timedelta(days=1)
+    )
+    ats.post(f"/api/v1/a2a/interview/{interview.run_id}/cancel", {}, format="json")
+    response = client.post(url(link, "otp"), content_type="application/json")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "cancelled"

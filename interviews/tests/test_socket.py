@@ -1,0 +1,238 @@
+"""The live interview socket, with a real websocket client against a real daphne
+server and a real Celery worker (Redis broker and channel layer)."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import secrets
+import time
+
+import pytest
+import requests
+from standardwebhooks.webhooks import Webhook
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from accounts.models import ApiKey
+from conftest import bearer_client
+from interviews.models import IntegrityEvent, Interview, State, Turn
+from tests.live import live_stack, read_code
+from tests.receiver import Receiver
+from tests.services import redis_url
+
+from .factories import SEED_BODY
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def wait_until(predicate, timeout=40, step=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("timed out waiting")
+
+
+class Candidate:
+    """A candidate's browser, minus the browser: HTTP session + websocket."""
+
+    def __init__(self, base_url: str, token: str, data_dir):
+        self.base, self.token, self.data_dir = base_url, token, data_dir
+        self.http = requests.Session()
+        csrf = secrets.token_hex(16)
+        self.http.cookies.set("csrftoken", csrf, domain="127.0.0.1")
+        self.http.headers["X-CSRFToken"] = csrf
+
+    def api(self, action, body=None):
+        return self.http.post(
+            f"{self.base}/api/v1/candidate/join/{self.token}/{action}", json=body or {}, timeout=10
+        )
+
+    def verify(self):
+        assert self.api("otp", {"consent": True}).status_code == 202
+        response = self.api("verify", {"code": read_code(self.data_dir)})
+        assert response.status_code == 200, response.text
+        assert self.api("device-check", {"camera": True, "microphone": True}).json()["ready"] is True
+        return response.json()["websocketUrl"]
+
+    def socket(self, token=None, origin=None):
+        cookie = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
+        url = self.base.replace("http://", "ws://") + f"/ws/interview/{token or self.token}/"
+        return connect(
+            url, additional_headers={"Cookie": cookie, "Origin": origin or self.base}, open_timeout=10
+        )
+
+
+def recv(ws, timeout=40) -> dict:
+    while True:
+        frame = json.loads(ws.recv(timeout=timeout))
+        if frame["type"] not in ("ack", "pong"):
+            return frame
+
+
+def create_approved(ats, recruiter, callback_url, base_url) -> tuple[str, str]:
+    created = ats.post("/api/v1/a2a/interview", {**SEED_BODY, "callbackUrl": callback_url}, format="json")
+    assert created.status_code == 201, created.content
+    run_id = created.json()["runId"]
+    wait_until(lambda: Interview.objects.get(run_id=run_id).state == State.PENDING)
+    approved = bearer_client(recruiter).post(
+        f"/api/v1/a2a/interview/{run_id}/approve", {"approved": True}, format="json"
+    )
+    assert approved.status_code == 200, approved.content
+    return run_id, approved.json()["interviewLink"].rsplit("/", 1)[1]
+
+
+def good_answer(run_id: str, sequence: int) -> str:
+    turn = Turn.objects.select_related("question").get(interview__run_id=run_id, sequence=sequence)
+    concepts = [c["name"] for c in turn.question.rubric["concepts"]]
+    return "In practice I would focus on " + ", ".join(concepts) + ", and I have done this in production."
+
+
+def test_full_interview_over_the_socket(tmp_path, org, recruiter, settings):
+    from rest_framework.test import APIClient
+
+    settings.WEBHOOK_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8")]
+    _, raw_key = ApiKey.create_with_raw(org, "ATS")
+    ats = APIClient()
+    ats.credentials(HTTP_X_API_KEY=raw_key)
+    with Receiver() as receiver, live_stack(redis_url(), tmp_path) as (base_url, _env, data_dir):
+        run_id, token = create_approved(ats, recruiter, f"{receiver.url}/hook", base_url)
+        other_run, other_token = create_approved(ats, recruiter, f"{receiver.url}/other", base_url)
+        interview = Interview.objects.get(run_id=run_id)
+        total = interview.current_plan.questions.count()
+
+        candidate = Candidate(base_url, token, data_dir)
+        candidate.verify()
+
+        # A foreign origin is refused at the handshake.
+        with pytest.raises(InvalidStatus):
+            candidate.socket(origin="http://evil.example")
+
+        # This session is not verified for another link.
+        with candidate.socket(token=other_token) as ws:
+            frame = recv(ws)
+            assert frame["type"] == "error" and frame["code"] == "not_verified"
+            with pytest.raises(ConnectionClosed):
+                ws.recv(timeout=10)
+
+        ws = candidate.socket()
+        first = recv(ws)
+        assert first["type"] == "question" and first["kind"] == "main"
+        assert (first["index"], first["total"]) == (1, total)
+        assert Interview.objects.get(run_id=run_id).state == State.IN_PROGRESS
+
+        # Bad frames get error frames; the socket stays open.
+        for raw, code in [
+            ("not json", "bad_frame"),
+            (json.dumps(["a"]), "bad_frame"),
+            (json.dumps({"type": "dance"}), "bad_frame"),
+            (
+                json.dumps({"type": "answer", "questionId": first["questionId"], "text": "   "}),
+                "empty_answer",
+            ),
+            (
+                json.dumps({"type": "answer", "questionId": first["questionId"], "text": "x" * 10001}),
+                "answer_too_long",
+            ),
+            (json.dumps({"type": "answer", "questionId": "q99", "text": "hello"}), "out_of_turn"),
+            (json.dumps({"type": "integrity", "event": "teleported"}), "bad_frame"),
+        ]:
+            ws.send(raw)
+            frame = recv(ws)
+            assert (frame["type"], frame["code"]) == ("error", code), frame
+        ws.send(json.dumps({"type": "ping"}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "pong"
+        ws.send(json.dumps({"type": "integrity", "event": "paste", "at": "2026-01-01T00:00:00Z"}))
+
+        # A weak first answer earns exactly one follow-up on the same question.
+        ws.send(
+            json.dumps(
+                {"type": "answer", "questionId": first["questionId"], "text": "I am not sure, honestly."}
+            )
+        )
+        followup = recv(ws)
+        assert followup["type"] == "question" and followup["kind"] == "followup"
+        assert followup["index"] == 1
+        ws.send(
+            json.dumps({"type": "answer", "questionId": followup["questionId"], "text": "Still not sure."})
+        )
+        current = recv(ws)
+        assert current["kind"] == "main" and current["index"] == 2
+
+        # Drop the connection mid-interview: nothing answered is lost, it resumes at the open question.
+        ws.close()
+        answered_before = Turn.objects.filter(interview__run_id=run_id, answered_at__isnull=False).count()
+        ws = candidate.socket()
+        resumed = recv(ws)
+        assert resumed["questionId"] == current["questionId"]
+        assert (
+            Turn.objects.filter(interview__run_id=run_id, answered_at__isnull=False).count()
+            == answered_before
+        )
+
+        # A second window takes over; the first is told and closed.
+        second = candidate.socket()
+        assert recv(second)["questionId"] == current["questionId"]
+        frame = recv(ws)
+        assert (frame["type"], frame["code"]) == ("error", "taken_over")
+        ws = second
+
+        frame = current
+        while frame["type"] == "question":
+            sequence = int(frame["questionId"][1:])
+            ws.send(
+                json.dumps(
+                    {
+                        "type": "answer",
+                        "questionId": frame["questionId"],
+                        "text": good_answer(run_id, sequence),
+                    }
+                )
+            )
+            frame = recv(ws)
+        assert frame["type"] == "completed"
+        assert frame["message"]
+        ws.close()
+
+        interview = wait_until(
+            lambda: Interview.objects.filter(run_id=run_id, state=State.ASSESSMENT_PENDING).first()
+        )
+        turns = list(Turn.objects.filter(interview=interview))
+        assert all(t.answered_at for t in turns)
+        assert {t.question_index for t in turns} == set(range(total))
+        assert IntegrityEvent.objects.filter(interview=interview, event="paste").exists()
+
+        # The recruiter approves the assessment through the API, overriding the score.
+        assessment = ats.get(f"/api/v1/a2a/interview/{run_id}/assessment").json()
+        assert len(assessment["questionScores"]) == total
+        assert any(flag["event"] == "paste" for flag in assessment["integrityFlags"])
+        decided = bearer_client(recruiter).post(
+            f"/api/v1/a2a/interview/{run_id}/assessment/approve",
+            {"approved": True, "overrides": {"score": 77}, "feedback": "Strong system design discussion."},
+            format="json",
+        )
+        assert decided.status_code == 200, decided.content
+        assert decided.json()["workflowState"] == "ASSESSMENT_APPROVED"
+
+        # The ATS heard every step, in order, signed.
+        secret = org.webhook_secret
+        expected = [
+            "interview.plan_generated",
+            "interview.plan_approved",
+            "interview.started",
+            "interview.completed",
+            "interview.assessment_generated",
+            "interview.assessment_approved",
+        ]
+        mine = lambda: [r for r in receiver.requests if r.path == "/hook"]  # noqa: E731
+        wait_until(lambda: len(mine()) >= len(expected))
+        payloads = [Webhook(secret).verify(r.body, r.headers) for r in mine()]
+        assert [p["event"] for p in payloads] == expected
+        assert [p["data"]["sequence"] for p in payloads] == sorted(p["data"]["sequence"] for p in payloads)
+        final = payloads[-1]["data"]
+        assert final["score"] == 77 and final["aiScore"] == assessment["overall"]
+        assert final["reportUrl"].endswith(f"/admin/interviews/{run_id}/report")
+        assert Interview.objects.get(run_id=other_run).state == State.APPROVED

@@ -1,0 +1,157 @@
+"""The interview state machine: the only code that changes Interview.state.
+
+Each change locks the interview row, checks the move is legal, saves, writes
+a StateChange row and the webhook event in the same transaction. Side effects
+(jobs, deliveries) are queued with ``transaction.on_commit`` by the callers
+and by ``webhooks.services.emit``, so nothing leaves before the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from interview_platform.api import WrongState
+
+from .models import Interview, State, StateChange
+
+TRANSITIONS: dict[str, set[str]] = {
+    State.INFO_NEEDED: {State.VALIDATING_SKILLS, State.CANCELLED, State.EXPIRED, State.FAILED},
+    State.VALIDATING_SKILLS: {State.PENDING, State.INFO_NEEDED, State.CANCELLED, State.FAILED},
+    # PENDING -> VALIDATING_SKILLS is "reject and regenerate": a new plan version.
+    State.PENDING: {State.APPROVED, State.REJECTED, State.VALIDATING_SKILLS, State.CANCELLED, State.FAILED},
+    State.APPROVED: {State.IN_PROGRESS, State.CANCELLED, State.EXPIRED, State.FAILED},
+    State.IN_PROGRESS: {State.ASSESSMENT_PENDING, State.CANCELLED, State.FAILED},
+    State.ASSESSMENT_PENDING: {State.ASSESSMENT_APPROVED, State.FAILED},
+    State.ASSESSMENT_APPROVED: set(),
+    State.REJECTED: set(),
+    State.CANCELLED: set(),
+    State.EXPIRED: set(),
+    State.FAILED: set(),
+}
+
+TERMINAL = frozenset(state for state, targets in TRANSITIONS.items() if not targets)
+
+# The webhook event an ATS receives when an interview enters a state.
+EVENTS: dict[str, str] = {
+    State.INFO_NEEDED: "interview.info_needed",
+    State.PENDING: "interview.plan_generated",
+    State.APPROVED: "interview.plan_approved",
+    State.REJECTED: "interview.plan_rejected",
+    State.IN_PROGRESS: "interview.started",
+    State.ASSESSMENT_PENDING: "interview.assessment_generated",
+    State.ASSESSMENT_APPROVED: "interview.assessment_approved",
+    State.CANCELLED: "interview.cancelled",
+    State.EXPIRED: "interview.expired",
+    State.FAILED: "interview.failed",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who or what caused a change: a user, an API key, or the system."""
+
+    label: str
+    user: object | None = None
+
+    @classmethod
+    def of(cls, principal) -> Actor:
+        from accounts.authentication import ApiClient
+
+        if isinstance(principal, ApiClient):
+            return cls(label=f"api-key:{principal.api_key.name}")
+        return cls(label=f"user:{principal.email}", user=principal)
+
+
+SYSTEM = Actor(label="system")
+
+
+def can_transition(from_state: str, to_state: str) -> bool:
+    return to_state in TRANSITIONS.get(from_state, set())
+
+
+def _record(interview: Interview, from_state: str, to_state: str, actor: Actor, reason: str) -> None:
+    StateChange.objects.create(
+        interview=interview,
+        from_state=from_state,
+        to_state=to_state,
+        actor_user=actor.user,
+        actor_label=actor.label,
+        reason=reason,
+        created_at=interview.updated_at,
+    )
+
+
+@transaction.atomic
+def create(interview: Interview, state: str, *, actor: Actor, reason: str, event_data: dict | None = None):
+    """Save a new interview in its first state (INFO_NEEDED or VALIDATING_SKILLS)."""
+    from webhooks.services import emit
+
+    if state not in (State.INFO_NEEDED, State.VALIDATING_SKILLS):
+        raise ValueError(f"an interview cannot start in {state}")
+    interview.state = state
+    interview.updated_at = timezone.now()
+    interview.save(force_insert=True)
+    _record(interview, "", state, actor, reason)
+    if state in EVENTS:
+        emit(interview, EVENTS[state], event_data or {})
+    return interview
+
+
+@transaction.atomic
+def transition(
+    interview: Interview,
+    to_state: str,
+    *,
+    actor: Actor,
+    reason: str = "",
+    changes: dict | None = None,
+    event: str | None = None,
+    event_data: dict | None = None,
+    emit_event: bool = True,
+) -> Interview:
+    """Move ``interview`` to ``to_state`` or raise WrongState (HTTP 409).
+
+    ``changes`` are other fields saved in the same update; ``event`` overrides
+    the default event for the target state. Returns the locked, fresh row.
+    """
+    from webhooks.services import emit
+
+    locked = Interview.objects.select_for_update().get(pk=interview.pk)
+    from_state = locked.state
+    if not can_transition(from_state, to_state):
+        raise WrongState(
+            f"The interview is {from_state}; it cannot move to {to_state}.",
+            fields={"state": from_state},
+        )
+    locked.state = to_state
+    locked.updated_at = timezone.now()
+    fields = {"state", "updated_at"}
+    if to_state != from_state:
+        locked.step_attempts = 0
+        fields.add("step_attempts")
+    for name, value in (changes or {}).items():
+        setattr(locked, name, value)
+        fields.add(name)
+    locked.save(update_fields=sorted(fields))
+    _record(locked, from_state, to_state, actor, reason)
+    event_type = event or EVENTS.get(to_state)
+    if emit_event and event_type:
+        emit(locked, event_type, event_data or {})
+    # Keep the caller's instance in step with the database.
+    for name in fields:
+        setattr(interview, name, getattr(locked, name))
+    return locked
+
+
+@transaction.atomic
+def record_event(interview: Interview, event_type: str, data: dict | None = None):
+    """Emit an event that is not a state change (e.g. interview.completed), on the locked row."""
+    from webhooks.services import emit
+
+    locked = Interview.objects.select_for_update().get(pk=interview.pk)
+    event = emit(locked, event_type, data or {})
+    interview.event_sequence = locked.event_sequence
+    return event

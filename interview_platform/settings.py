@@ -159,7 +159,7 @@ STATIC_ROOT = DATA_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 # Development serves straight from the apps' folders; production from collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [path for path in [BASE_DIR / "static"] if path.is_dir()]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -196,22 +196,48 @@ else:
 WEBHOOK_RETRY_SCHEDULE = env_int_list("WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
 WEBHOOK_ALLOWED_NETWORKS = env_networks("WEBHOOK_ALLOWED_CIDRS")
+# A receiver's Retry-After is honoured up to this (or the longest scheduled
+# delay if larger); a longer wish would outlive the broker's visibility timeout.
+WEBHOOK_RETRY_AFTER_CAP = 3600
+# A claimed delivery is taken back by the sweeper 2 x timeout + this margin
+# after the claim, when its worker never reported (killed, machine lost).
+WEBHOOK_CLAIM_MARGIN_SECONDS = env_int("WEBHOOK_CLAIM_MARGIN_SECONDS", 60, minimum=1, maximum=3600)
+# A due delivery whose job is not picked up this long after its time is
+# re-enqueued by the sweeper (its message was lost with a worker or Redis).
+WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 60, minimum=1, maximum=86400)
+# At most this many deliveries in flight per destination (host:port); more
+# wait a few seconds, so one slow receiver cannot take every worker thread.
+WEBHOOK_MAX_IN_FLIGHT_PER_HOST = env_int("WEBHOOK_MAX_IN_FLIGHT_PER_HOST", 4, minimum=1, maximum=1000)
+# A registered endpoint with no successful attempt for this long is disabled.
+WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 5, minimum=1, maximum=365)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# At-least-once: a message is acknowledged after its task ran, and given back
+# when the worker process dies mid-task. Tasks are idempotent (see webhooks.tasks).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Each worker thread reserves one message at a time: nothing waits behind a
+# slow task in a busy worker while another worker is idle.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Bounded by default (Celery would use the CPU count); `--concurrency` overrides.
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 8, minimum=1, maximum=256)
 CELERY_TASK_DEFAULT_QUEUE = "agents"
+# Webhook deliveries have their own queue so that receivers, however slow,
+# never delay agent steps (run `celery worker -Q webhooks` and `-Q agents`
+# as separate processes to keep their thread pools apart too).
 CELERY_TASK_ROUTES = {
     "webhooks.tasks.*": {"queue": "webhooks"},
     "interviews.tasks.*": {"queue": "agents"},
 }
 # The Redis transport redelivers an unacknowledged message after the
-# visibility timeout; it must outlast the longest countdown we schedule, or a
-# delayed retry would be delivered twice. Celery reads it from both places.
-CELERY_VISIBILITY_TIMEOUT = max(WEBHOOK_RETRY_SCHEDULE) + 3600
+# visibility timeout. A countdown (ETA) message stays unacknowledged until it
+# runs, so the timeout must outlast the longest countdown we schedule: the
+# last retry delay (+10% jitter) or a capped Retry-After. Celery reads it from
+# the broker's transport options (every task message) and the result
+# backend's; both get the same value.
+CELERY_VISIBILITY_TIMEOUT = max(max(WEBHOOK_RETRY_SCHEDULE), WEBHOOK_RETRY_AFTER_CAP) * 11 // 10 + 3600
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

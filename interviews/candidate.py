@@ -19,6 +19,7 @@ from .agents import get_engine
 from .agents.base import IntegrityEvent as EngineIntegrityEvent
 from .agents.base import Turn as EngineTurn
 from .agents.base import plan_from_dict, to_dict
+from .agents.context import for_interview
 from .models import (
     Assessment,
     CandidateSession,
@@ -368,7 +369,8 @@ def step(interview_id) -> None:
     if session.completed_at:
         return
     plan, questions = engine_plan(interview)
-    move = get_engine().next_turn(plan, engine_turns(interview))
+    with for_interview(interview.id):
+        move = get_engine().next_turn(plan, engine_turns(interview))
     try:
         with transaction.atomic():
             locked = Interview.objects.select_for_update().get(pk=interview_id)
@@ -415,7 +417,8 @@ def assess(interview_id) -> None:
         for e in interview.integrity_events.all()
     ]
     engine = get_engine()
-    result = engine.assess(plan, engine_turns(interview), integrity)
+    with for_interview(interview.id):
+        result = engine.assess(plan, engine_turns(interview), integrity)
     with transaction.atomic():
         locked = Interview.objects.select_for_update().get(pk=interview_id)
         if locked.state != State.IN_PROGRESS or locked.assessments.exists():

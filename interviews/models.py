@@ -276,3 +276,34 @@ class Assessment(models.Model):
 
 
 from .otp import CandidateEmailDevice  # noqa: E402,F401  (registered with the app's models)
+
+
+class AgentStep(models.Model):
+    """One call of an engine step: what ran, how long, what it cost, how it ended."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok"
+        REPAIRED = "repaired"  # the model's output failed validation once and was repaired
+        FALLBACK = "fallback"  # the LLM failed; the heuristic engine answered instead
+        FAILED = "failed"
+
+    interview = models.ForeignKey(
+        Interview, null=True, blank=True, on_delete=models.CASCADE, related_name="agent_steps"
+    )
+    step = models.CharField(max_length=32)  # validate_skills | plan | next_turn | assess
+    engine = models.CharField(max_length=50)
+    provider = models.CharField(max_length=50, blank=True)
+    model = models.CharField(max_length=200, blank=True)
+    prompt_version = models.CharField(max_length=50, blank=True)
+    latency_ms = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveIntegerField(null=True, blank=True)
+    output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.step} by {self.engine} ({self.outcome}, {self.latency_ms} ms)"

@@ -18,6 +18,7 @@ from interview_platform.jobs import enqueue
 from . import selectors, workflow
 from .agents import get_engine
 from .agents.base import InterviewRequest, to_dict
+from .agents.context import for_interview
 from .models import DataQuality, IdempotencyRecord, Interview, Plan, Question, State
 from .serializers import FIELD_MAP, REQUIRED_FIELDS
 
@@ -207,7 +208,8 @@ def validate_and_plan(interview_id) -> None:
         return  # already planned, cancelled, or failed: nothing to do
     engine = get_engine()
     request = engine_request(interview)
-    validation = engine.validate_skills(request)
+    with for_interview(interview.id):
+        validation = engine.validate_skills(request)
     if not validation.ok:
         workflow.transition(
             interview,
@@ -229,7 +231,8 @@ def validate_and_plan(interview_id) -> None:
         .first()
     )
     feedback = regenerate.feedback if regenerate and latest_version else ""
-    plan = engine.plan(request, validation, feedback=feedback, version=latest_version + 1)
+    with for_interview(interview.id):
+        plan = engine.plan(request, validation, feedback=feedback, version=latest_version + 1)
     with transaction.atomic():
         row = Plan.objects.create(
             interview=interview,

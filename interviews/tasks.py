@@ -16,6 +16,7 @@ from interview_platform.api import WrongState
 
 from . import candidate, services, workflow
 from .models import Interview, State
+from .push import push
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +54,27 @@ def resume_stalled() -> int:
     return services.resume_stalled()
 
 
-@shared_task(acks_late=True, max_retries=3, autoretry_for=(ConnectionError,), retry_backoff=True)
-def interview_step(interview_id: str) -> None:
-    candidate.step(interview_id)
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def interview_step(self, interview_id: str) -> None:
+    try:
+        candidate.step(interview_id)
+    except WrongState:
+        pass
+    except Exception as exc:
+        _retry_or_fail(self, interview_id, exc, "interviewing", "The interview could not continue.")
+        # A candidate is never left waiting on a dead engine: tell the socket.
+        push(
+            interview_id,
+            {
+                "type": "interview.frame",
+                "frame": {
+                    "type": "error",
+                    "code": "interview_failed",
+                    "message": "We could not continue the interview because of a technical problem. "
+                    "Your answers are saved and the recruiting team will contact you.",
+                },
+            },
+        )
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3)

@@ -1,0 +1,114 @@
+"""The platform around the API: schema, probes, configuration checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.live import BIN, ROOT
+
+pytestmark = pytest.mark.django_db
+
+
+def test_openapi_schema_documents_every_endpoint(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json() if response["Content-Type"].endswith("json") else None
+    if schema is None:
+        import yaml
+
+        schema = yaml.safe_load(response.content)
+    paths = schema["paths"]
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/a2a/interview",
+        "/api/v1/a2a/interview/{run_id}",
+        "/api/v1/a2a/interview/{run_id}/status",
+        "/api/v1/a2a/interview/{run_id}/plan",
+        "/api/v1/a2a/interview/{run_id}/approve",
+        "/api/v1/a2a/interview/{run_id}/assessment",
+        "/api/v1/a2a/interview/{run_id}/assessment/approve",
+        "/api/v1/a2a/interview/{run_id}/cancel",
+        "/api/v1/candidate/join/{token}/otp",
+        "/api/v1/candidate/join/{token}/verify",
+        "/api/v1/candidate/join/{token}/device-check",
+    ]:
+        assert path in paths, path
+    create = paths["/api/v1/a2a/interview"]["post"]
+    assert "201" in create["responses"]
+    assert {"ApiKeyAuth": []} in create["security"]
+
+
+def test_schema_generation_has_no_warnings():
+    result = subprocess.run(
+        [str(BIN / "python"), "manage.py", "spectacular", "--fail-on-warn", "--file", os.devnull],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "true"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_api_docs_page(client):
+    assert client.get("/api/docs/").status_code == 200
+
+
+def test_health_probes(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["database"] == "ok"
+
+
+def _django(env: dict, *args: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = _django({"DEBUG": "false", "ALLOWED_HOSTS": "example.com"}, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "env, variable",
+    [
+        ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"DEBUG": "true", "PORT": "eighty"}, "PORT"),
+        ({"DEBUG": "true", "WEBHOOK_RETRY_SCHEDULE": "5,soon"}, "WEBHOOK_RETRY_SCHEDULE"),
+        ({"DEBUG": "true", "WEBHOOK_ALLOWED_CIDRS": "not-a-network"}, "WEBHOOK_ALLOWED_CIDRS"),
+        ({"DEBUG": "true", "REDIS_URL": "localhost:6379"}, "REDIS_URL"),
+        ({"DEBUG": "true", "PUBLIC_BASE_URL": "example.com"}, "PUBLIC_BASE_URL"),
+        ({"DEBUG": "true", "AGENT_ENGINE": "magic"}, "AGENT_ENGINE"),
+        ({"DEBUG": "true", "AGENT_ENGINE": "llm"}, "LLM_PROVIDER"),
+    ],
+)
+def test_bad_configuration_fails_at_start_naming_the_variable(env, variable):
+    result = _django(env, "check")
+    assert result.returncode != 0
+    assert variable in result.stderr
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    result = _django(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "a-production-secret-key-that-is-long-enough-0123456789",
+            "ALLOWED_HOSTS": "interviews.example.com",
+            "PUBLIC_BASE_URL": "https://interviews.example.com",
+        },
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -194,6 +194,10 @@ def _stable_int(*parts: object) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
+# "Python 3", "Vue v3.4", "Java 17", "Angular 2+": a trailing version number.
+_VERSION_SUFFIX_RE = re.compile(r"[\s\-]*v?\d+(?:\.(?:\d+|x))*\+?$")
+
+
 def _alias_key(text: str) -> str:
     # "React.js", "react js" and "ReactJS" all become "reactjs"; "+" and "#"
     # stay because they tell C, C++ and C# apart.
@@ -673,7 +677,7 @@ class HeuristicEngine:
             found = b.by_key.get(key[:-1])  # "REST APIs", "Microservices"
         if found is None:
             # Versions are not part of the name: "Python 3", "Vue 3.4", "Java 17".
-            stripped = _alias_key(re.sub(r"[\s\-v]*\d+(?:\.\d+|x)*\s*$", "", text.strip().lower()))
+            stripped = _alias_key(_VERSION_SUFFIX_RE.sub("", text.strip().lower()))
             if stripped and stripped != key:
                 found = b.by_key.get(stripped)
         return found
@@ -735,7 +739,8 @@ class HeuristicEngine:
 
         Time: the question minutes add up to at most ``duration_minutes`` less
         ``INTRO_CLOSING_MINUTES`` and fill most of it. Every skill gets one
-        question before any gets a second one; when even that does not fit, the
+        question (two if the feedback asks for more of it) before any gets
+        another; when even that does not fit, the
         lowest-priority skills are left out (given skills outrank inferred ones)
         and the rest are shortened, never below ``MIN_QUESTION_MINUTES``.
 

@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import IdempotencyRecord, Interview, Plan, Question, StateChange
+from .models import (
+    Assessment,
+    CandidateSession,
+    IdempotencyRecord,
+    IntegrityEvent,
+    Interview,
+    Plan,
+    Question,
+    StateChange,
+    Turn,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -28,6 +38,31 @@ class PlanInline(ReadOnlyInline):
     show_change_link = True
 
 
+class TurnInline(ReadOnlyInline):
+    model = Turn
+    fields = ("sequence", "kind", "question_text", "answer_text", "asked_at", "answered_at")
+    readonly_fields = fields
+
+
+class IntegrityEventInline(ReadOnlyInline):
+    model = IntegrityEvent
+    fields = ("occurred_at", "event", "question_sequence", "detail")
+    readonly_fields = fields
+
+
+class AssessmentInline(ReadOnlyInline):
+    model = Assessment
+    fields = ("created_at", "engine", "overall", "recommendation", "final_overall", "final_recommendation")
+    readonly_fields = fields
+    show_change_link = True
+
+
+class CandidateSessionInline(ReadOnlyInline):
+    model = CandidateSession
+    fields = ("consented_at", "verified_at", "camera_ok", "microphone_ok", "started_at", "completed_at")
+    readonly_fields = fields
+
+
 @admin.register(Interview)
 class InterviewAdmin(admin.ModelAdmin):
     """Read-only: every change must go through the workflow, never a form."""
@@ -44,7 +79,14 @@ class InterviewAdmin(admin.ModelAdmin):
     list_filter = ("state", "level", "data_quality", "organization")
     search_fields = ("candidate_name", "candidate_email", "position", "run_id", "external_id")
     date_hierarchy = "created_at"
-    inlines = (PlanInline, StateChangeInline)
+    inlines = (
+        PlanInline,
+        StateChangeInline,
+        CandidateSessionInline,
+        TurnInline,
+        IntegrityEventInline,
+        AssessmentInline,
+    )
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
@@ -99,3 +141,18 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    """Read-only: recruiters decide assessments through the dashboard or the API."""
+
+    list_display = ("interview", "engine", "overall", "recommendation", "final_recommendation", "created_at")
+    list_filter = ("recommendation", "final_recommendation", "engine")
+    search_fields = ("interview__candidate_name", "interview__run_id")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

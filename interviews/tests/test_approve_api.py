@@ -154,3 +154,51 @@ def test_outsider_gets_404_everywhere(pending, other_api_key, outsider_client, a
 def test_unknown_run_id_is_404(ats):
     assert ats.get(f"{CREATE}/{uuid.uuid4()}/status").status_code == 404
     assert ats.get(f"{CREATE}/not-a-uuid/status").status_code == 404
+
+
+def test_outsider_gets_404_on_assessment_endpoints(pending, outsider_client, other_api_key):
+    other_ats = APIClient()
+    other_ats.credentials(HTTP_X_API_KEY=other_api_key)
+    assert other_ats.get(f"{CREATE}/{pending}/assessment").status_code == 404
+    response = outsider_client.post(f"{CREATE}/{pending}/assessment/approve", {"approved": True}, format="json")
+    assert response.status_code == 404
+
+
+def test_ops_admin_pages_render(pending, client):
+    from accounts.models import Role, User
+
+    admin = User.objects.create_superuser("ops@acme.test", "S3cure-pass!", role=Role.ADMIN)
+    client.force_login(admin)
+    interview = Interview.objects.get(run_id=pending)
+    for url in [
+        "/ops/",
+        "/ops/interviews/interview/",
+        f"/ops/interviews/interview/{interview.pk}/change/",
+        "/ops/interviews/plan/",
+        "/ops/interviews/statechange/",
+        "/ops/accounts/apikey/",
+        "/ops/accounts/apikey/add/",
+        "/ops/accounts/user/",
+        "/ops/accounts/organization/",
+        "/ops/webhooks/delivery/",
+        "/ops/webhooks/event/",
+        "/ops/approvals/approval/",
+        "/ops/interviews/assessment/",
+    ]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_ops_creates_an_api_key_and_shows_it_once(client, org):
+    from accounts.models import ApiKey, Role, User, hash_api_key
+
+    admin = User.objects.create_superuser("ops@acme.test", "S3cure-pass!", role=Role.ADMIN)
+    client.force_login(admin)
+    response = client.post("/ops/accounts/apikey/add/", {"organization": org.pk, "name": "New ATS"}, follow=True)
+    assert response.status_code == 200
+    messages = [str(m) for m in response.context["messages"]]
+    raw = next(m.split(": ", 1)[1] for m in messages if "API key" in m)
+    key = ApiKey.objects.get(name="New ATS")
+    assert key.key_hash == hash_api_key(raw)
+    assert raw.startswith(key.prefix)
+    page = client.get(f"/ops/accounts/apikey/{key.pk}/change/").content.decode()
+    assert raw not in page

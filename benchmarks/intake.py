@@ -62,7 +62,9 @@ def main() -> None:
     print(f"database: {connection.vendor}; engine: heuristic; python {sys.version.split()[0]}\n")
 
     def create(i: int) -> None:
-        response = client.post("/api/v1/a2a/interview", {**SEED_BODY, "externalId": f"bench-{i}"}, format="json")
+        response = client.post(
+            "/api/v1/a2a/interview", {**SEED_BODY, "externalId": f"bench-{i}"}, format="json"
+        )
         assert response.status_code == 201, response.content
 
     # Measure the request path alone: jobs enqueued on commit are dropped, and
@@ -97,10 +99,15 @@ def main() -> None:
 
     from interviews.agents.base import Turn
 
-    answer = "I would use indexes, caching, transactions and load testing, and measure before changing anything."
+    answer = (
+        "I would use indexes, caching, transactions and load testing, and measure before changing anything."
+    )
     turns = [Turn(i, "main", q.text, answer) for i, q in enumerate(plan.questions)]
     _report("engine.next_turn (mid-interview)", _timed(lambda i: engine.next_turn(plan, turns[:5]), 500))
-    _report(f"engine.assess ({len(plan.questions)} questions)", _timed(lambda i: engine.assess(plan, turns, []), 200))
+    _report(
+        f"engine.assess ({len(plan.questions)} questions)",
+        _timed(lambda i: engine.assess(plan, turns, []), 200),
+    )
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 import json
 
 import pytest
+from django.core.management import CommandError, call_command
 
 pytestmark = pytest.mark.django_db
-from django.core.management import CommandError, call_command
 
 QUESTION = {
     "key": "pg-index",
@@ -45,8 +45,8 @@ def test_strong_answer_beats_weak_and_output_is_stable(tmp_path):
         [
             {
                 "questionIndex": 0,
-                "text": "I start with pg_stat_statements to find it, run EXPLAIN ANALYZE to read the query plan, "
-                "then add a b-tree index on the filtered column and re-check the plan.",
+                "text": "I start with pg_stat_statements to find it, run EXPLAIN ANALYZE to read the "
+                "query plan, then add a b-tree index on the filtered column and re-check the plan.",
             }
         ],
     )
@@ -65,7 +65,10 @@ def test_strong_answer_beats_weak_and_output_is_stable(tmp_path):
         ("not json", "not valid JSON"),
         (json.dumps([1, 2]), "questions"),
         (json.dumps({"questions": [QUESTION], "answers": [{"text": "x"}]}), "questionIndex"),
-        (json.dumps({"questions": [QUESTION], "answers": [{"questionIndex": 4, "text": "x"}]}), "does not exist"),
+        (
+            json.dumps({"questions": [QUESTION], "answers": [{"questionIndex": 4, "text": "x"}]}),
+            "does not exist",
+        ),
     ],
 )
 def test_bad_files_get_clear_errors(tmp_path, content, message):

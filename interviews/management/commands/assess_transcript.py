@@ -50,7 +50,9 @@ def load_transcript(data: dict):
                 answer_text=text,
             )
         )
-    integrity = [IntegrityEvent(event=str(e["event"]), at=str(e.get("at", ""))) for e in data.get("integrity", [])]
+    integrity = [
+        IntegrityEvent(event=str(e["event"]), at=str(e.get("at", ""))) for e in data.get("integrity", [])
+    ]
     return plan, turns, integrity
 
 

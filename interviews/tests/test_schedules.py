@@ -1,0 +1,50 @@
+"""The periodic jobs: unused links expire, stalled planning resumes."""
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from interviews import services
+from interviews.models import Interview, State
+
+from .factories import SEED_BODY, approved_interview
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def capture(django_capture_on_commit_callbacks):
+    return django_capture_on_commit_callbacks
+
+
+def test_unused_links_expire_after_their_ttl(api_key, recruiter, capture, settings):
+    run_id, _ = approved_interview(api_key, recruiter, capture)
+    assert services.expire_links() == 0
+    later = timezone.now() + settings.JOIN_LINK_TTL + timezone.timedelta(minutes=1)
+    with time_machine.travel(later), capture(execute=False):
+        assert services.expire_links() == 1
+    interview = Interview.objects.get(run_id=run_id)
+    assert interview.state == State.EXPIRED
+    assert interview.events.order_by("-sequence").first().type == "interview.expired"
+    assert services.expire_links() == 0
+
+
+def test_stalled_planning_is_resumed_then_failed(ats, django_capture_on_commit_callbacks):
+    # Created without running its jobs: as if the worker that had it died.
+    run_id = ats.post("/api/v1/a2a/interview", SEED_BODY, format="json").json()["runId"]
+    interview = Interview.objects.get(run_id=run_id)
+    assert interview.state == State.VALIDATING_SKILLS
+    assert services.resume_stalled() == 0  # not stalled yet
+    later = timezone.now() + timezone.timedelta(minutes=3)
+    with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
+        assert services.resume_stalled() == 1
+    assert Interview.objects.get(run_id=run_id).state == State.PENDING
+
+    # One that never finishes is failed after the last attempt, and the ATS is told.
+    stuck = ats.post("/api/v1/a2a/interview", {**SEED_BODY, "externalId": "x"}, format="json").json()["runId"]
+    Interview.objects.filter(run_id=stuck).update(step_attempts=services.MAX_STEP_ATTEMPTS)
+    with time_machine.travel(timezone.now() + timezone.timedelta(minutes=3)):
+        services.resume_stalled()
+    interview = Interview.objects.get(run_id=stuck)
+    assert interview.state == State.FAILED
+    assert interview.events.order_by("-sequence").first().type == "interview.failed"

@@ -160,7 +160,9 @@ def test_outsider_gets_404_on_assessment_endpoints(pending, outsider_client, oth
     other_ats = APIClient()
     other_ats.credentials(HTTP_X_API_KEY=other_api_key)
     assert other_ats.get(f"{CREATE}/{pending}/assessment").status_code == 404
-    response = outsider_client.post(f"{CREATE}/{pending}/assessment/approve", {"approved": True}, format="json")
+    response = outsider_client.post(
+        f"{CREATE}/{pending}/assessment/approve", {"approved": True}, format="json"
+    )
     assert response.status_code == 404
 
 
@@ -193,7 +195,9 @@ def test_ops_creates_an_api_key_and_shows_it_once(client, org):
 
     admin = User.objects.create_superuser("ops@acme.test", "S3cure-pass!", role=Role.ADMIN)
     client.force_login(admin)
-    response = client.post("/ops/accounts/apikey/add/", {"organization": org.pk, "name": "New ATS"}, follow=True)
+    response = client.post(
+        "/ops/accounts/apikey/add/", {"organization": org.pk, "name": "New ATS"}, follow=True
+    )
     assert response.status_code == 200
     messages = [str(m) for m in response.context["messages"]]
     raw = next(m.split(": ", 1)[1] for m in messages if "API key" in m)

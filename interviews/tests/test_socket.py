@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import secrets
 import time
 
 import pytest
-import requests
 from standardwebhooks.webhooks import Webhook
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.sync.client import connect
 
 from accounts.models import ApiKey
 from conftest import bearer_client
 from interviews.models import IntegrityEvent, Interview, State, Turn
-from tests.live import live_stack, read_code
+from tests.candidate_client import Candidate, recv
+from tests.live import live_stack
 from tests.receiver import Receiver
 from tests.services import redis_url
 
@@ -34,43 +32,6 @@ def wait_until(predicate, timeout=40, step=0.2):
             return value
         time.sleep(step)
     raise AssertionError("timed out waiting")
-
-
-class Candidate:
-    """A candidate's browser, minus the browser: HTTP session + websocket."""
-
-    def __init__(self, base_url: str, token: str, data_dir):
-        self.base, self.token, self.data_dir = base_url, token, data_dir
-        self.http = requests.Session()
-        csrf = secrets.token_hex(16)
-        self.http.cookies.set("csrftoken", csrf, domain="127.0.0.1")
-        self.http.headers["X-CSRFToken"] = csrf
-
-    def api(self, action, body=None):
-        return self.http.post(
-            f"{self.base}/api/v1/candidate/join/{self.token}/{action}", json=body or {}, timeout=10
-        )
-
-    def verify(self):
-        assert self.api("otp", {"consent": True}).status_code == 202
-        response = self.api("verify", {"code": read_code(self.data_dir)})
-        assert response.status_code == 200, response.text
-        assert self.api("device-check", {"camera": True, "microphone": True}).json()["ready"] is True
-        return response.json()["websocketUrl"]
-
-    def socket(self, token=None, origin=None):
-        cookie = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
-        url = self.base.replace("http://", "ws://") + f"/ws/interview/{token or self.token}/"
-        return connect(
-            url, additional_headers={"Cookie": cookie, "Origin": origin or self.base}, open_timeout=10
-        )
-
-
-def recv(ws, timeout=40) -> dict:
-    while True:
-        frame = json.loads(ws.recv(timeout=timeout))
-        if frame["type"] not in ("ack", "pong"):
-            return frame
 
 
 def create_approved(ats, recruiter, callback_url, base_url) -> tuple[str, str]:

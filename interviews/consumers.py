@@ -113,5 +113,8 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         await self._send(message["frame"])
 
     async def interview_takeover(self, message):
-        await self._refuse("taken_over", "The interview was opened in another window; this one is closed.")
+        # Leave the group first so the new window alone receives the next questions.
+        if self.interview_id:
+            await self.channel_layer.group_discard(group_name(self.interview_id), self.channel_name)
         self.interview_id = None
+        await self._refuse("taken_over", "The interview was opened in another window; this one is closed.")

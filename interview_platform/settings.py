@@ -61,6 +61,7 @@ if not ALLOWED_HOSTS:
 PORT = env_int("PORT", 3009, minimum=1, maximum=65535)
 PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", f"http://localhost:{PORT}")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", PUBLIC_BASE_URL)
+CSRF_FAILURE_VIEW = "interview_platform.views.csrf_failure"
 
 INSTALLED_APPS = [
     "daphne",

@@ -100,10 +100,13 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             else:
                 await self._error("bad_frame", f"Unknown frame type {kind!r}.")
         except DomainError as exc:
-            await self._error(exc.code, exc.message)
+            await self._error(exc.code, exc.message, exc.fields)
 
-    async def _error(self, code: str, message: str) -> None:
-        await self._send({"type": "error", "code": code, "message": message})
+    async def _error(self, code: str, message: str, fields: dict | None = None) -> None:
+        frame = {"type": "error", "code": code, "message": message}
+        if fields:
+            frame["fields"] = fields
+        await self._send(frame)
 
     async def _send(self, frame: dict) -> None:
         await self.send(text_data=json.dumps(frame))

@@ -173,3 +173,12 @@ def test_unknown_expired_and_cancelled_links(client, link, ats):
     response = client.post(url(link, "otp"), content_type="application/json")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "cancelled"
+
+
+def test_csrf_failure_on_the_api_is_a_json_error(link):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(url(link, "otp"), content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "csrf_failed"

@@ -104,6 +104,8 @@ def test_full_interview_over_the_socket(tmp_path, org, recruiter, settings):
             ws.send(raw)
             frame = recv(ws)
             assert (frame["type"], frame["code"]) == ("error", code), frame
+        ws.send(json.dumps({"type": "answer", "questionId": "q7", "text": "hello"}))
+        assert recv(ws)["fields"] == {"expected": first["questionId"]}
         ws.send(json.dumps({"type": "ping"}))
         assert json.loads(ws.recv(timeout=10))["type"] == "pong"
         ws.send(json.dumps({"type": "integrity", "event": "paste", "at": "2026-01-01T00:00:00Z"}))

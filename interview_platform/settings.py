@@ -254,8 +254,14 @@ if AGENT_ENGINE not in ("heuristic", "llm"):
     raise ImproperlyConfigured(f"AGENT_ENGINE={AGENT_ENGINE!r} must be 'heuristic' or 'llm'.")
 LLM_PROVIDER = env_str("LLM_PROVIDER")
 LLM_MODEL = env_str("LLM_MODEL")
-LLM_BASE_URL = env_str("LLM_BASE_URL")
+LLM_BASE_URL = env_str("LLM_BASE_URL").rstrip("/")
 LLM_API_KEY = env_str("LLM_API_KEY")
+# Per HTTP request to the model provider; the provider SDK retries 429, 5xx,
+# timeouts and connection errors LLM_MAX_RETRIES times with backoff, so one
+# model call can take up to about (LLM_MAX_RETRIES + 1) x LLM_TIMEOUT_SECONDS.
+LLM_TIMEOUT_SECONDS = env_int("LLM_TIMEOUT_SECONDS", 60, minimum=1, maximum=600)
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2, minimum=0, maximum=10)
+LLM_MAX_FOLLOWUPS = env_int("LLM_MAX_FOLLOWUPS", 2, minimum=0, maximum=5)
 if AGENT_ENGINE == "llm":
     if LLM_PROVIDER not in ("openai", "anthropic", "ollama", "openai-like"):
         raise ImproperlyConfigured(
@@ -263,6 +269,24 @@ if AGENT_ENGINE == "llm":
         )
     if not LLM_MODEL:
         raise ImproperlyConfigured("AGENT_ENGINE=llm needs LLM_MODEL (the model name).")
+    if LLM_BASE_URL and not LLM_BASE_URL.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(f"LLM_BASE_URL={LLM_BASE_URL!r} must start with http:// or https://.")
+    if LLM_PROVIDER == "openai-like" and not LLM_BASE_URL:
+        raise ImproperlyConfigured(
+            "LLM_PROVIDER=openai-like needs LLM_BASE_URL, the server's OpenAI-compatible base URL "
+            "(e.g. http://127.0.0.1:8000/v1)."
+        )
+    if LLM_PROVIDER in ("openai", "anthropic") and not LLM_API_KEY:
+        raise ImproperlyConfigured(f"LLM_PROVIDER={LLM_PROVIDER} needs LLM_API_KEY (the provider's API key).")
+    # Only the openai SDK is a requirement; the others are installed by whoever picks them.
+    from importlib.util import find_spec
+
+    _llm_package = {"openai": "openai", "openai-like": "openai", "anthropic": "anthropic", "ollama": "ollama"}
+    if find_spec(_llm_package[LLM_PROVIDER]) is None:
+        raise ImproperlyConfigured(
+            f"LLM_PROVIDER={LLM_PROVIDER} needs the '{_llm_package[LLM_PROVIDER]}' package: "
+            f"pip install {_llm_package[LLM_PROVIDER]}"
+        )
 
 # --- Interview links ----------------------------------------------------------
 JOIN_LINK_TTL = timedelta(days=env_int("JOIN_LINK_TTL_DAYS", 7, minimum=1, maximum=90))

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .agents import admin_registration  # noqa: F401  (AgentStep in /ops/)
 from .models import (
     Assessment,
     CandidateSession,

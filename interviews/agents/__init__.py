@@ -2,7 +2,9 @@
 
 Callers use :func:`get_engine`; nothing else knows which engine runs. The
 engine is chosen by ``settings.AGENT_ENGINE``: ``"heuristic"`` (the default,
-offline and deterministic) or ``"llm"``.
+offline and deterministic) or ``"llm"``. Either way it comes wrapped in a
+:class:`~interviews.agents.recording.RecordingEngine`, which writes one
+``AgentStep`` row per call.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from interviews.agents.base import Engine
     from interviews.agents.heuristic import HeuristicEngine
+    from interviews.agents.recording import RecordingEngine
 
 ENGINES = ("heuristic", "llm")
 
@@ -36,18 +38,34 @@ def _configured_engine() -> str:
     return str(getattr(settings, "AGENT_ENGINE", "heuristic") or "heuristic").strip().lower()
 
 
-def get_engine() -> Engine:
-    """The engine selected by ``settings.AGENT_ENGINE``."""
+@lru_cache(maxsize=len(ENGINES))
+def _recorded(name: str) -> RecordingEngine:
+    # One wrapper per engine and process, like the engines themselves: the
+    # per-call state (the step report, the last outcome) lives in context
+    # variables, not on the wrapper.
+    from interviews.agents.recording import RecordingEngine
+
+    if name == "llm":
+        from interviews.agents.llm import LLMEngine
+
+        return RecordingEngine(LLMEngine(fallback=_heuristic()))
+    return RecordingEngine(_heuristic())
+
+
+def get_engine() -> RecordingEngine:
+    """The engine selected by ``settings.AGENT_ENGINE``, recording its calls."""
     name = _configured_engine()
     if name == "heuristic":
-        return _heuristic()
+        return _recorded("heuristic")
     if name == "llm":
+        # Imported on every call, not only when the wrapper is first built, so
+        # a broken LLM module is reported each time it is asked for.
         try:
-            from interviews.agents.llm import LLMEngine
+            from interviews.agents.llm import LLMEngine  # noqa: F401
         except ImportError as exc:
             raise ImportError(
                 "AGENT_ENGINE is 'llm' but the LLM engine (interviews.agents.llm.LLMEngine) "
                 f"cannot be imported: {exc}"
             ) from exc
-        return LLMEngine()
+        return _recorded("llm")
     raise ValueError(f"Unknown AGENT_ENGINE {name!r}; expected one of {ENGINES}")

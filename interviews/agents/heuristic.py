@@ -174,6 +174,19 @@ def score_from_coverage(matched: int, total: int, word_count: int) -> int:
     return score
 
 
+def question_budget(duration: int) -> int:
+    """Minutes left for questions once the introduction and closing are taken off the top."""
+    return duration - min(INTRO_CLOSING_MINUTES, max(1, duration // 6))
+
+
+def overall_score(scores: Sequence[int]) -> int:
+    """0-100 from question scores of 1..5: round((mean - 1) / 4 * 100), half rounded up."""
+    if not scores:
+        return 0
+    mean = sum(scores) / len(scores)
+    return math.floor((mean - 1) / 4 * 100 + 0.5)
+
+
 def recommendation_for(overall: int) -> str:
     for threshold, label in RECOMMENDATION_THRESHOLDS:
         if overall >= threshold:
@@ -652,6 +665,49 @@ def _evidence(answer: str, rubric: Rubric, matched: Sequence[str]) -> list[str]:
 # The engine
 
 
+def aggregate(
+    scores: list[QuestionScore], integrity: Iterable[IntegrityEvent], unanswered: set[int]
+) -> Assessment:
+    """Per-skill means, overall score, recommendation, strengths and concerns from question scores.
+
+    Both engines finish their assessment here, so the thresholds cannot drift apart.
+    """
+    by_skill: dict[str, list[int]] = {}
+    for s in scores:
+        by_skill.setdefault(s.skill, []).append(s.score)
+    skill_scores = {k: round(sum(v) / len(v), 2) for k, v in by_skill.items()}
+    overall = overall_score([s.score for s in scores])
+    recommendation = recommendation_for(overall)
+    strengths = [f"{k} ({v:g}/5)" for k, v in skill_scores.items() if v >= STRENGTH_MIN_SCORE]
+    concerns = [f"{k} ({v:g}/5)" for k, v in skill_scores.items() if v <= CONCERN_MAX_SCORE]
+    concerns += [
+        f"Question {s.question_index + 1} ({s.skill}) not answered"
+        for s in scores
+        if s.question_index in unanswered
+    ]
+    summary = (
+        f"Overall {overall}/100 ({recommendation.replace('_', ' ').lower()}) over "
+        f"{_count_phrase(len(scores), 'question')}"
+    )
+    if strengths:
+        summary += (
+            f"; strongest in {_join_topics([k for k, v in skill_scores.items() if v >= STRENGTH_MIN_SCORE])}"
+        )
+    weak = [k for k, v in skill_scores.items() if v <= CONCERN_MAX_SCORE]
+    if weak:
+        summary += f"; weakest in {_join_topics(weak)}"
+    return Assessment(
+        question_scores=scores,
+        skill_scores=skill_scores,
+        overall=overall,
+        recommendation=recommendation,
+        strengths=strengths,
+        concerns=concerns,
+        integrity_flags=list(integrity),
+        summary=summary + ".",
+    )
+
+
 class HeuristicEngine:
     """Deterministic engine over the curated bank; see the module docstring."""
 
@@ -757,7 +813,7 @@ class HeuristicEngine:
                 + (validation.reason or "the skill validation has no valid skill.")
             )
         duration = request.duration_minutes or DEFAULT_DURATION_MINUTES
-        budget = duration - min(INTRO_CLOSING_MINUTES, max(1, duration // 6))
+        budget = question_budget(duration)
         version = (max(1, int(version)) - 1) % VERSION_CYCLE + 1
         fb = parse_feedback(feedback, [s.name for s in skills], b)
 
@@ -932,36 +988,5 @@ class HeuristicEngine:
                 )
             )
 
-        by_skill: dict[str, list[int]] = {}
-        for s in scores:
-            by_skill.setdefault(s.skill, []).append(s.score)
-        skill_scores = {k: round(sum(v) / len(v), 2) for k, v in by_skill.items()}
-        if scores:
-            mean = sum(s.score for s in scores) / len(scores)
-            overall = math.floor((mean - 1) / 4 * 100 + 0.5)
-        else:
-            overall = 0
-        recommendation = recommendation_for(overall)
-        strengths = [f"{k} ({v:g}/5)" for k, v in skill_scores.items() if v >= STRENGTH_MIN_SCORE]
-        concerns = [f"{k} ({v:g}/5)" for k, v in skill_scores.items() if v <= CONCERN_MAX_SCORE]
-        unanswered = [s for s in scores if s.rationale == "not answered"]
-        concerns += [f"Question {s.question_index + 1} ({s.skill}) not answered" for s in unanswered]
-        summary = (
-            f"Overall {overall}/100 ({recommendation.replace('_', ' ').lower()}) over "
-            f"{_count_phrase(len(scores), 'question')}"
-        )
-        if strengths:
-            summary += f"; strongest in {_join_topics([k for k, v in skill_scores.items() if v >= 4])}"
-        weak = [k for k, v in skill_scores.items() if v <= CONCERN_MAX_SCORE]
-        if weak:
-            summary += f"; weakest in {_join_topics(weak)}"
-        return Assessment(
-            question_scores=scores,
-            skill_scores=skill_scores,
-            overall=overall,
-            recommendation=recommendation,
-            strengths=strengths,
-            concerns=concerns,
-            integrity_flags=list(integrity),
-            summary=summary + ".",
-        )
+        unanswered = {s.question_index for s in scores if s.rationale == "not answered"}
+        return aggregate(scores, integrity, unanswered)

@@ -679,7 +679,7 @@ def test_get_engine_returns_one_cached_heuristic_engine(settings):
 
     settings.AGENT_ENGINE = "heuristic"
     first = get_engine()
-    assert isinstance(first, HeuristicEngine)
+    assert isinstance(first.engine, HeuristicEngine)
     assert first.name == "heuristic"
     assert get_engine() is first
 

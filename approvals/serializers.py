@@ -1,13 +1,6 @@
 from rest_framework import serializers
 
-
-class StrictBooleanField(serializers.BooleanField):
-    """JSON true/false only: "yes" or 1 for a hiring decision is a mistake to report."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
+from interview_platform.api import StrictBooleanField
 
 
 class PlanDecisionIn(serializers.Serializer):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -51,6 +51,15 @@ class Unauthenticated(DomainError):
 class Forbidden(DomainError):
     status_code = status.HTTP_403_FORBIDDEN
     code = "forbidden"
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true/false only: "yes" or 1 for a decision is a mistake worth reporting."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
 
 
 _CODES = {

@@ -177,3 +177,35 @@ def read_code(data_dir: Path, timeout: float = 20) -> str:
                 return match[-1]
         time.sleep(0.2)
     raise AssertionError("no code email arrived")
+
+
+@contextmanager
+def embedded_server(tmp_path: Path, **extra_env: str):
+    """What `make run` starts: migrate, seed_demo, then daphne with no Redis. Yields the base URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        "PATH": f"{BIN}:/usr/bin:/bin",
+        "DEBUG": "true",
+        "DATA_DIR": str(tmp_path),
+        "PORT": str(port),
+        "PUBLIC_BASE_URL": base,
+        **extra_env,
+    }
+    python = str(BIN / "python")
+    for command in (["migrate", "--noinput"], ["seed_demo"]):
+        subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+    log = tmp_path / "server.log"
+    with log.open("w") as handle:
+        server = subprocess.Popen(
+            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "interview_platform.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_for_port(port, server, log)
+        yield base
+    finally:
+        stop(server)

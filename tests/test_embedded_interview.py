@@ -7,7 +7,6 @@ the in-memory channel layer, which belongs to the server's event loop.
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 
 import requests
@@ -15,35 +14,13 @@ import requests
 from accounts.management.commands.seed_demo import DEMO_API_KEY
 from interviews.tests.factories import SEED_BODY
 from tests.candidate_client import Candidate, recv
-from tests.live import BIN, ROOT, _wait_for_port, free_port, stop
+from tests.live import embedded_server
 
 API = "/api/v1/a2a/interview"
 
 
 def test_interview_in_embedded_mode(tmp_path):
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        "PATH": f"{BIN}:/usr/bin:/bin",
-        "DEBUG": "true",
-        "DATA_DIR": str(tmp_path),
-        "PORT": str(port),
-        "PUBLIC_BASE_URL": base,
-    }
-    python = str(BIN / "python")
-    for command in (["migrate", "--noinput"], ["seed_demo"]):
-        subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
-    log = tmp_path / "server.log"
-    with log.open("w") as handle:
-        server = subprocess.Popen(
-            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "interview_platform.asgi:application"],
-            cwd=ROOT,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_for_port(port, server, log)
+    with embedded_server(tmp_path) as base:
         ats = {"X-API-Key": DEMO_API_KEY}
         run_id = requests.post(f"{base}{API}", headers=ats, json=SEED_BODY, timeout=10).json()["runId"]
         for _ in range(100):
@@ -87,5 +64,3 @@ def test_interview_in_embedded_mode(tmp_path):
         assert state == "ASSESSMENT_PENDING"
         assessment = requests.get(f"{base}{API}/{run_id}/assessment", headers=ats, timeout=10).json()
         assert assessment["overall"] >= 65, assessment
-    finally:
-        stop(server)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import subprocess
 import time
 import uuid
 
@@ -19,7 +18,7 @@ from django.core.management import call_command
 from standardwebhooks.webhooks import Webhook
 
 from accounts.management.commands.seed_demo import DEMO_API_KEY, DEMO_WEBHOOK_SECRET
-from tests.live import BIN, ROOT, _wait_for_port, free_port, stop
+from tests.live import embedded_server
 from tests.receiver import Receiver
 
 LOGIN_BODY = {"email": "admin@demo.ai-interview.com", "password": "Admin123!"}
@@ -120,72 +119,53 @@ def test_quickstart_in_process(client, settings, django_capture_on_commit_callba
 
 def test_quickstart_against_the_embedded_server(tmp_path):
     """What a newcomer does after `make run`: no PostgreSQL, no Redis, no worker."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        "PATH": f"{BIN}:/usr/bin:/bin",
-        "DEBUG": "true",
-        "DATA_DIR": str(tmp_path),
-        "PORT": str(port),
-        "PUBLIC_BASE_URL": f"http://localhost:{port}",
-        "WEBHOOK_ALLOWED_CIDRS": "127.0.0.0/8,::1/128",
-        "WEBHOOK_RETRY_SCHEDULE": "1,1,1",
-    }
-    python = str(BIN / "python")
-    for command in (["migrate", "--noinput"], ["seed_demo"]):
-        subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
-    log = tmp_path / "server.log"
-    with log.open("w") as handle:
-        server = subprocess.Popen(
-            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "interview_platform.asgi:application"],
-            cwd=ROOT,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
+    with (
+        embedded_server(
+            tmp_path,
+            PUBLIC_BASE_URL="http://localhost:3009",
+            WEBHOOK_ALLOWED_CIDRS="127.0.0.0/8,::1/128",
+            WEBHOOK_RETRY_SCHEDULE="1,1,1",
+        ) as base,
+        Receiver() as receiver,
+    ):
+        receiver.script([503])  # the first delivery fails: the retry must still arrive
+        login = requests.post(f"{base}/api/v1/auth/login", json=LOGIN_BODY, timeout=10)
+        assert login.status_code == 200
+        check_login(login.json())
+
+        created = requests.post(
+            f"{base}/api/v1/a2a/interview",
+            headers={"X-API-Key": DEMO_API_KEY},
+            json={**CREATE_BODY, "callbackUrl": f"{receiver.url}/webhook"},
+            timeout=10,
         )
-    try:
-        _wait_for_port(port, server, log)
-        with Receiver() as receiver:
-            receiver.script([503])  # the first delivery fails: the retry must still arrive
-            login = requests.post(f"{base}/api/v1/auth/login", json=LOGIN_BODY, timeout=10)
-            assert login.status_code == 200
-            check_login(login.json())
+        assert created.status_code == 201, created.text
+        check_created(created.json())
+        run_id = created.json()["runId"]
 
-            created = requests.post(
-                f"{base}/api/v1/a2a/interview",
+        deadline = time.monotonic() + 30
+        state = None
+        while time.monotonic() < deadline:
+            state = requests.get(
+                f"{base}/api/v1/a2a/interview/{run_id}/status",
                 headers={"X-API-Key": DEMO_API_KEY},
-                json={**CREATE_BODY, "callbackUrl": f"{receiver.url}/webhook"},
                 timeout=10,
-            )
-            assert created.status_code == 201, created.text
-            check_created(created.json())
-            run_id = created.json()["runId"]
+            ).json()["state"]
+            if state == "PENDING":
+                break
+            time.sleep(0.2)
+        assert state == "PENDING"
 
-            deadline = time.monotonic() + 30
-            state = None
-            while time.monotonic() < deadline:
-                state = requests.get(
-                    f"{base}/api/v1/a2a/interview/{run_id}/status",
-                    headers={"X-API-Key": DEMO_API_KEY},
-                    timeout=10,
-                ).json()["state"]
-                if state == "PENDING":
-                    break
-                time.sleep(0.2)
-            assert state == "PENDING"
+        received = receiver.wait_for(2, timeout=30)
+        assert len(received) >= 2, "the failed first delivery was not retried"
+        assert received[0].headers["webhook-id"] == received[1].headers["webhook-id"]
+        check_plan_webhook(received[1], run_id, created.json()["interviewId"])
 
-            received = receiver.wait_for(2, timeout=30)
-            assert len(received) >= 2, "the failed first delivery was not retried"
-            assert received[0].headers["webhook-id"] == received[1].headers["webhook-id"]
-            check_plan_webhook(received[1], run_id, created.json()["interviewId"])
-
-            approved = requests.post(
-                f"{base}/api/v1/a2a/interview/{run_id}/approve",
-                headers={"Authorization": f"Bearer {login.json()['accessToken']}"},
-                json={"approved": True, "userId": login.json()["user"]["id"]},
-                timeout=10,
-            )
-            assert approved.status_code == 200, approved.text
-            check_approved(approved.json(), f"http://localhost:{port}")
-    finally:
-        stop(server)
+        approved = requests.post(
+            f"{base}/api/v1/a2a/interview/{run_id}/approve",
+            headers={"Authorization": f"Bearer {login.json()['accessToken']}"},
+            json={"approved": True, "userId": login.json()["user"]["id"]},
+            timeout=10,
+        )
+        assert approved.status_code == 200, approved.text
+        check_approved(approved.json(), "http://localhost:3009")

@@ -10,19 +10,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from interview_platform.api import StrictBooleanField
+
 from .. import candidate
 from ..otp import CODE_DIGITS
 
 
-class StrictBool(serializers.BooleanField):
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
-
-
 class OtpIn(serializers.Serializer):
-    consent = StrictBool(required=False)
+    consent = StrictBooleanField(required=False)
 
 
 class OtpOut(serializers.Serializer):
@@ -43,8 +38,8 @@ class VerifyOut(serializers.Serializer):
 
 
 class DeviceIn(serializers.Serializer):
-    camera = StrictBool()
-    microphone = StrictBool()
+    camera = StrictBooleanField()
+    microphone = StrictBooleanField()
     details = serializers.DictField(required=False, default=dict)
 
     def validate_details(self, value):

@@ -5,22 +5,13 @@ from django.db import connection
 
 from interviews.models import IdempotencyRecord, Interview, State, StateChange
 
+from .factories import SEED_BODY as BASE_BODY
+
 pytestmark = pytest.mark.django_db
 
 CREATE = "/api/v1/a2a/interview"
 
-SEED_BODY = {
-    "candidateName": "Jane Smith",
-    "candidateEmail": "jane@example.com",
-    "position": "Senior Software Engineer",
-    "level": "SENIOR",
-    "skills": ["TypeScript", "React", "Node.js", "PostgreSQL"],
-    "jobDescription": (
-        "Join our platform team to build scalable web applications with a modern tech stack. "
-        "You will architect and own key services."
-    ),
-    "callbackUrl": "https://your-ats.example.com/webhook",
-}
+SEED_BODY = {**BASE_BODY, "callbackUrl": "https://your-ats.example.com/webhook"}
 
 
 def post(client, body, **headers):

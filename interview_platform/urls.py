@@ -6,6 +6,8 @@ from . import health
 
 urlpatterns = [
     path("ops/", admin.site.urls),
+    path("admin/", include("approvals.urls")),
+    path("accounts/", include("accounts.web_urls")),
     path("api/v1/", include("interview_platform.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

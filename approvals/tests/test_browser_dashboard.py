@@ -1,0 +1,314 @@
+"""The recruiter dashboard in a real browser (the system Chromium, driven by Playwright).
+
+The pages are served by pytest-django's live server, a thread of this process:
+it shares the test database and the eager job setting, so the plan a
+"Reject and regenerate" asks for is written before the redirect is followed.
+Each page is screenshotted into test-output/screenshots/dashboard-*.png.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from interviews.models import Interview, State
+from tests.receiver import Receiver
+from tests.services import chromium_path
+from webhooks.models import Endpoint
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+PASSWORD = "S3cure-pass!"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _allow_orm_beside_playwright():
+    """Playwright's sync API runs an event loop in this thread, and Django refuses ORM
+    calls from a thread with a running loop unless told it is deliberate. Only for
+    this module: the variable must not leak into other tests (or their subprocesses)."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="module")
+def browser(_allow_orm_beside_playwright):
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-background-networking"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the pages: {errors}"
+
+
+@pytest.fixture
+def receiver(settings):
+    """A local webhook receiver the deliveries may reach (loopback is refused by default)."""
+    settings.WEBHOOK_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8")]
+    with Receiver() as receiver:
+        yield receiver
+
+
+def shot(page, name: str, **kwargs) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # From the top, so sticky panels are drawn where a reader first sees them.
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}.png"), full_page=True, **kwargs)
+
+
+def sign_in(page, user, *, screenshot: bool = False) -> None:
+    page.goto("/admin/approvals")
+    assert "/accounts/login/?next=/admin/approvals" in page.url
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    if screenshot:
+        shot(page, "sign-in")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/admin/approvals")
+
+
+def fresh(interview) -> Interview:
+    return Interview.objects.get(pk=interview.pk)
+
+
+def test_sign_in_and_approve_from_the_queue(page, recruiter, make_pending, assessed, settings):
+    from playwright.sync_api import expect
+
+    pending = make_pending()
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(recruiter.email)
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("do not match an account")
+    shot(page, "sign-in-error")
+
+    sign_in(page, recruiter, screenshot=True)
+    expect(page.get_by_role("heading", name="Approvals")).to_be_visible()
+    expect(page.locator("#queue-list tbody tr")).to_have_count(2)
+    expect(page.locator("#nav-queue-count")).to_have_text("2")
+    shot(page, "queue")
+
+    page.get_by_role("button", name="Approve the plan for Jane Smith").click()
+    link = page.get_by_test_id("candidate-link")
+    expect(link).to_be_visible()
+    assert link.input_value().startswith(f"{settings.PUBLIC_BASE_URL}/interview/join/")
+    expect(page.locator("#queue-list tbody tr")).to_have_count(1)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == link.input_value()
+    shot(page, "queue-approved")
+    assert fresh(pending).state == State.APPROVED
+
+    # Small screens get the same page, navigation on top.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/admin/approvals")
+    shot(page, "queue-mobile")
+
+
+def test_the_queue_refreshes_when_an_item_arrives(page, recruiter, make_pending):
+    from playwright.sync_api import expect
+
+    make_pending(candidateName="First Waiting", candidateEmail="first@example.com")
+    sign_in(page, recruiter)
+    page.clock.install()
+    page.goto("/admin/approvals")
+    expect(page.locator("#queue-list tbody tr")).to_have_count(1)
+
+    make_pending(candidateName="Just Arrived", candidateEmail="new@example.com")
+    page.clock.run_for(16_000)  # one polling interval
+    expect(page.locator("#queue-list tbody tr")).to_have_count(2)
+    expect(page.locator("#queue-list")).to_contain_text("Just Arrived")
+    expect(page.locator("#queue-notice")).to_contain_text("2 plan(s)")
+    expect(page.locator("#nav-queue-count")).to_have_text("2")
+
+
+def test_edit_a_question_then_approve(page, recruiter, make_pending):
+    from playwright.sync_api import expect
+
+    # A request as ATSs send them: an alias, a skill nobody knows, more skills in the description.
+    pending = make_pending(
+        skills=["TypeScript", "reactjs", "Node.js", "PostgreSQL", "Elm-ish Magic"],
+        jobDescription=(
+            "Join our platform team to build scalable web applications with GraphQL APIs, "
+            "shipped in Docker containers. You will architect and own key services."
+        ),
+    )
+    sign_in(page, recruiter)
+    page.goto(f"/admin/interviews/{pending.run_id}/plan")
+    expect(page.get_by_role("heading", name="Validated skills")).to_be_visible()
+    expect(page.locator('.skill[data-status="UNKNOWN"]')).to_contain_text("Unknown")
+    expect(page.locator('.skill[data-status="INFERRED"]').first).to_contain_text("Inferred")
+    shot(page, "plan")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "plan-mobile")
+    page.set_viewport_size({"width": 1366, "height": 900})
+
+    first = page.locator("#question-1")
+    first.get_by_text("Edit question 1").click()
+    first.get_by_label("Question", exact=True).fill(
+        "Walk me through how you would profile a slow React page."
+    )
+    first.get_by_label("Minutes").fill("8")
+    first.get_by_label("Concepts").fill(
+        "profiler: react profiler, devtools\nmemoization: memo, useMemo\nre-render"
+    )
+    shot(page, "plan-editing")
+    first.get_by_role("button", name="Save as a new version").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved as plan version 2")
+    expect(page.locator("#question-1 .question-text")).to_have_text(
+        "Walk me through how you would profile a slow React page."
+    )
+
+    # Move it down, then add a question from the bank for another skill.
+    page.get_by_role("button", name="Move question 1 down").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved as plan version 3")
+    expect(page.locator("#question-2 .question-text")).to_contain_text("profile a slow React page")
+    page.get_by_label("Skill", exact=True).select_option("PostgreSQL")
+    page.wait_for_url("**skill=PostgreSQL**")
+    count = page.locator("article.question").count()
+    page.get_by_role("button", name="Add to the plan").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved as plan version 4")
+    expect(page.locator("article.question")).to_have_count(count + 1)
+    expect(page.locator(".versions li")).to_have_count(4)
+
+    page.get_by_role("button", name="Approve plan").click()
+    expect(page.get_by_test_id("candidate-link")).to_be_visible()
+    expect(page.get_by_test_id("state")).to_have_text("Approved")
+    shot(page, "plan-approved")
+    interview = fresh(pending)
+    assert interview.state == State.APPROVED
+    assert interview.current_plan.version == 4
+    assert "profile a slow React page" in interview.current_plan.questions.get(position=1).text
+
+
+def test_reject_and_regenerate(page, recruiter, pending):
+    from playwright.sync_api import expect
+
+    sign_in(page, recruiter)
+    page.goto(f"/admin/interviews/{pending.run_id}/plan")
+    page.get_by_label("What should the new version change?").fill("More focus on PostgreSQL, please")
+    page.get_by_role("button", name="Reject and regenerate").click()
+    expect(page.get_by_text("This version answers the feedback")).to_be_visible()
+    expect(page.locator(".versions li")).to_have_count(2)
+    expect(page.locator(".versions li.current")).to_contain_text("v2")
+    expect(page.get_by_test_id("state")).to_have_text("Pending")
+    shot(page, "plan-regenerated")
+    interview = fresh(pending)
+    assert (interview.state, interview.current_plan.version) == (State.PENDING, 2)
+
+
+def test_fill_in_an_info_needed_interview(page, recruiter, org, info_needed, make_pending, receiver):
+    from playwright.sync_api import expect
+
+    # The organization's default endpoint gets the webhooks, so the page lists real deliveries.
+    Endpoint.objects.create(organization=org, url=f"{receiver.url}/hook")
+    make_pending()
+    sign_in(page, recruiter)
+    page.goto("/admin/interviews")
+    shot(page, "interviews")
+    page.get_by_label("State").select_option("INFO_NEEDED")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("tbody tr")).to_have_count(1)
+    page.get_by_role("link", name="Fill in").click()
+    form = page.locator("#complete")
+    expect(form).to_be_visible()
+    form.get_by_label("Position").fill("Backend Engineer")
+    form.get_by_label("Level").select_option("MID")
+    form.get_by_label("Skills").fill("Python\nDjango\nPostgreSQL")
+    form.get_by_label("Job description").fill(
+        "Build the APIs of our hiring platform with Python, Django and PostgreSQL and run them in production."
+    )
+    shot(page, "info-needed")
+    form.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_test_id("state")).to_have_text("Pending")
+    expect(page.get_by_role("link", name="Review the plan")).to_be_visible()
+    deliveries = page.locator("#deliveries tbody tr")
+    # interview.plan_generated (interview.info_needed was sent before the endpoint existed)
+    expect(deliveries).to_have_count(1)
+    expect(deliveries.first).to_contain_text("Delivered")
+    shot(page, "interview-detail")
+    assert fresh(info_needed).state == State.PENDING
+
+    page.get_by_role("button", name="Redeliver interview.plan_generated").click()
+    expect(page.get_by_role("status")).to_contain_text("is being sent again")
+    expect(deliveries).to_have_count(2)
+    expect(deliveries.first).to_contain_text("redelivery")
+    # The other interview's plan, this one's, and the redelivery.
+    assert len(receiver.wait_for(3)) == 3
+
+
+def test_sign_in_side_pages(page, make_user):
+    from playwright.sync_api import expect
+
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    shot(page, "password-reset")
+    page.get_by_label("Email").fill("someone@acme.test")
+    page.get_by_role("button", name="Send the reset link").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    shot(page, "password-reset-sent")
+
+    operator = make_user(None, "operator@platform.test")
+    sign_in_attempt = page.goto("/accounts/login/")
+    assert sign_in_attempt.ok
+    page.get_by_label("Email").fill(operator.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("does not belong to an organization")
+    shot(page, "sign-in-no-organization")
+
+
+def test_approve_an_assessment_with_an_override(page, recruiter, assessed):
+    from playwright.sync_api import expect
+
+    sign_in(page, recruiter)
+    page.get_by_role("link", name="Review the assessment of Ada Lovelace").click()
+    expect(page.get_by_role("heading", name="Transcript and scoring")).to_be_visible()
+    shot(page, "assessment")
+
+    page.get_by_label("Final score (0–100)").fill("55")
+    page.get_by_role("button", name="Override and approve").click()
+    expect(page.locator(".field.has-error")).to_contain_text("An override needs a reason")
+    assert fresh(assessed).state == State.ASSESSMENT_PENDING
+
+    page.get_by_label("Final score (0–100)").fill("55")
+    page.get_by_label("Final recommendation").select_option("LEAN_NO_HIRE")
+    page.get_by_label("Reason (required for an override)").fill("Follow-up answers were thin on SQL.")
+    page.get_by_role("button", name="Override and approve").click()
+    expect(page.get_by_role("heading", name=re.compile("Overridden and approved"))).to_be_visible()
+    shot(page, "assessment-decided")
+    assessment = fresh(assessed).assessments.get()
+    assert (assessment.final_overall, assessment.final_recommendation) == (55, "LEAN_NO_HIRE")
+
+    page.get_by_role("link", name="Open the report").first.click()
+    expect(page.get_by_test_id("final-score")).to_contain_text("55")
+    expect(page.get_by_text("Recruiter override.")).to_be_visible()
+    shot(page, "report")
+    page.emulate_media(media="print")
+    expect(page.locator(".sidebar")).to_be_hidden()
+    shot(page, "report-print")

@@ -6,5 +6,6 @@ urlpatterns = [
     path("auth/login", auth_views.LoginView.as_view(), name="auth-login"),
     path("auth/refresh", auth_views.RefreshView.as_view(), name="auth-refresh"),
     path("auth/logout", auth_views.LogoutView.as_view(), name="auth-logout"),
+    path("webhooks/", include("webhooks.api_urls")),
     path("", include("interviews.api.urls")),
 ]

@@ -7,21 +7,27 @@
         headers, body = receiver.requests[0].headers, receiver.requests[0].body
 
 Each answer can be a status code or a ``Reply`` (status, delay before
-answering, body, headers). A 3xx reply without a Location header redirects to
+answering, body, headers). Every request is recorded with the status it was
+answered with and its place in the arrival order across all receivers of
+the process (``order``), so a test can compare two receivers without clocks.
+A 3xx reply without a Location header redirects to
 ``receiver.url + REDIRECT_PATH``, so a test can assert that the redirect was
 not followed (no request with that path).
 """
 
 from __future__ import annotations
 
+import itertools
 import ssl
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 REDIRECT_PATH = "/redirected-here"
+# Shared by every receiver: a total order of arrivals (next() is atomic in CPython).
+_arrivals = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,8 @@ class Received:
     headers: dict[str, str]  # lower-cased names
     body: bytes
     at: float  # time.time() when the request arrived
+    status: int = 0  # the status it was (or is being) answered with
+    order: int = 0  # arrival position among all receivers' requests
 
 
 class Receiver:
@@ -56,6 +64,9 @@ class Receiver:
         self.tls = tls
         self.name = name or host
         self.requests: list[Received] = []
+        # Requests being answered right now, and the most there ever were at once.
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._script: deque[Reply] = deque()
         self._cond = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
@@ -102,14 +113,19 @@ class Receiver:
         with self._cond:
             self._script.extend(_reply(r) for r in replies)
 
-    def _next_reply(self) -> Reply:
+    def _take(self, received: Received) -> Reply:
+        """Record an arrival and pick its answer, in one step (so concurrent requests match up)."""
         with self._cond:
-            return self._script.popleft() if self._script else self.default
-
-    def _record(self, received: Received) -> None:
-        with self._cond:
-            self.requests.append(received)
+            reply = self._script.popleft() if self._script else self.default
+            self.requests.append(replace(received, status=reply.status, order=next(_arrivals)))
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
             self._cond.notify_all()
+            return reply
+
+    def _done(self) -> None:
+        with self._cond:
+            self.in_flight -= 1
 
     # --- assertions
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
@@ -126,6 +142,10 @@ class Receiver:
     def paths(self) -> list[str]:
         with self._cond:
             return [r.path for r in self.requests]
+
+    def snapshot(self) -> list[Received]:
+        with self._cond:
+            return list(self.requests)
 
 
 def _reply(value: Reply | int) -> Reply:
@@ -148,7 +168,7 @@ def _handler_for(receiver: Receiver):
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            receiver._record(
+            reply = receiver._take(
                 Received(
                     method=self.command,
                     path=self.path,
@@ -157,18 +177,20 @@ def _handler_for(receiver: Receiver):
                     at=time.time(),
                 )
             )
-            reply = receiver._next_reply()
-            if reply.delay:
-                time.sleep(reply.delay)
-            headers = dict(reply.headers)
-            if 300 <= reply.status < 400:
-                headers.setdefault("Location", receiver.url + REDIRECT_PATH)
-            self.send_response(reply.status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            self.wfile.write(reply.body)
+            try:
+                if reply.delay:
+                    time.sleep(reply.delay)
+                headers = dict(reply.headers)
+                if 300 <= reply.status < 400:
+                    headers.setdefault("Location", receiver.url + REDIRECT_PATH)
+                self.send_response(reply.status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                self.wfile.write(reply.body)
+            finally:
+                receiver._done()
 
         do_POST = do_GET = do_PUT = _handle
 

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from . import services, transport
 from .models import Attempt, Delivery, Endpoint, Event
@@ -41,14 +42,47 @@ class EndpointForm(forms.ModelForm):
 @admin.register(Endpoint)
 class EndpointAdmin(admin.ModelAdmin):
     form = EndpointForm
-    list_display = ["url", "organization", "is_active", "disabled_reason", "created_at"]
+    list_display = ["url", "organization", "is_active", "disabled_reason", "failing_since", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["url", "organization__name"]
     list_select_related = ["organization"]
     # The signing secret is generated; operators read it to hand it to the
-    # receiver, they never type one.
-    readonly_fields = ["secret", "created_at"]
-    fields = ["organization", "url", "description", "is_active", "disabled_reason", "secret", "created_at"]
+    # receiver, they never type one (rotate it with the action instead).
+    readonly_fields = ["secret", "disabled_at", "failing_since", "created_at"]
+    fields = [
+        "organization",
+        "url",
+        "description",
+        "is_active",
+        "disabled_reason",
+        "disabled_at",
+        "failing_since",
+        "secret",
+        "created_at",
+    ]
+    actions = ["rotate_secret"]
+
+    def save_model(self, request: HttpRequest, obj: Endpoint, form, change: bool) -> None:
+        if obj.is_active:
+            # Turned (back) on: a clean slate, as when re-enabled through the API.
+            if change and "is_active" in form.changed_data:
+                obj.failing_since = None
+            obj.disabled_reason, obj.disabled_at = "", None
+        elif "is_active" in form.changed_data or not change:
+            obj.disabled_at = timezone.now()
+            obj.disabled_reason = obj.disabled_reason or f"disabled by {request.user}"
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Rotate signing secret (the old one keeps signing for 24 hours)")
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Endpoint]) -> None:
+        for endpoint in queryset:
+            services.rotate_endpoint_secret(endpoint)
+        self.message_user(
+            request,
+            f"Rotated {len(queryset)} secrets. Hand each receiver its new secret (shown on the endpoint); "
+            "until then both signatures are sent.",
+            messages.SUCCESS,
+        )
 
 
 class DeliveryInline(ReadOnlyMixin, admin.TabularInline):
@@ -138,18 +172,28 @@ class DeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description="Redeliver selected", permissions=["redeliver"])
     def redeliver_selected(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
-        finished = [d for d in queryset if d.status in services.FINISHED]
-        for delivery in finished:
-            services.redeliver(delivery)
-        if finished:
-            self.message_user(
-                request, f"Queued {len(finished)} redeliveries (same webhook-id).", messages.SUCCESS
-            )
-        skipped = len(queryset) - len(finished)
-        if skipped:
+        queued = in_progress = disabled = 0
+        for delivery in queryset:
+            try:
+                services.redeliver(delivery)
+            except services.NotFinished:
+                in_progress += 1
+            except services.EndpointDisabled:
+                disabled += 1
+            else:
+                queued += 1
+        if queued:
+            self.message_user(request, f"Queued {queued} redeliveries (same webhook-id).", messages.SUCCESS)
+        if in_progress:
             self.message_user(
                 request,
-                f"Skipped {skipped} still in progress: only succeeded or failed deliveries "
+                f"Skipped {in_progress} still in progress: only succeeded or failed deliveries "
                 "can be redelivered.",
+                messages.WARNING,
+            )
+        if disabled:
+            self.message_user(
+                request,
+                f"Skipped {disabled} to disabled endpoints: re-enable the endpoint first.",
                 messages.WARNING,
             )

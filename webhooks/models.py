@@ -10,7 +10,7 @@ from accounts.models import new_webhook_secret
 
 
 class Endpoint(models.Model):
-    """An organization's default webhook receiver (used when a request has no callbackUrl)."""
+    """An organization's registered webhook receiver (used when a request has no callbackUrl)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
@@ -21,6 +21,10 @@ class Endpoint(models.Model):
     secret = models.CharField(max_length=100, default=new_webhook_secret)
     is_active = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    # When the current run of failed attempts began; cleared by any success
+    # (and by re-enabling). A run this long disables the endpoint.
+    failing_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -28,6 +32,43 @@ class Endpoint(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+class SigningSecret(models.Model):
+    """A previous signing secret that still signs until ``expires_at`` (after a rotation).
+
+    Belongs to an organization (its ``webhook_secret`` signs callbackUrl
+    deliveries) or to an endpoint. While it is unexpired, every delivery
+    carries a signature with it next to the one with the current secret, so
+    a receiver can switch secrets without rejecting anything.
+    """
+
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="previous_webhook_secrets",
+    )
+    endpoint = models.ForeignKey(
+        Endpoint, null=True, blank=True, on_delete=models.CASCADE, related_name="previous_secrets"
+    )
+    secret = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organization__isnull=False, endpoint__isnull=True)
+                | Q(organization__isnull=True, endpoint__isnull=False),
+                name="signing_secret_has_one_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"previous secret, expires {self.expires_at:%Y-%m-%d %H:%M}"
 
 
 class Event(models.Model):
@@ -72,7 +113,9 @@ class Delivery(models.Model):
         Endpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
     )
     url = models.URLField(max_length=2000)
-    # Set on a delivery an operator asked for again (admin "Redeliver").
+    # "host:port" of ``url``: deliveries in flight are limited per destination.
+    host = models.CharField(max_length=300, blank=True, editable=False)
+    # Set on a delivery someone asked for again (API, /ops/ or the interview page).
     redelivery_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="redeliveries"
     )
@@ -94,7 +137,8 @@ class Delivery(models.Model):
                 fields=["next_attempt_at"],
                 name="delivery_due_idx",
                 condition=Q(status__in=["PENDING", "SENDING"]),
-            )
+            ),
+            models.Index(fields=["host"], name="delivery_sending_host_idx", condition=Q(status="SENDING")),
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,10 @@ A receiver verifies ``webhook-signature`` by computing HMAC-SHA256 over
 ``"{webhook-id}.{webhook-timestamp}.{body}"`` with the shared secret, so the
 exact body bytes sent must be the bytes signed. The secret is the
 ``whsec_``-prefixed base64 string an organization (or endpoint) holds.
+
+During a secret rotation a message is signed with every secret still valid,
+newest first, space separated (``v1,<new> v1,<old>``): the specification's
+way to let a receiver switch secrets without rejecting anything.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import binascii
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 
 SECRET_PREFIX = "whsec_"
 USER_AGENT = "ai-interview-webhooks/1.0"
@@ -47,12 +52,26 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    """All headers of one attempt. ``timestamp`` is fresh per attempt; ``msg_id`` is not."""
+def signature(secrets: str | Sequence[str], msg_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` value: one ``v1,`` signature per secret, in the order given."""
+    if isinstance(secrets, str):
+        secrets = [secrets]
+    unique = list(dict.fromkeys(secrets))
+    if not unique:
+        raise ValueError("a webhook needs at least one signing secret")
+    return " ".join(sign(secret, msg_id, timestamp, body) for secret in unique)
+
+
+def headers(secrets: str | Sequence[str], msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """All headers of one attempt. ``timestamp`` is fresh per attempt; ``msg_id`` is not.
+
+    ``secrets``: the current secret, or the current one followed by the
+    previous ones that have not expired yet.
+    """
     return {
         "webhook-id": msg_id,
         "webhook-timestamp": str(int(timestamp)),
-        "webhook-signature": sign(secret, msg_id, timestamp, body),
+        "webhook-signature": signature(secrets, msg_id, timestamp, body),
         "content-type": "application/json",
         "user-agent": USER_AGENT,
     }

@@ -1,6 +1,7 @@
 """Thin Celery tasks: the work and the retry decisions live in ``services``.
 
-Retries are not Celery retries: the next attempt's time is stored on the
+They run on the ``webhooks`` queue (CELERY_TASK_ROUTES), apart from agent
+steps. Retries are not Celery retries: the next attempt's time is stored on the
 Delivery row and a new ``deliver`` job is enqueued for it, so a lost message
 costs nothing that the sweeper cannot recover. Both tasks are idempotent
 (``acks_late`` may run them twice): ``deliver`` only sends after winning the
@@ -21,4 +22,7 @@ def deliver(delivery_id: str) -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_deliveries() -> int:
+    # The periodic webhook job (celery beat, or the embedded runner's timer):
+    # also drops rotated-out secrets once they have expired.
+    services.purge_expired_secrets()
     return services.sweep_deliveries()

@@ -89,3 +89,42 @@ def test_endpoint_form_refuses_internal_urls(ops, org, settings):
     assert ops.post("/ops/webhooks/endpoint/add/", data).status_code == 302
     endpoint = Endpoint.objects.get()
     assert endpoint.secret.startswith("whsec_")
+
+
+def test_turning_an_endpoint_off_and_on_in_ops(ops, org, settings):
+    from django.utils import timezone
+
+    settings.WEBHOOK_ALLOWED_NETWORKS = []
+    endpoint = Endpoint.objects.create(
+        organization=org,
+        url="https://93.184.216.34/hook",
+        is_active=False,
+        disabled_reason="no successful delivery for 5 days",
+        disabled_at=timezone.now(),
+        failing_since=timezone.now(),
+    )
+    page = f"/ops/webhooks/endpoint/{endpoint.id}/change/"
+    data = {"organization": org.id, "url": endpoint.url, "description": "", "disabled_reason": ""}
+    assert ops.post(page, {**data, "is_active": "on"}).status_code == 302
+    endpoint.refresh_from_db()
+    # Back on with a clean slate, as when re-enabled through the API.
+    assert (endpoint.is_active, endpoint.failing_since, endpoint.disabled_at) == (True, None, None)
+
+    assert ops.post(page, data).status_code == 302
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active and endpoint.disabled_at is not None
+    assert endpoint.disabled_reason == "disabled by ops@acme.test"
+
+
+def test_rotate_secret_action(ops, org):
+    from webhooks.models import SigningSecret
+
+    endpoint = Endpoint.objects.create(organization=org, url="https://93.184.216.34/hook")
+    old = endpoint.secret
+    response = ops.post(
+        "/ops/webhooks/endpoint/", {"action": "rotate_secret", "_selected_action": [endpoint.id]}, follow=True
+    )
+    assert "Rotated 1 secrets" in response.content.decode()
+    endpoint.refresh_from_db()
+    assert endpoint.secret != old
+    assert SigningSecret.objects.get(endpoint=endpoint).secret == old

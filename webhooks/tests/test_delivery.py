@@ -132,7 +132,7 @@ def test_retry_delay_jitter_and_retry_after(settings):
     assert 900 <= services.retry_delay(2) <= 1100
     assert services.retry_delay(1, retry_after=500) == 500  # larger Retry-After wins
     assert 90 <= services.retry_delay(1, retry_after=5) <= 110  # smaller one does not
-    assert services.retry_delay(1, retry_after=10**9) == services.RETRY_AFTER_CAP
+    assert services.retry_delay(1, retry_after=10**9) == settings.WEBHOOK_RETRY_AFTER_CAP == 3600
     assert services.retry_delay(3) is None
 
 
@@ -455,3 +455,50 @@ def test_redeliver_refuses_a_delivery_in_progress(receiver, make_interview):
         event = services.emit(make_interview(receiver.url + "/hook"), "interview.started", {})
     with pytest.raises(services.NotFinished):
         services.redeliver(Delivery.objects.get(event=event))
+
+
+def test_sweeper_re_enqueues_a_stuck_delivery_once_per_grace_period(make_interview, monkeypatch, settings):
+    """With no worker taking jobs, each sweep must not pile up another copy of every job."""
+    settings.WEBHOOK_SWEEP_GRACE_SECONDS = 60
+    with transaction.atomic():
+        event = services.emit(make_interview("https://93.184.216.34/hook"), "interview.started", {})
+    enqueued = []
+
+    def record(task, delivery_id, countdown=0):
+        enqueued.append(delivery_id)
+
+    monkeypatch.setattr(services, "enqueue", record)
+    with time_machine.travel(timezone.now() + timedelta(minutes=5), tick=False) as traveller:
+        assert services.sweep_deliveries() == 1
+        assert services.sweep_deliveries() == 0
+        traveller.shift(59)
+        assert services.sweep_deliveries() == 0
+        traveller.shift(2)
+        assert services.sweep_deliveries() == 1
+    delivery = Delivery.objects.get(event=event)
+    assert enqueued == [str(delivery.id)] * 2
+    assert delivery.status == DeliveryStatus.PENDING and delivery.attempt_count == 0
+
+
+def test_broker_outage_at_commit_loses_nothing(
+    receiver, make_interview, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    """The change commits even if its jobs cannot be enqueued; the sweeper sends them later."""
+    real_enqueue = services.enqueue
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError("Error 111 connecting to 127.0.0.1:6379")
+
+    monkeypatch.setattr(services, "enqueue", broker_down)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        first = services.emit(make_interview(receiver.url + "/a"), "interview.started", {})
+        second = services.emit(make_interview(receiver.url + "/b"), "interview.started", {})
+    assert receiver.requests == []
+    assert Delivery.objects.filter(status=DeliveryStatus.PENDING).count() == 2
+
+    monkeypatch.setattr(services, "enqueue", real_enqueue)
+    grace = settings.WEBHOOK_SWEEP_GRACE_SECONDS
+    with time_machine.travel(timezone.now() + timedelta(seconds=grace + 1)):
+        assert services.sweep_deliveries() == 2
+    assert sorted(receiver.paths()) == ["/a", "/b"]
+    assert {r.headers["webhook-id"] for r in receiver.requests} == {first.webhook_id, second.webhook_id}

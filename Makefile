@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # Local development defaults; production sets its own environment.
 export DEBUG ?= true
 
-.PHONY: install run test lint format bench worker beat clean
+.PHONY: install run test lint format bench worker webhook-worker beat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,9 +47,13 @@ format: install
 bench: install
 	$(BIN)/python -m benchmarks.intake
 
-# Production-shaped processes (need DATABASE_URL and REDIS_URL).
+# Production-shaped processes (need DATABASE_URL and REDIS_URL). Agent steps and
+# webhook deliveries get separate workers, so slow receivers never hold up interviews.
 worker: install
-	$(BIN)/celery -A interview_platform worker -Q agents,webhooks --loglevel=INFO
+	$(BIN)/celery -A interview_platform worker -Q agents --hostname agents@%h --loglevel=INFO
+
+webhook-worker: install
+	$(BIN)/celery -A interview_platform worker -Q webhooks --hostname webhooks@%h --loglevel=INFO
 
 beat: install
 	$(BIN)/celery -A interview_platform beat --loglevel=INFO --schedule .data/celerybeat-schedule

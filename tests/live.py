@@ -113,7 +113,11 @@ def start_worker(env: dict, log: Path, queues: str = "agents,webhooks", concurre
         stdout=handle,
         stderr=subprocess.STDOUT,
     )
-    _wait_for_worker(log, process)
+    try:
+        _wait_for_worker(log, process)
+    except Exception:
+        stop(process)  # never leave a half-started worker behind
+        raise
     return process
 
 

@@ -284,6 +284,7 @@ def _render_detail(request, interview, *, details_form=None, status=200):
             "deliveries": deliveries,
             "approvals": approvals,
             "assessment": _latest_assessment(interview),
+            "agent_steps": selectors.agent_step_summary(interview),
             "link": interview_services.interview_link(interview),
             "can_cancel": can_transition(interview.state, State.CANCELLED),
             "cancel_form": CancelForm(),

@@ -34,3 +34,19 @@ def history(interview: Interview) -> list[dict]:
 def latest_event_payload(interview: Interview, event_type: str) -> dict | None:
     event = interview.events.filter(type=event_type).order_by("-sequence").first()
     return event.payload if event else None
+
+
+def agent_step_summary(interview: Interview) -> list[dict]:
+    """Per step, engine and outcome: how many calls, how long, how many tokens."""
+    from django.db.models import Avg, Count, Sum
+
+    return list(
+        interview.agent_steps.values("step", "engine", "provider", "model", "outcome")
+        .annotate(
+            calls=Count("id"),
+            avg_latency_ms=Avg("latency_ms"),
+            input_tokens=Sum("input_tokens"),
+            output_tokens=Sum("output_tokens"),
+        )
+        .order_by("step", "engine", "outcome")
+    )

@@ -320,3 +320,24 @@ def test_a_delivery_of_another_interview_is_404(web, pending, make_pending):
     delivery = Delivery.objects.create(event=event, url="https://ats.example.com/hook", status="FAILED")
     response = web.post(f"/admin/interviews/{pending.run_id}/deliveries/{delivery.id}/redeliver")
     assert response.status_code == 404
+
+
+def test_recruiters_see_which_engine_ran_each_step(web, assessed):
+    from interviews.models import AgentStep
+
+    AgentStep.objects.create(
+        interview=assessed,
+        step="assess",
+        engine="llm",
+        provider="openai-like",
+        model="local-model",
+        outcome=AgentStep.Outcome.FALLBACK,
+        latency_ms=1200,
+        error="output failed validation twice",
+    )
+    detail = web.get(f"/admin/interviews/{assessed.run_id}").content.decode()
+    assert "AI steps" in detail
+    assert "heuristic fallback" in detail
+    assert "local-model" in detail
+    page = web.get(f"/admin/interviews/{assessed.run_id}/assessment").content.decode()
+    assert f"Scored by: {assessed.assessments.get().engine}" in page

@@ -3,6 +3,7 @@ server and a real Celery worker (Redis broker and channel layer)."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import time
@@ -79,7 +80,8 @@ def test_full_interview_over_the_socket(tmp_path, org, recruiter, settings):
             with pytest.raises(ConnectionClosed):
                 ws.recv(timeout=10)
 
-        ws = candidate.socket()
+        sockets = contextlib.ExitStack()  # every connection is closed, whatever happens
+        ws = sockets.enter_context(candidate.socket())
         first = recv(ws)
         assert first["type"] == "question" and first["kind"] == "main"
         assert (first["index"], first["total"]) == (1, total)
@@ -128,7 +130,7 @@ def test_full_interview_over_the_socket(tmp_path, org, recruiter, settings):
         # Drop the connection mid-interview: nothing answered is lost, it resumes at the open question.
         ws.close()
         answered_before = Turn.objects.filter(interview__run_id=run_id, answered_at__isnull=False).count()
-        ws = candidate.socket()
+        ws = sockets.enter_context(candidate.socket())
         resumed = recv(ws)
         assert resumed["questionId"] == current["questionId"]
         assert (
@@ -137,7 +139,7 @@ def test_full_interview_over_the_socket(tmp_path, org, recruiter, settings):
         )
 
         # A second window takes over; the first is told and closed.
-        second = candidate.socket()
+        second = sockets.enter_context(candidate.socket())
         assert recv(second)["questionId"] == current["questionId"]
         frame = recv(ws)
         assert (frame["type"], frame["code"]) == ("error", "taken_over")
@@ -158,7 +160,7 @@ def test_full_interview_over_the_socket(tmp_path, org, recruiter, settings):
             frame = recv(ws)
         assert frame["type"] == "completed"
         assert frame["message"]
-        ws.close()
+        sockets.close()
 
         interview = wait_until(
             lambda: Interview.objects.filter(run_id=run_id, state=State.ASSESSMENT_PENDING).first()

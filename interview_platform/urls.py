@@ -15,3 +15,6 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("", include("interviews.page_urls")),
 ]
+
+handler404 = "interview_platform.views.not_found"
+handler500 = "interview_platform.views.server_error"

@@ -6,7 +6,7 @@ from .api import error_body
 
 def csrf_failure(request, reason=""):
     """API callers get the JSON error envelope; pages keep Django's explanation."""
-    if request.path.startswith("/api/"):
+    if _wants_json(request):
         return JsonResponse(
             error_body(
                 "csrf_failed",
@@ -16,3 +16,26 @@ def csrf_failure(request, reason=""):
             status=403,
         )
     return html_csrf_failure(request, reason=reason)
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception=None):
+    """JSON for API paths (a client parsing errors should never get an HTML page)."""
+    from django.views.defaults import page_not_found
+
+    if _wants_json(request):
+        return JsonResponse(error_body("not_found", f"No endpoint at {request.path}."), status=404)
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    from django.views.defaults import server_error as html_server_error
+
+    if _wants_json(request):
+        return JsonResponse(
+            error_body("server_error", "Something went wrong on our side. It has been logged."), status=500
+        )
+    return html_server_error(request)

@@ -113,3 +113,16 @@ def test_deploy_check_is_clean_with_production_settings():
         "WARNING",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_api_docs_load_nothing_from_a_cdn(client):
+    html = client.get("/api/docs/").content.decode()
+    assert "cdn." not in html and "jsdelivr" not in html
+    assert "/static/drf_spectacular_sidecar/" in html
+
+
+def test_unknown_api_path_is_a_json_404(client, settings):
+    settings.DEBUG = False
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

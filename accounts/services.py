@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
+from django.db import transaction
 from rest_framework import exceptions
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from interview_platform.api import Unauthenticated
@@ -22,12 +24,19 @@ def login(request, email: str, password: str) -> tuple[User, RefreshToken]:
     return user, RefreshToken.for_user(user)
 
 
+@transaction.atomic
 def refresh(raw_refresh: str) -> tuple[str, str]:
-    """Rotate a refresh token: the old one is blacklisted, a new pair returned."""
+    """Rotate a refresh token: the old one is blacklisted, a new pair returned.
+
+    The token's row is locked while it is checked and blacklisted, so two
+    concurrent refreshes with one token cannot both succeed.
+    """
     try:
         old = RefreshToken(raw_refresh)
-        user_id = old.payload.get("sub")
-        user = User.objects.filter(pk=user_id, is_active=True).first()
+        outstanding = OutstandingToken.objects.select_for_update().filter(jti=old["jti"]).first()
+        if outstanding is not None and BlacklistedToken.objects.filter(token=outstanding).exists():
+            raise TokenError("Token is blacklisted")
+        user = User.objects.filter(pk=old.payload.get("sub"), is_active=True).first()
         if user is None:
             raise Unauthenticated("The account behind this token is not active.")
         old.blacklist()

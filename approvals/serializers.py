@@ -5,7 +5,8 @@ from interview_platform.api import StrictBooleanField
 
 class PlanDecisionIn(serializers.Serializer):
     approved = StrictBooleanField()
-    userId = serializers.UUIDField(required=False, allow_null=True)
+    # Not a UUIDField: any value that is not the caller's own id is a 403, not a 400.
+    userId = serializers.CharField(max_length=100, required=False, allow_null=True)
     feedback = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     regenerate = StrictBooleanField(required=False, default=False)
 
@@ -30,7 +31,7 @@ class OverridesIn(serializers.Serializer):
 
 class AssessmentDecisionIn(serializers.Serializer):
     approved = StrictBooleanField()
-    userId = serializers.UUIDField(required=False, allow_null=True)
+    userId = serializers.CharField(max_length=100, required=False, allow_null=True)
     overrides = OverridesIn(required=False, allow_null=True)
     feedback = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 

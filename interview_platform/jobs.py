@@ -22,6 +22,25 @@ from django.db import close_old_connections
 logger = logging.getLogger(__name__)
 
 
+class RetryLater(Exception):
+    """Raised by a task in the embedded runner to be run again after ``countdown`` seconds.
+
+    Celery's own ``task.retry()`` re-runs a locally applied task at once,
+    ignoring the countdown; the embedded runner schedules it instead.
+    """
+
+    def __init__(self, countdown: float):
+        super().__init__(f"retry in {countdown} s")
+        self.countdown = countdown
+
+
+def retry(task, exc: Exception, countdown: float):
+    """Retry the running ``task`` after ``countdown`` seconds, with a broker or without."""
+    if settings.EMBEDDED and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        return RetryLater(countdown)
+    return task.retry(exc=exc, countdown=countdown)
+
+
 def enqueue(task, *args, countdown: float = 0) -> None:
     """Run ``task(*args)`` in the background, ``countdown`` seconds from now."""
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
@@ -45,7 +64,7 @@ class EmbeddedRunner:
 
     def __init__(self, workers: int = 4):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
-        self._heap: list[tuple[float, int, object, tuple]] = []
+        self._heap: list[tuple[float, int, object, tuple, int]] = []
         self._counter = itertools.count()
         self._cond = threading.Condition()
         self._stopped = False
@@ -62,9 +81,10 @@ class EmbeddedRunner:
             self._cond.notify()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def submit(self, task, args: tuple, countdown: float = 0) -> None:
+    def submit(self, task, args: tuple, countdown: float = 0, retries: int = 0) -> None:
         with self._cond:
-            heapq.heappush(self._heap, (time.monotonic() + countdown, next(self._counter), task, args))
+            due = time.monotonic() + countdown
+            heapq.heappush(self._heap, (due, next(self._counter), task, args, retries))
             self._cond.notify()
 
     def _schedule_periodic(self, task, interval: float) -> None:
@@ -83,11 +103,10 @@ class EmbeddedRunner:
                     self._cond.wait(timeout)
                 if self._stopped:
                     return
-                _, _, task, args = heapq.heappop(self._heap)
-            self._pool.submit(self._run, task, args)
+                _, _, task, args, retries = heapq.heappop(self._heap)
+            self._pool.submit(self._run, task, args, retries)
 
-    @staticmethod
-    def _run(task, args: tuple) -> None:
+    def _run(self, task, args: tuple, retries: int = 0) -> None:
         close_old_connections()
         try:
             if isinstance(task, _Callable):
@@ -95,8 +114,10 @@ class EmbeddedRunner:
             else:
                 # apply() gives the task its Celery request context (retries,
                 # ids) without a broker.
-                result = task.apply(args=args)
-                if result.failed():
+                result = task.apply(args=args, retries=retries)
+                if result.failed() and isinstance(result.result, RetryLater):
+                    self.submit(task, args, result.result.countdown, retries + 1)
+                elif result.failed():
                     logger.error("job %s%r failed: %s", task.name, args, result.result)
         except Exception:
             logger.exception("job %r failed", task)

@@ -320,6 +320,11 @@ REST_FRAMEWORK = {
         "api_key": env_str("API_KEY_THROTTLE_RATE", "600/min"),
     },
     "UNAUTHENTICATED_USER": None,
+    "NON_FIELD_ERRORS_KEY": "nonFieldErrors",
+    # Throttles identify clients by address. X-Forwarded-For is only believed
+    # for the number of proxies in front of us; 0 ignores it, so a client
+    # cannot pick a fresh identity per request.
+    "NUM_PROXIES": env_int("TRUSTED_PROXIES", 0, minimum=0, maximum=5),
 }
 
 SIMPLE_JWT = {
@@ -364,7 +369,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Candidate join tokens are bearer credentials; request paths in logs would leak them.
+    "filters": {"redact_tokens": {"()": "interview_platform.logging.RedactJoinTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

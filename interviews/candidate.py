@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import smtplib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from interview_platform.api import DomainError, WrongState
 from interview_platform.jobs import enqueue
@@ -82,7 +84,7 @@ def resolve(token: str, *, for_update: bool = False) -> Interview:
         raise LinkProblem("This interview link is not valid.", code="unknown")
     queryset = Interview.objects.select_related("organization")
     if for_update:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",))
     interview = queryset.filter(join_token_hash=token_hash(token)).first()
     if interview is None:
         raise LinkProblem("This interview link is not valid.", code="unknown")
@@ -121,8 +123,19 @@ def record_consent(token: str) -> None:
     )
 
 
+class EmailUnavailable(DomainError):
+    status_code = 503
+    code = "email_unavailable"
+
+
 def send_code(token: str) -> int:
-    """Email a fresh code; returns its lifetime in seconds."""
+    """Email a fresh code; returns its lifetime in seconds.
+
+    The email goes out inside the transaction: if the mail server refuses, the
+    new code, the cooldown and the hourly count roll back with it, so a retry
+    is not held up by a code nobody received. The code travels only in the
+    email, never in logs or job arguments.
+    """
     with transaction.atomic():
         interview = resolve(token, for_update=True)
         device, _ = CandidateEmailDevice.objects.get_or_create(
@@ -141,43 +154,56 @@ def send_code(token: str) -> int:
                 fields={"retryAfterSeconds": 3600},
             )
         code = device.new_code()
-        lifetime = int(CODE_TTL.total_seconds())
-        recipient = interview.candidate_email
         organization = interview.organization.name
-        position = interview.position
-    # Outside the transaction: a slow mail server must not hold the row lock.
-    # The code travels only in the email, never in logs or job arguments.
-    send_mail(
-        subject=f"Your interview code: {organization}",
-        message=(
-            f"Hello,\n\nYour one-time code for the {position} interview with {organization} is:\n\n"
-            f"    {code}\n\nIt is valid for 10 minutes and can be used once. "
-            "If you did not ask for it, you can ignore this email.\n"
-        ),
-        from_email=None,
-        recipient_list=[recipient],
-    )
+        try:
+            send_mail(
+                subject=f"Your interview code: {organization}",
+                message=(
+                    f"Hello,\n\nYour one-time code for the {interview.position} interview with "
+                    f"{organization} is:\n\n    {code}\n\nIt is valid for 10 minutes and can be used once. "
+                    "If you did not ask for it, you can ignore this email.\n"
+                ),
+                from_email=None,
+                recipient_list=[interview.candidate_email],
+            )
+        except (smtplib.SMTPException, OSError) as exc:
+            logger.error(
+                "could not email a join code for interview %s: %s", interview.id, exc.__class__.__name__
+            )
+            raise EmailUnavailable(
+                "We could not send the email just now. Please try again in a few minutes."
+            ) from None
     logger.info("sent a join code for interview %s", interview.id)
-    return lifetime
+    return int(CODE_TTL.total_seconds())
+
+
+def _check_code(device: CandidateEmailDevice | None, code: str) -> CodeProblem | None:
+    if device is None or device.token is None:
+        if device is not None and device.wrong_tries >= MAX_WRONG_TRIES:
+            return CodeProblem("Too many wrong codes. Ask for a new code.", code="code_locked")
+        return CodeProblem("No valid code. Ask for a new code.", code="code_expired")
+    if timezone.now() >= device.valid_until:
+        return CodeProblem("This code has expired. Ask for a new code.", code="code_expired")
+    if device.check_code(code):
+        return None
+    left = MAX_WRONG_TRIES - device.wrong_tries
+    if left <= 0:
+        return CodeProblem("Too many wrong codes. Ask for a new code.", code="code_locked")
+    return CodeProblem(
+        f"That code is not right. {left} tries left.", code="code_invalid", fields={"code": "wrong"}
+    )
 
 
 def verify_code(token: str, code: str, session) -> str:
     """Check the code and bind this browser session to this one link."""
-    interview = resolve(token)
-    device = CandidateEmailDevice.objects.filter(interview=interview).first()
-    if device is None or device.token is None:
-        if device is not None and device.wrong_tries >= MAX_WRONG_TRIES:
-            raise CodeProblem("Too many wrong codes. Ask for a new code.", code="code_locked")
-        raise CodeProblem("No valid code. Ask for a new code.", code="code_expired")
-    if timezone.now() >= device.valid_until:
-        raise CodeProblem("This code has expired. Ask for a new code.", code="code_expired")
-    if not device.check_code(code):
-        left = MAX_WRONG_TRIES - device.wrong_tries
-        if left <= 0:
-            raise CodeProblem("Too many wrong codes. Ask for a new code.", code="code_locked")
-        raise CodeProblem(
-            f"That code is not right. {left} tries left.", code="code_invalid", fields={"code": "wrong"}
-        )
+    with transaction.atomic():
+        interview = resolve(token)
+        # Locked, so parallel guesses are counted one after another: five tries means five.
+        device = CandidateEmailDevice.objects.select_for_update().filter(interview=interview).first()
+        problem = _check_code(device, code)
+    # Raised after the commit, so the wrong try stays counted.
+    if problem:
+        raise problem
     # A fresh session key: a session id planted before verification is worthless after.
     session.cycle_key()
     session[SESSION_KEY] = str(interview.id)
@@ -305,12 +331,14 @@ def store_integrity_event(interview_id, event: str, at: str | None, detail: dict
     if event not in INTEGRITY_EVENTS:
         raise CodeProblem(f"Unknown integrity event {event!r}.", code="bad_frame")
     occurred = timezone.now()
-    if at:
-        from django.utils.dateparse import parse_datetime
-
-        parsed = parse_datetime(at) if isinstance(at, str) else None
-        # The browser's clock is informative only; keep ours when it's far off.
-        if parsed and abs((parsed - occurred).total_seconds()) < 300:
+    if isinstance(at, str) and at:
+        try:
+            parsed = parse_datetime(at)
+        except ValueError:
+            parsed = None
+        # The browser's clock is informative only: keep ours when the time is
+        # malformed, has no zone, or is far off.
+        if parsed and timezone.is_aware(parsed) and abs((parsed - occurred).total_seconds()) < 300:
             occurred = parsed
     pending = Turn.objects.filter(interview_id=interview_id, answered_at__isnull=True).last()
     IntegrityEvent.objects.create(

@@ -17,7 +17,8 @@ def interview_for(principal, run_id, *, for_update: bool = False) -> Interview:
         raise Http404 from None
     queryset = Interview.objects.for_organization(principal.organization_id).select_related("organization")
     if for_update:
-        queryset = queryset.select_for_update()
+        # Lock the interview only, not the joined organization row.
+        queryset = queryset.select_for_update(of=("self",))
     try:
         return queryset.get(run_id=run_uuid)
     except Interview.DoesNotExist:

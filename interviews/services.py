@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from interview_platform.api import IdempotencyConflict, WrongState
@@ -220,6 +221,7 @@ def validate_and_plan(interview_id) -> None:
                 "skill_validation": to_dict(validation),
                 "info_reason": validation.reason,
                 "missing_fields": ["skills"],
+                "data_quality": DataQuality.POOR,
             },
             event_data={"missingFields": ["skills"], "reason": validation.reason},
         )
@@ -313,6 +315,15 @@ def cancel(principal, run_id, reason: str = "") -> Interview:
         reason=reason or "cancelled",
         event_data={"reason": reason} if reason else {},
     )
+    from .push import push
+
+    interview_id = str(interview.id)
+    frame = {
+        "type": "error",
+        "code": "cancelled",
+        "message": "This interview has been cancelled by the company.",
+    }
+    transaction.on_commit(lambda: push(interview_id, {"type": "interview.frame", "frame": frame}))
     return interview
 
 
@@ -320,30 +331,96 @@ STALLED_AFTER = timedelta(minutes=2)
 MAX_STEP_ATTEMPTS = 5
 
 
-def resume_stalled() -> int:
-    """Restart planning that a lost worker or a restarted process dropped."""
-    from .tasks import validate_and_plan as task
+def stall_cutoff():
+    """Work older than this with nothing to show for it was dropped (lost worker, restart)."""
+    seconds = STALLED_AFTER.total_seconds()
+    if settings.AGENT_ENGINE == "llm":
+        # A model step may take (retries + 1) x timeout, twice when its reply is repaired;
+        # resuming earlier would pay for the same call twice.
+        seconds = max(seconds, 2 * (settings.LLM_MAX_RETRIES + 1) * settings.LLM_TIMEOUT_SECONDS + 60)
+    return timezone.now() - timedelta(seconds=seconds)
 
-    cutoff = timezone.now() - STALLED_AFTER
+
+def resume_stalled() -> int:
+    """Re-enqueue the background step a lost worker or a restarted process dropped.
+
+    Planning that never finished, a live interview whose next question never
+    came, a finished interview that was never assessed. After MAX_STEP_ATTEMPTS
+    the interview fails, and the ATS (and a waiting candidate) are told.
+    """
+    from django.db.models import Exists, Max, OuterRef, Q
+
+    from . import tasks
+    from .models import Turn
+
+    cutoff = stall_cutoff()
+    live = Interview.objects.filter(state=State.IN_PROGRESS, updated_at__lt=cutoff)
+    work = [
+        (
+            Interview.objects.filter(state=State.VALIDATING_SKILLS, updated_at__lt=cutoff),
+            tasks.validate_and_plan,
+            "planning",
+        ),
+        (
+            live.filter(candidate_session__completed_at__lt=cutoff, assessments__isnull=True),
+            tasks.assess,
+            "assessment",
+        ),
+        (
+            live.filter(
+                candidate_session__completed_at__isnull=True, candidate_session__started_at__lt=cutoff
+            )
+            .exclude(Exists(Turn.objects.filter(interview=OuterRef("pk"), answered_at__isnull=True)))
+            .annotate(last_answer=Max("turns__answered_at"))
+            .filter(Q(last_answer__lt=cutoff) | Q(last_answer__isnull=True)),
+            tasks.interview_step,
+            "the next interview question",
+        ),
+    ]
     resumed = 0
-    stalled = Interview.objects.filter(state=State.VALIDATING_SKILLS, updated_at__lt=cutoff)
-    for interview in stalled[:200]:
-        if interview.step_attempts >= MAX_STEP_ATTEMPTS:
-            with contextlib.suppress(WrongState):
-                workflow.transition(
-                    interview,
-                    State.FAILED,
-                    actor=workflow.SYSTEM,
-                    reason=f"planning did not finish after {MAX_STEP_ATTEMPTS} attempts",
-                    event_data={"reason": "planning did not finish"},
-                )
-            continue
-        Interview.objects.filter(pk=interview.pk, state=State.VALIDATING_SKILLS).update(
-            step_attempts=interview.step_attempts + 1, updated_at=timezone.now()
-        )
-        enqueue(task, str(interview.id))
-        resumed += 1
+    for queryset, task, what in work:
+        for interview in queryset.distinct()[:200]:
+            resumed += _resume(interview, task, what)
     return resumed
+
+
+def _resume(interview: Interview, task, what: str) -> int:
+    if interview.step_attempts >= MAX_STEP_ATTEMPTS:
+        with contextlib.suppress(WrongState):
+            workflow.transition(
+                interview,
+                State.FAILED,
+                actor=workflow.SYSTEM,
+                reason=f"{what} did not finish after {MAX_STEP_ATTEMPTS} attempts",
+                event_data={"reason": f"{what} did not finish"},
+            )
+            push_failure(interview.id)
+        return 0
+    # Conditional: when two sweepers race, one of them resumes.
+    claimed = Interview.objects.filter(
+        pk=interview.pk, state=interview.state, updated_at=interview.updated_at
+    ).update(step_attempts=F("step_attempts") + 1, updated_at=timezone.now())
+    if claimed:
+        enqueue(task, str(interview.id))
+    return claimed
+
+
+def tell_candidate(interview_id, code: str, message: str) -> None:
+    """An error frame for a candidate who may be on the socket, sent after commit."""
+    from .push import push
+
+    interview_id = str(interview_id)
+    frame = {"type": "error", "code": code, "message": message}
+    transaction.on_commit(lambda: push(interview_id, {"type": "interview.frame", "frame": frame}))
+
+
+def push_failure(interview_id) -> None:
+    tell_candidate(
+        interview_id,
+        "interview_failed",
+        "We could not continue the interview because of a technical problem. "
+        "Your answers are saved and the recruiting team will contact you.",
+    )
 
 
 def expire_links() -> int:

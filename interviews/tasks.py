@@ -12,18 +12,18 @@ import logging
 
 from celery import shared_task
 
+from interview_platform import jobs
 from interview_platform.api import WrongState
 
 from . import candidate, services, workflow
 from .models import Interview, State
-from .push import push
 
 logger = logging.getLogger(__name__)
 
 
 def _retry_or_fail(task, interview_id: str, exc: Exception, step: str, public_reason: str) -> None:
     if task.request.retries < task.max_retries:
-        raise task.retry(exc=exc, countdown=10 * 2**task.request.retries) from exc
+        raise jobs.retry(task, exc, countdown=10 * 2**task.request.retries) from exc
     logger.exception("%s failed for interview %s", step, interview_id)
     with contextlib.suppress(WrongState, Interview.DoesNotExist):
         workflow.transition(
@@ -63,18 +63,7 @@ def interview_step(self, interview_id: str) -> None:
     except Exception as exc:
         _retry_or_fail(self, interview_id, exc, "interviewing", "The interview could not continue.")
         # A candidate is never left waiting on a dead engine: tell the socket.
-        push(
-            interview_id,
-            {
-                "type": "interview.frame",
-                "frame": {
-                    "type": "error",
-                    "code": "interview_failed",
-                    "message": "We could not continue the interview because of a technical problem. "
-                    "Your answers are saved and the recruiting team will contact you.",
-                },
-            },
-        )
+        services.push_failure(interview_id)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3)

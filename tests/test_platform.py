@@ -126,3 +126,50 @@ def test_unknown_api_path_is_a_json_404(client, settings):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_join_tokens_are_redacted_from_logs():
+    import logging
+
+    from interview_platform.logging import RedactJoinTokens
+
+    token = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcdef"
+    for path in (
+        f"/interview/join/{token}",
+        f"/api/v1/candidate/join/{token}/verify",
+        f"/ws/interview/{token}/",
+    ):
+        record = logging.LogRecord(
+            "django.request", logging.WARNING, __file__, 1, "Bad Request: %s", (path,), None
+        )
+        RedactJoinTokens().filter(record)
+        assert token not in record.getMessage()
+        assert "[redacted]" in record.getMessage()
+
+
+def test_throttle_ignores_forged_forwarded_for(client):
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    statuses = [
+        client.post(
+            "/api/v1/auth/login",
+            {"email": "admin@demo.ai-interview.com", "password": "wrong"},
+            content_type="application/json",
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{i}",
+        ).status_code
+        for i in range(12)
+    ]
+    assert statuses[-1] == 429
+
+
+def test_non_field_errors_are_camel_case(client):
+    from accounts.models import ApiKey, Organization
+
+    org = Organization.objects.create(name="N", slug="n")
+    _, raw = ApiKey.create_with_raw(org, "k")
+    response = client.post(
+        "/api/v1/a2a/interview", "[1]", content_type="application/json", HTTP_X_API_KEY=raw
+    )
+    assert response.status_code == 400
+    assert "nonFieldErrors" in response.json()["error"]["fields"]

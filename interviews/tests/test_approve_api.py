@@ -63,8 +63,9 @@ def test_api_key_cannot_approve(ats, pending):
     assert Interview.objects.get(run_id=pending).state == State.PENDING
 
 
-def test_user_id_must_be_the_caller(recruiter_client, pending):
-    response = approve(recruiter_client, pending, {"approved": True, "userId": str(uuid.uuid4())})
+@pytest.mark.parametrize("user_id", [str(uuid.uuid4()), "recruiter-user-uuid"])
+def test_user_id_must_be_the_caller(recruiter_client, pending, user_id):
+    response = approve(recruiter_client, pending, {"approved": True, "userId": user_id})
     assert response.status_code == 403
     assert "userId" in response.json()["error"]["fields"]
     assert Interview.objects.get(run_id=pending).state == State.PENDING
@@ -72,7 +73,7 @@ def test_user_id_must_be_the_caller(recruiter_client, pending):
 
 @pytest.mark.parametrize(
     "body, field",
-    [({}, "approved"), ({"approved": "yes"}, "approved"), ({"approved": True, "userId": "x"}, "userId")],
+    [({}, "approved"), ({"approved": "yes"}, "approved"), ({"approved": True, "userId": ["x"]}, "userId")],
 )
 def test_approve_validation(recruiter_client, pending, body, field):
     response = approve(recruiter_client, pending, body)

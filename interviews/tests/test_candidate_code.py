@@ -182,3 +182,22 @@ def test_csrf_failure_on_the_api_is_a_json_error(link):
     response = strict.post(url(link, "otp"), content_type="application/json")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "csrf_failed"
+
+
+def test_a_mail_outage_is_a_503_and_does_not_use_up_the_cooldown(client, link, settings):
+    settings.EMAIL_BACKEND = "tests.failing_mail.DownBackend"
+    response = client.post(url(link, "otp"), content_type="application/json")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "email_unavailable"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert client.post(url(link, "otp"), content_type="application/json").status_code == 202
+
+
+@pytest.mark.parametrize("at", ["2024-01-15T10:00:00", "2024-13-45T00:00:00", "yesterday", "", None, 5])
+def test_odd_integrity_timestamps_fall_back_to_server_time(link, at):
+    from interviews import candidate
+    from interviews.models import IntegrityEvent
+
+    interview = Interview.objects.get()
+    candidate.store_integrity_event(interview.id, "paste", at, None)
+    assert IntegrityEvent.objects.get().occurred_at is not None

@@ -48,3 +48,35 @@ def test_stalled_planning_is_resumed_then_failed(ats, django_capture_on_commit_c
     interview = Interview.objects.get(run_id=stuck)
     assert interview.state == State.FAILED
     assert interview.events.order_by("-sequence").first().type == "interview.failed"
+
+
+def test_lost_interview_steps_are_resumed(api_key, recruiter, capture):
+    """A lost 'next question' job and a lost assessment job are both picked up again."""
+    from interviews import candidate
+    from interviews.models import Turn
+
+    run_id, _ = approved_interview(api_key, recruiter, capture)
+    interview = Interview.objects.get(run_id=run_id)
+    with capture(execute=False):  # the first question's job is lost
+        candidate.start(interview.id, "channel-1")
+    assert not Turn.objects.filter(interview=interview).exists()
+
+    later = timezone.now() + timezone.timedelta(minutes=3)
+    with time_machine.travel(later), capture(execute=True):
+        assert services.resume_stalled() == 1
+    assert Turn.objects.filter(interview=interview).count() == 1
+
+    # Answer everything; the assessment job is lost at the end.
+    with capture(execute=False):
+        while True:
+            turn = Turn.objects.filter(interview=interview, answered_at__isnull=True).last()
+            if turn is None:
+                break
+            candidate.store_answer(
+                interview.id, turn.public_id, "An answer with enough words to be scored fairly."
+            )
+            candidate.step(interview.id)
+    assert Interview.objects.get(pk=interview.pk).state == State.IN_PROGRESS
+    with time_machine.travel(later + timezone.timedelta(minutes=3)), capture(execute=True):
+        assert services.resume_stalled() == 1
+    assert Interview.objects.get(pk=interview.pk).state == State.ASSESSMENT_PENDING

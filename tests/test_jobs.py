@@ -1,0 +1,56 @@
+"""The embedded job runner: what `make run` uses instead of a broker."""
+
+from __future__ import annotations
+
+import threading
+
+from celery import shared_task
+
+from interview_platform import jobs
+
+calls: list[int] = []
+done = threading.Event()
+
+
+@shared_task(bind=True, max_retries=3)
+def flaky(self, fail_times: int) -> None:
+    calls.append(self.request.retries)
+    if self.request.retries < fail_times:
+        raise jobs.retry(self, RuntimeError("temporary"), countdown=0.2 * (self.request.retries + 1))
+    done.set()
+
+
+def test_embedded_runner_retries_after_the_countdown(settings):
+    settings.EMBEDDED = True
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    calls.clear()
+    done.clear()
+    runner = jobs.EmbeddedRunner(workers=1)
+    scheduled: list[tuple[float, int]] = []
+    submit = runner.submit
+
+    def recording_submit(task, args, countdown=0, retries=0):
+        scheduled.append((countdown, retries))
+        submit(task, args, countdown, retries)
+
+    runner.submit = recording_submit
+    runner._thread.start()  # the timer only: no periodic sweeps in this test
+    try:
+        runner.submit(flaky, (2,))
+        assert done.wait(timeout=20)
+    finally:
+        runner.stop()
+    # Run three times: the first two failed and were scheduled again with their countdowns.
+    assert calls == [0, 1, 2]
+    assert scheduled == [(0, 0), (0.2, 1), (0.4, 2)]
+
+
+def test_retry_uses_celery_with_a_broker(settings):
+    settings.EMBEDDED = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+    class FakeTask:
+        def retry(self, exc, countdown):
+            return ("celery-retry", countdown)
+
+    assert jobs.retry(FakeTask(), RuntimeError(), 5) == ("celery-retry", 5)

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import smtplib
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -422,16 +423,56 @@ def step(interview_id) -> None:
         return  # a concurrent step asked first
 
 
-def _complete(interview: Interview, closing: str) -> None:
+def _complete(interview: Interview, closing: str, *, abandoned: bool = False) -> None:
     from .tasks import assess
 
     now = timezone.now()
     CandidateSession.objects.filter(interview=interview).update(completed_at=now)
-    workflow.record_event(interview, "interview.completed", {"answeredQuestions": interview.turns.count()})
+    answered = interview.turns.filter(answered_at__isnull=False).count()
+    data = {"answers": answered, **({"abandoned": True} if abandoned else {})}
+    workflow.record_event(interview, "interview.completed", data)
     interview_id = str(interview.id)
     frame = {"type": "completed", "message": closing}
     transaction.on_commit(lambda: push(interview_id, {"type": "interview.frame", "frame": frame}))
     transaction.on_commit(lambda: enqueue(assess, interview_id))
+
+
+ABANDONED_AFTER = timedelta(hours=24)
+
+
+def close_abandoned() -> int:
+    """Interviews left half-way for a day are closed and assessed on what was answered.
+
+    Unanswered questions score as such; the recruiter sees the interview as
+    abandoned in the completed event and decides as usual.
+    """
+    from django.db.models import Max
+
+    cutoff = timezone.now() - ABANDONED_AFTER
+    idle = (
+        Interview.objects.filter(
+            state=State.IN_PROGRESS,
+            candidate_session__completed_at__isnull=True,
+            candidate_session__live_channel="",
+            candidate_session__connected_at__lt=cutoff,
+        )
+        .annotate(last_asked=Max("turns__asked_at"), last_answered=Max("turns__answered_at"))
+        .filter(last_asked__lt=cutoff)
+        .exclude(last_answered__gte=cutoff)
+    )
+    closed = 0
+    for interview in idle[:200]:
+        with transaction.atomic():
+            locked = Interview.objects.select_for_update().get(pk=interview.pk)
+            if locked.state != State.IN_PROGRESS or _session(locked).completed_at:
+                continue
+            _complete(
+                locked,
+                "This interview was closed after a day without activity. Thank you for your time.",
+                abandoned=True,
+            )
+            closed += 1
+    return closed
 
 
 def assess(interview_id) -> None:

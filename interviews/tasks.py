@@ -78,4 +78,5 @@ def assess(self, interview_id: str) -> None:
 
 @shared_task(acks_late=True)
 def expire_links() -> int:
-    return services.expire_links()
+    """Housekeeping on a schedule: unused links expire, abandoned interviews are closed."""
+    return services.expire_links() + candidate.close_abandoned()

@@ -80,3 +80,28 @@ def test_lost_interview_steps_are_resumed(api_key, recruiter, capture):
     with time_machine.travel(later + timezone.timedelta(minutes=3)), capture(execute=True):
         assert services.resume_stalled() == 1
     assert Interview.objects.get(pk=interview.pk).state == State.ASSESSMENT_PENDING
+
+
+def test_abandoned_interviews_are_closed_and_assessed(api_key, recruiter, capture):
+    from interviews import candidate, tasks
+    from interviews.models import Turn
+
+    run_id, _ = approved_interview(api_key, recruiter, capture)
+    interview = Interview.objects.get(run_id=run_id)
+    with capture(execute=True):
+        candidate.start(interview.id, "channel-1")
+    turn = Turn.objects.get(interview=interview)
+    with capture(execute=True):
+        candidate.store_answer(
+            interview.id, turn.public_id, "A first answer covering a few of the ideas well."
+        )
+    candidate.disconnect(interview.id, "channel-1")
+    assert tasks.expire_links() == 0  # not idle long enough
+
+    with time_machine.travel(timezone.now() + timezone.timedelta(hours=25)), capture(execute=True):
+        assert tasks.expire_links() == 1
+    interview.refresh_from_db()
+    assert interview.state == State.ASSESSMENT_PENDING
+    completed = interview.events.get(type="interview.completed")
+    assert completed.payload["data"]["abandoned"] is True
+    assert "not answered" in " ".join(interview.assessments.get().result["concerns"])

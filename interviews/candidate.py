@@ -428,8 +428,8 @@ def _complete(interview: Interview, closing: str, *, abandoned: bool = False) ->
 
     now = timezone.now()
     CandidateSession.objects.filter(interview=interview).update(completed_at=now)
-    answered = interview.turns.filter(answered_at__isnull=False).count()
-    data = {"answers": answered, **({"abandoned": True} if abandoned else {})}
+    answered = interview.turns.filter(answered_at__isnull=False).values("question_index").distinct().count()
+    data = {"answeredQuestions": answered, **({"abandoned": True} if abandoned else {})}
     workflow.record_event(interview, "interview.completed", data)
     interview_id = str(interview.id)
     frame = {"type": "completed", "message": closing}

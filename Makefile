@@ -29,7 +29,7 @@ run: install
 	$(BIN)/python manage.py seed_demo
 	@echo "Webhooks may be sent to loopback addresses ($$WEBHOOK_ALLOWED_CIDRS): local development only."
 	@echo "Serving on http://localhost:$(PORT)  (API http://localhost:$(PORT)/api/v1, docs /api/docs/, Ctrl-C stops)"
-	PORT=$(PORT) exec $(BIN)/daphne -b 127.0.0.1 -p $(PORT) --proxy-headers interview_platform.asgi:application
+	PORT=$(PORT) exec $(BIN)/daphne -b 127.0.0.1 -p $(PORT) interview_platform.asgi:application
 
 test: install
 	$(BIN)/python manage.py check

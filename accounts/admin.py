@@ -1,9 +1,30 @@
+from functools import wraps
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 
 from .models import ApiKey, Organization, User
+from .web_views import ThrottledSignInMixin, throttled_status
+
+
+class OpsAuthenticationForm(ThrottledSignInMixin, AdminAuthenticationForm):
+    """/ops/ sign-in, under the same limit on wrong passwords as the dashboard's."""
+
+
+def _throttled_login(login):
+    @wraps(login)
+    def view(request, extra_context=None):
+        return throttled_status(login(request, extra_context))
+
+    return view
+
+
+# The default admin site, configured rather than replaced: /ops/ stays admin.site.
+admin.site.login_form = OpsAuthenticationForm
+admin.site.login = _throttled_login(admin.site.login)
 
 
 @admin.register(Organization)

@@ -2,14 +2,51 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+
+from . import throttling
+
+THROTTLED = 429
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class ThrottledSignInMixin:
+    """Refuse to check a password once the IP or the email has had too many wrong ones.
+
+    For AuthenticationForm and its subclasses (the dashboard's and /ops/'s).
+    ``throttled`` is the wait in seconds, for the view to answer 429.
+    """
+
+    throttled = 0
+
+    def clean(self):
+        idents = throttling.idents(self.request, self.cleaned_data.get("username"))
+        self.throttled = throttling.SIGN_IN.wait(idents)
+        if self.throttled:
+            # Checked before authenticate(): over the limit, no password is tried.
+            raise forms.ValidationError(throttling.message(self.throttled), code="throttled")
+        try:
+            return super().clean()
+        except forms.ValidationError as exc:
+            if exc.code == "invalid_login":
+                throttling.SIGN_IN.hit(idents)
+            raise
+
+
+def throttled_status(response):
+    """429 instead of 200 when the sign-in page is shown again because of the limit."""
+    form = (getattr(response, "context_data", None) or {}).get("form")
+    if getattr(form, "throttled", 0):
+        response.status_code = THROTTLED
+    return response
+
+
+class EmailAuthenticationForm(ThrottledSignInMixin, AuthenticationForm):
     """Django's login form, with the email label and a check that the account has an organization."""
 
     username = forms.EmailField(
@@ -38,6 +75,17 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
+    def get_redirect_url(self):
+        url = super().get_redirect_url()
+        # A next that is this page would send a signed-in user back here
+        # forever (Django raises on it): go to the default page instead.
+        if url and urlsplit(url).path.rstrip("/") == reverse("login").rstrip("/"):
+            return ""
+        return url
+
+    def form_invalid(self, form):
+        return throttled_status(super().form_invalid(form))
+
 
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's own rule): a link or an image cannot sign anyone out."""
@@ -63,3 +111,14 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/password_reset_form.html"
     email_template_name = "registration/password_reset_email.html"
     subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        # Every request counts, for a known email or not: the page must look
+        # the same either way, and each could send an email.
+        idents = throttling.idents(self.request, form.cleaned_data["email"])
+        wait = throttling.PASSWORD_RESET.wait(idents)
+        if wait:
+            form.add_error(None, throttling.message(wait))
+            return self.render_to_response(self.get_context_data(form=form), status=THROTTLED)
+        throttling.PASSWORD_RESET.hit(idents)
+        return super().form_valid(form)

@@ -14,3 +14,7 @@ class ApprovalAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Who decided what, and when: the audit trail of the workflow.
+        return False

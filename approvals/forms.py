@@ -122,10 +122,14 @@ class QuestionEditForm(forms.Form):
 
 
 class PlanStepForm(forms.Form):
-    """Remove or move: which version the recruiter looked at, and (for moves) where to."""
+    """Remove: which version the recruiter looked at."""
 
     plan_id = forms.UUIDField(widget=forms.HiddenInput)
-    direction = forms.ChoiceField(required=False, choices=[("up", "up"), ("down", "down")])
+
+
+class PlanMoveForm(PlanStepForm):
+    # Required: a move without a direction is an altered page, not "down".
+    direction = forms.ChoiceField(choices=[("up", "up"), ("down", "down")])
 
 
 class AddQuestionForm(forms.Form):
@@ -134,10 +138,20 @@ class AddQuestionForm(forms.Form):
     key = forms.CharField(max_length=100, label="Question")
 
 
+NO_PLAN_VERSION = (
+    "Nothing was decided: the page did not say which plan version you reviewed. Reload it and try again."
+)
+
+
 class PlanDecisionForm(forms.Form):
     ACTIONS = [("approve", "Approve"), ("reject", "Reject"), ("regenerate", "Reject and regenerate")]
 
     action = forms.ChoiceField(choices=ACTIONS)
+    # The version the recruiter reviewed: a decision never lands on one nobody saw.
+    plan_id = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={"required": NO_PLAN_VERSION, "invalid": NO_PLAN_VERSION},
+    )
     feedback = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean(self):
@@ -240,9 +254,10 @@ class RequestDetailsForm(forms.Form):
                 continue
             if name == "skills":
                 value = [s.strip() for line in value.splitlines() for s in line.split(",") if s.strip()]
-            elif name == "durationMinutes" and value.isdigit():
+            elif name == "durationMinutes" and value.isascii() and value.isdigit():
                 # The serializer wants a JSON integer; anything else is left
-                # as text so it reports the mistake.
+                # as text so it reports the mistake. ASCII only: "²" is a
+                # digit to isdigit() but not to int().
                 value = int(value)
             payload[name] = value
         return payload

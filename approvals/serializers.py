@@ -9,6 +9,8 @@ class PlanDecisionIn(serializers.Serializer):
     userId = serializers.CharField(max_length=100, required=False, allow_null=True)
     feedback = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     regenerate = StrictBooleanField(required=False, default=False)
+    # The plan version the decision is about; when given and no longer current, 409.
+    planId = serializers.UUIDField(required=False, allow_null=True)
 
     def validate(self, attrs):
         if attrs["approved"] and attrs["regenerate"]:

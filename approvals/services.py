@@ -13,6 +13,7 @@ from interviews.models import Interview, State
 from interviews.services import mint_join_link
 
 from .models import Approval
+from .plan_editing import StalePlan
 
 
 @dataclass(frozen=True)
@@ -36,13 +37,26 @@ def decide_plan(
     approved: bool,
     feedback: str = "",
     regenerate: bool = False,
+    expected_plan_id=None,
 ) -> PlanDecision:
+    """Approve, reject, or reject and regenerate the interview's current plan.
+
+    ``expected_plan_id`` is the version the recruiter reviewed; when given and
+    someone has saved another version since, nothing is decided (StalePlan).
+    """
     # Lock first so two recruiters deciding at once cannot both win.
     interview = Interview.objects.select_for_update().get(pk=interview.pk)
     if interview.state != State.PENDING or interview.current_plan_id is None:
         raise WrongState(
             f"The interview is {interview.state}; only a PENDING plan can be decided.",
             fields={"state": interview.state},
+        )
+    if expected_plan_id is not None and str(expected_plan_id) != str(interview.current_plan_id):
+        # Checked under the lock: an edit saved a moment ago must not be approved unseen.
+        current = interview.current_plan.version
+        raise StalePlan(
+            f"The plan changed since you opened it (now version {current}). Review it again.",
+            fields={"planVersion": current},
         )
     actor = workflow.Actor.of(user)
     plan_id = str(interview.current_plan_id)

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 
+from accounts.models import Role
 from interview_platform.api import DomainError
 from interviews import selectors
 from interviews import services as interview_services
@@ -39,6 +40,7 @@ from .forms import (
     CancelForm,
     InterviewFilterForm,
     PlanDecisionForm,
+    PlanMoveForm,
     PlanStepForm,
     QuestionEditForm,
     QueueFilterForm,
@@ -290,6 +292,7 @@ def _render_detail(request, interview, *, details_form=None, status=200):
             "cancel_form": CancelForm(),
             "details_form": details_form,
             "finished": webhook_services.FINISHED,
+            "manages_webhooks": _manages_webhooks(request.user),
             "section": "interviews",
         },
         status=status,
@@ -347,6 +350,12 @@ def interview_complete(request, run_id):
     return redirect("dashboard:interview", run_id=interview.run_id)
 
 
+def _manages_webhooks(user) -> bool:
+    # As in the webhook API: endpoints, delivery URLs and errors, and
+    # redelivery are for the organization's admins.
+    return user.role == Role.ADMIN
+
+
 @dashboard_view("POST")
 def delivery_redeliver(request, run_id, delivery_id):
     interview = selectors.interview_for(request.user, run_id)
@@ -356,13 +365,17 @@ def delivery_redeliver(request, run_id, delivery_id):
         event__interview=interview,
         event__organization_id=request.user.organization_id,
     )
+    back = reverse("dashboard:interview", args=[interview.run_id]) + "#deliveries"
+    if not _manages_webhooks(request.user):
+        messages.error(request, "Only an admin of your organization can redeliver webhooks.")
+        return redirect(back)
     try:
-        webhook_services.redeliver(delivery)
+        new = webhook_services.redeliver(delivery)
     except (DomainError, ValueError) as exc:  # NotFinished is a ValueError
         messages.error(request, getattr(exc, "message", str(exc)))
     else:
-        messages.success(request, f"{delivery.event.type} is being sent again to {delivery.url}.")
-    return redirect(reverse("dashboard:interview", args=[interview.run_id]) + "#deliveries")
+        messages.success(request, f"{delivery.event.type} is being sent again to {new.url}.")
+    return redirect(back)
 
 
 # --- plan review --------------------------------------------------------------------------
@@ -505,7 +518,7 @@ def question_move(request, run_id, question_id):
     return _plan_edit(
         request,
         run_id,
-        PlanStepForm,
+        PlanMoveForm,
         lambda interview, form: plan_editing.move_question(
             request.user,
             interview,
@@ -554,6 +567,7 @@ def plan_decide(request, run_id):
             approved=action == "approve",
             feedback=feedback,
             regenerate=action == "regenerate",
+            expected_plan_id=form.cleaned_data["plan_id"],
         )
     except DomainError as exc:
         messages.error(request, exc.message)

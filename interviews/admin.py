@@ -24,6 +24,9 @@ class ReadOnlyInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 class StateChangeInline(ReadOnlyInline):
     model = StateChange
@@ -66,7 +69,12 @@ class CandidateSessionInline(ReadOnlyInline):
 
 @admin.register(Interview)
 class InterviewAdmin(admin.ModelAdmin):
-    """Read-only: every change must go through the workflow, never a form."""
+    """Read-only: every change must go through the workflow, never a form.
+
+    Nor a delete: it would take the plans, transcript, assessment, approvals
+    and webhook log with it, and leave the ATS waiting for an interview that
+    no longer exists.
+    """
 
     list_display = (
         "candidate_name",
@@ -98,6 +106,9 @@ class InterviewAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 class QuestionInline(ReadOnlyInline):
     model = Question
@@ -116,6 +127,11 @@ class PlanAdmin(admin.ModelAdmin):
         return [field.name for field in self.model._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Versions are the history of what the AI proposed and recruiters
+        # changed; the interview's current plan and its approvals point at them.
         return False
 
 
@@ -156,4 +172,8 @@ class AssessmentAdmin(admin.ModelAdmin):
         return [field.name for field in self.model._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The decided score is what the ATS was sent; the report reads it.
         return False

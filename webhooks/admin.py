@@ -22,6 +22,11 @@ class ReadOnlyMixin:
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A log: deleting an event or a delivery would lose the record of
+        # what the ATS was (or was not) sent.
+        return False
+
 
 class EndpointForm(forms.ModelForm):
     url = forms.URLField(max_length=2000, assume_scheme="https")
@@ -62,16 +67,34 @@ class EndpointAdmin(admin.ModelAdmin):
     ]
     actions = ["rotate_secret"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Endpoint | None = None) -> list[str]:
+        # An endpoint stays with its organization: moved, it would receive the
+        # retries of the old organization's events, signed with its secret.
+        return self.readonly_fields if obj is None else ["organization", *self.readonly_fields]
+
     def save_model(self, request: HttpRequest, obj: Endpoint, form, change: bool) -> None:
-        if obj.is_active:
-            # Turned (back) on: a clean slate, as when re-enabled through the API.
-            if change and "is_active" in form.changed_data:
-                obj.failing_since = None
-            obj.disabled_reason, obj.disabled_at = "", None
-        elif "is_active" in form.changed_data or not change:
-            obj.disabled_at = timezone.now()
-            obj.disabled_reason = obj.disabled_reason or f"disabled by {request.user}"
-        super().save_model(request, obj, form, change)
+        if not change:
+            if obj.is_active:
+                obj.disabled_reason, obj.disabled_at = "", None
+            else:
+                obj.disabled_at = timezone.now()
+                obj.disabled_reason = obj.disabled_reason or f"disabled by {request.user}"
+            super().save_model(request, obj, form, change)
+            return
+        # Changes go through the services, as from the API: a new URL takes the
+        # deliveries waiting for a retry with it, and turning it back on
+        # starts its failure streak over. ``obj`` already holds the form's
+        # values, so the services get the stored row.
+        endpoint = Endpoint.objects.get(pk=obj.pk)
+        endpoint = services.change_endpoint(endpoint, url=obj.url, description=obj.description)
+        if obj.is_active and not endpoint.is_active:
+            services.reenable_endpoint(endpoint)
+        elif not obj.is_active and endpoint.is_active:
+            services.disable_endpoint(endpoint, obj.disabled_reason or f"disabled by {request.user}")
+        elif not obj.is_active and obj.disabled_reason and "disabled_reason" in form.changed_data:
+            # Still off: the operator corrected the note on why.
+            Endpoint.objects.filter(pk=obj.pk).update(disabled_reason=obj.disabled_reason[:300])
+        obj.refresh_from_db()
 
     @admin.action(description="Rotate signing secret (the old one keeps signing for 24 hours)")
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Endpoint]) -> None:

@@ -560,28 +560,27 @@ def sweep_deliveries(batch: int = SWEEP_BATCH) -> int:
 
 
 def redeliver(delivery: Delivery) -> Delivery:
-    """Send a finished delivery's event again, as a new Delivery to the same URL.
+    """Send a finished delivery's event again, as a new Delivery.
 
-    The event is the same, so the webhook-id is the same: a receiver that
-    already processed it can recognise the duplicate.
+    To a registered endpoint's current URL (it may have been corrected since
+    the first delivery, and the old one may now belong to someone else); to
+    the same URL for a per-interview callbackUrl. The event is the same, so
+    the webhook-id is the same: a receiver that already processed it can
+    recognise the duplicate.
     """
     if delivery.status not in FINISHED:
         raise NotFinished(f"delivery {delivery.id} is {delivery.status}; it is still being delivered")
-    if (
-        delivery.endpoint_id is not None
-        and not Endpoint.objects.filter(id=delivery.endpoint_id, is_active=True).exists()
-    ):
-        raise EndpointDisabled(
-            f"the endpoint of delivery {delivery.id} is disabled; re-enable it before redelivering"
-        )
+    endpoint = None
+    url = delivery.url
+    if delivery.endpoint_id is not None:
+        endpoint = Endpoint.objects.filter(id=delivery.endpoint_id, is_active=True).first()
+        if endpoint is None:
+            raise EndpointDisabled(
+                f"the endpoint of delivery {delivery.id} is disabled; re-enable it before redelivering"
+            )
+        url = endpoint.url
     with transaction.atomic():
-        new = _delivery(
-            delivery.event,
-            delivery.url,
-            timezone.now(),
-            endpoint=delivery.endpoint,
-            redelivery_of=delivery,
-        )
+        new = _delivery(delivery.event, url, timezone.now(), endpoint=endpoint, redelivery_of=delivery)
         new.save()
         transaction.on_commit(lambda: _enqueue_deliveries([str(new.id)]))
     return new

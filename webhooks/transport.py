@@ -276,7 +276,9 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    # ASCII only: a receiver's "²" is a digit to isdigit() but not to int(),
+    # and the attempt would end in a ValueError instead of a result.
+    if value.isascii() and value.isdigit():
         return float(int(value))
     try:
         when = email.utils.parsedate_to_datetime(value)

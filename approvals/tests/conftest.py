@@ -140,3 +140,18 @@ def outsider_web(outsider):
     client = Client()
     client.force_login(outsider)
     return client
+
+
+@pytest.fixture
+def org_admin(org, make_user):
+    from accounts.models import Role
+
+    return make_user(org, "dana@acme.test", role=Role.ADMIN)
+
+
+@pytest.fixture
+def admin_web(org_admin):
+    """A client signed in as an ADMIN of the organization (webhooks are theirs to manage)."""
+    client = Client()
+    client.force_login(org_admin)
+    return client

@@ -59,8 +59,8 @@ def test_another_organization_gets_404_on_every_page_and_action(outsider_web, pe
     delivery = _delivery_of(pending)
     base = f"/admin/interviews/{pending.run_id}"
     posts = [
-        (f"{base}/plan/decide", {"action": "approve"}),
-        (f"{base}/plan/decide", {"action": "regenerate", "feedback": "more SQL"}),
+        (f"{base}/plan/decide", {"action": "approve", "plan_id": plan_id}),
+        (f"{base}/plan/decide", {"action": "regenerate", "feedback": "more SQL", "plan_id": plan_id}),
         (
             f"{base}/plan/questions/{question.id}/edit",
             {
@@ -114,7 +114,10 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, pending):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"] == f"/accounts/login/?next={quote(url, safe='/')}", response["Location"]
-    response = client.post(f"/admin/interviews/{pending.run_id}/plan/decide", {"action": "approve"})
+    response = client.post(
+        f"/admin/interviews/{pending.run_id}/plan/decide",
+        {"action": "approve", "plan_id": str(pending.current_plan_id)},
+    )
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
     assert Interview.objects.get(pk=pending.pk).state == State.PENDING
@@ -124,13 +127,14 @@ def test_a_form_without_csrf_token_is_refused(recruiter, pending):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(recruiter)
     url = f"/admin/interviews/{pending.run_id}/plan/decide"
-    assert browser.post(url, {"action": "approve"}).status_code == 403
+    data = {"action": "approve", "plan_id": str(pending.current_plan_id)}
+    assert browser.post(url, data).status_code == 403
     assert browser.post("/accounts/logout/").status_code == 403
     assert Interview.objects.get(pk=pending.pk).state == State.PENDING
     # With the token the page gives, the same post goes through.
     browser.get(f"/admin/interviews/{pending.run_id}/plan")
     token = browser.cookies["csrftoken"].value
-    assert browser.post(url, {"action": "approve", "csrfmiddlewaretoken": token}).status_code == 302
+    assert browser.post(url, {**data, "csrfmiddlewaretoken": token}).status_code == 302
     assert Interview.objects.get(pk=pending.pk).state == State.APPROVED
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 import pytest
 
@@ -20,11 +21,18 @@ def state_of(interview) -> str:
     return Interview.objects.get(pk=interview.pk).state
 
 
+def reviewed(interview, **data) -> dict:
+    """A plan decision as the page sends it: with the version on the screen."""
+    return {"plan_id": str(Interview.objects.get(pk=interview.pk).current_plan_id), **data}
+
+
 # --- plans ---------------------------------------------------------------------------------
 
 
 def test_approve_shows_the_candidate_link(web, recruiter, pending, settings):
-    response = web.post(f"/admin/interviews/{pending.run_id}/plan/decide", {"action": "approve"}, follow=True)
+    response = web.post(
+        f"/admin/interviews/{pending.run_id}/plan/decide", reviewed(pending, action="approve"), follow=True
+    )
     assert response.status_code == 200
     assert state_of(pending) == State.APPROVED
     link = response.context["link"]
@@ -40,7 +48,7 @@ def test_approve_shows_the_candidate_link(web, recruiter, pending, settings):
 
 def test_approve_from_the_queue(web, pending):
     response = web.post(
-        f"/admin/interviews/{pending.run_id}/plan/decide", {"action": "approve", "next": "queue"}
+        f"/admin/interviews/{pending.run_id}/plan/decide", reviewed(pending, action="approve", next="queue")
     )
     assert response.status_code == 302
     assert response["Location"] == f"/admin/approvals?approved={pending.run_id}"
@@ -53,7 +61,7 @@ def test_approve_from_the_queue(web, pending):
 def test_reject(web, pending):
     response = web.post(
         f"/admin/interviews/{pending.run_id}/plan/decide",
-        {"action": "reject", "feedback": "Position filled"},
+        reviewed(pending, action="reject", feedback="Position filled"),
         follow=True,
     )
     assert "Interview plan rejected." in messages_of(response)
@@ -65,7 +73,7 @@ def test_reject(web, pending):
 def test_regenerate_needs_feedback(web, pending):
     response = web.post(
         f"/admin/interviews/{pending.run_id}/plan/decide",
-        {"action": "regenerate", "feedback": "  "},
+        reviewed(pending, action="regenerate", feedback="  "),
         follow=True,
     )
     assert "Tell the AI what to change in the new version." in messages_of(response)
@@ -77,7 +85,7 @@ def test_reject_and_regenerate_writes_a_new_version(web, pending, django_capture
     with django_capture_on_commit_callbacks(execute=True):
         response = web.post(
             f"/admin/interviews/{pending.run_id}/plan/decide",
-            {"action": "regenerate", "feedback": "More focus on PostgreSQL please"},
+            reviewed(pending, action="regenerate", feedback="More focus on PostgreSQL please"),
         )
     assert response.status_code == 302
     interview = Interview.objects.get(pk=pending.pk)
@@ -91,11 +99,92 @@ def test_reject_and_regenerate_writes_a_new_version(web, pending, django_capture
 
 
 def test_deciding_twice_is_a_message_not_an_error(web, pending):
-    web.post(f"/admin/interviews/{pending.run_id}/plan/decide", {"action": "approve"})
-    response = web.post(f"/admin/interviews/{pending.run_id}/plan/decide", {"action": "reject"}, follow=True)
+    web.post(f"/admin/interviews/{pending.run_id}/plan/decide", reviewed(pending, action="approve"))
+    response = web.post(
+        f"/admin/interviews/{pending.run_id}/plan/decide", reviewed(pending, action="reject"), follow=True
+    )
     assert response.status_code == 200
     assert any("only a PENDING plan can be decided" in m for m in messages_of(response))
     assert state_of(pending) == State.APPROVED
+
+
+def decision_forms(html: str, run_id) -> list[str]:
+    return re.findall(
+        rf'<form method="post" action="/admin/interviews/{run_id}/plan/decide".*?</form>', html, re.S
+    )
+
+
+def test_every_decision_form_names_the_version_on_the_screen(web, pending):
+    html = web.get(f"/admin/interviews/{pending.run_id}/plan").content.decode()
+    forms = decision_forms(html, pending.run_id)
+    assert [re.search(r'name="action" value="(\w+)"', f).group(1) for f in forms] == [
+        "approve",
+        "regenerate",
+        "reject",
+    ]
+    assert all(f'name="plan_id" value="{pending.current_plan_id}"' in f for f in forms)
+    queue = web.get("/admin/approvals").content.decode()
+    [quick] = decision_forms(queue, pending.run_id)
+    assert f'name="plan_id" value="{pending.current_plan_id}"' in quick
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"action": "approve"},
+        {"action": "approve", "next": "queue"},
+        {"action": "reject", "feedback": "Position filled"},
+        {"action": "regenerate", "feedback": "More SQL"},
+    ],
+)
+def test_a_decision_on_a_version_someone_changed_meanwhile_is_refused(web, org, make_user, pending, data):
+    from approvals import plan_editing
+
+    # Recruiter A has version 1 open; B moves a question, saving version 2.
+    v1 = pending.current_plan
+    bob = make_user(org, "bob@acme.test")
+    plan_editing.move_question(bob, pending, v1.id, v1.questions.order_by("position")[0].id, 1)
+
+    response = web.post(
+        f"/admin/interviews/{pending.run_id}/plan/decide", {**data, "plan_id": str(v1.id)}, follow=True
+    )
+    assert response.status_code == 200
+    assert "The plan changed since you opened it (now version 2). Review it again." in messages_of(response)
+    interview = Interview.objects.get(pk=pending.pk)
+    assert (interview.state, interview.current_plan.version) == (State.PENDING, 2)
+    assert not Approval.objects.filter(interview=pending).exists()
+    assert interview.plans.count() == 2  # no regeneration either
+    assert not interview.events.filter(
+        type__in=["interview.plan_approved", "interview.plan_rejected"]
+    ).exists()
+
+    # Decided on the version now on the screen, it goes through.
+    web.post(
+        f"/admin/interviews/{pending.run_id}/plan/decide", {**data, "plan_id": str(interview.current_plan_id)}
+    )
+    assert Approval.objects.get(interview=pending).plan_id == interview.current_plan_id
+
+
+def test_the_service_checks_the_version_and_the_api_may_leave_it_out(recruiter, pending):
+    from approvals import plan_editing
+    from approvals.services import decide_plan
+
+    v1 = pending.current_plan
+    plan_editing.move_question(recruiter, pending, v1.id, v1.questions.order_by("position")[0].id, 1)
+    with pytest.raises(plan_editing.StalePlan, match="now version 2"):
+        decide_plan(recruiter, pending, approved=True, expected_plan_id=v1.id)
+    assert state_of(pending) == State.PENDING
+    decide_plan(recruiter, pending, approved=True)  # no version given: as before
+    assert state_of(pending) == State.APPROVED
+
+
+def test_a_decision_without_the_version_is_refused(web, pending):
+    for plan_id in (None, "not-a-uuid"):
+        data = {"action": "approve"} if plan_id is None else {"action": "approve", "plan_id": plan_id}
+        response = web.post(f"/admin/interviews/{pending.run_id}/plan/decide", data, follow=True)
+        assert any("did not say which plan version you reviewed" in m for m in messages_of(response))
+    assert state_of(pending) == State.PENDING
+    assert not Approval.objects.filter(interview=pending).exists()
 
 
 # --- assessments ---------------------------------------------------------------------------
@@ -258,6 +347,17 @@ def test_fill_in_an_info_needed_interview(web, info_needed, django_capture_on_co
     assert change.actor_user_id is not None
 
 
+def test_a_duration_that_only_looks_like_a_number_is_a_form_error(web, info_needed):
+    # "²" is a digit to str.isdigit() but not to int().
+    response = web.post(f"/admin/interviews/{info_needed.run_id}/complete", {"durationMinutes": "²"})
+    assert response.status_code == 400
+    assert "Some values need correcting." in messages_of(response)
+    assert response.context["details_form"].errors["durationMinutes"] == [
+        "Must be a whole number of minutes."
+    ]
+    assert Interview.objects.get(pk=info_needed.pk).state == State.INFO_NEEDED
+
+
 def test_cancel(web, pending):
     response = web.post(
         f"/admin/interviews/{pending.run_id}/cancel", {"reason": "Position filled"}, follow=True
@@ -278,7 +378,7 @@ def test_the_detail_page_shows_the_timeline(web, pending):
     assert "plan v1 generated by the heuristic engine" in html
 
 
-def test_redeliver_a_webhook(web, org, make_pending, settings, django_capture_on_commit_callbacks):
+def test_redeliver_a_webhook(admin_web, org, make_pending, settings, django_capture_on_commit_callbacks):
     settings.WEBHOOK_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8")]
     with Receiver() as receiver:
         Endpoint.objects.create(organization=org, url=f"{receiver.url}/hook")
@@ -286,12 +386,14 @@ def test_redeliver_a_webhook(web, org, make_pending, settings, django_capture_on
         delivery = Delivery.objects.get(event__interview=interview, event__type="interview.plan_generated")
         assert delivery.status == DeliveryStatus.SUCCEEDED
 
-        page = web.get(f"/admin/interviews/{interview.run_id}").content.decode()
+        page = admin_web.get(f"/admin/interviews/{interview.run_id}").content.decode()
         assert "interview.plan_generated" in page
         assert f"/deliveries/{delivery.id}/redeliver" in page
 
         with django_capture_on_commit_callbacks(execute=True):
-            response = web.post(f"/admin/interviews/{interview.run_id}/deliveries/{delivery.id}/redeliver")
+            response = admin_web.post(
+                f"/admin/interviews/{interview.run_id}/deliveries/{delivery.id}/redeliver"
+            )
         assert response.status_code == 302
         assert response["Location"].endswith("#deliveries")
         again = Delivery.objects.get(redelivery_of=delivery)
@@ -302,13 +404,56 @@ def test_redeliver_a_webhook(web, org, make_pending, settings, django_capture_on
         assert ids[0] == ids[1]  # same event, same webhook-id
 
 
-def test_redeliver_while_still_sending_is_a_message(web, pending):
+def test_redeliver_while_still_sending_is_a_message(admin_web, pending):
     from webhooks.models import Event
 
     event = Event.objects.filter(interview=pending).first()
     delivery = Delivery.objects.create(event=event, url="https://ats.example.com/hook", status="PENDING")
-    response = web.post(f"/admin/interviews/{pending.run_id}/deliveries/{delivery.id}/redeliver", follow=True)
+    response = admin_web.post(
+        f"/admin/interviews/{pending.run_id}/deliveries/{delivery.id}/redeliver", follow=True
+    )
     assert any("still being delivered" in m for m in messages_of(response))
+    assert not Delivery.objects.filter(redelivery_of=delivery).exists()
+
+
+def _failed_delivery(interview) -> Delivery:
+    from webhooks.models import Event
+
+    return Delivery.objects.create(
+        event=Event.objects.filter(interview=interview).first(),
+        url="https://ats.example.com/hooks/t0ken-in-the-path",
+        status=DeliveryStatus.FAILED,
+        attempt_count=1,
+        last_status_code=500,
+        last_error="HTTP 500: stack trace of the receiver",
+    )
+
+
+def test_recruiters_see_deliveries_without_urls_errors_or_redelivery(web, admin_web, pending):
+    delivery = _failed_delivery(pending)
+    # A per-interview callbackUrl is where its deliveries go: the same rule.
+    Interview.objects.filter(pk=pending.pk).update(callback_url=delivery.url)
+    redeliver = f"/admin/interviews/{pending.run_id}/deliveries/{delivery.id}/redeliver"
+
+    html = web.get(f"/admin/interviews/{pending.run_id}").content.decode()
+    section = html[html.index('id="deliveries"') :]
+    assert delivery.event.type in section and "Failed" in section
+    assert "t0ken-in-the-path" not in html
+    assert "stack trace of the receiver" not in html
+    assert redeliver not in html and "Redeliver" not in html
+
+    # An admin of the organization sees them, as in the webhook API.
+    html = admin_web.get(f"/admin/interviews/{pending.run_id}").content.decode()
+    assert "t0ken-in-the-path" in html
+    assert "stack trace of the receiver" in html
+    assert redeliver in html
+
+
+def test_a_recruiter_cannot_redeliver(web, pending):
+    delivery = _failed_delivery(pending)
+    response = web.post(f"/admin/interviews/{pending.run_id}/deliveries/{delivery.id}/redeliver", follow=True)
+    assert response.status_code == 200
+    assert "Only an admin of your organization can redeliver webhooks." in messages_of(response)
     assert not Delivery.objects.filter(redelivery_of=delivery).exists()
 
 

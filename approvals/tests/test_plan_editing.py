@@ -130,6 +130,17 @@ def test_moving_past_the_end_changes_nothing(web, pending):
     assert Interview.objects.get(pk=pending.pk).current_plan_id == v1.id
 
 
+def test_a_move_without_a_direction_saves_nothing(web, pending):
+    v1 = pending.current_plan
+    first = v1.questions.order_by("position")[0]
+    url = f"/admin/interviews/{pending.run_id}/plan/questions/{first.id}/move"
+    for data in ({"plan_id": str(v1.id)}, {"plan_id": str(v1.id), "direction": "sideways"}):
+        response = web.post(url, data, follow=True)
+        assert any("Nothing was saved" in m for m in messages_of(response))
+    assert Interview.objects.get(pk=pending.pk).current_plan_id == v1.id
+    assert Plan.objects.filter(interview=pending).count() == 1
+
+
 def test_add_a_question_from_the_bank(web, pending):
     v1 = pending.current_plan
     used = set(v1.questions.values_list("key", flat=True))
@@ -227,7 +238,10 @@ def test_an_approved_plan_is_the_edited_version(web, recruiter, pending):
     v1 = pending.current_plan
     first = v1.questions.order_by("position")[0]
     web.post(f"/admin/interviews/{pending.run_id}/plan/questions/{first.id}/edit", edit_data(v1))
-    response = web.post(f"/admin/interviews/{pending.run_id}/plan/decide", {"action": "approve"})
+    v2 = Interview.objects.get(pk=pending.pk).current_plan
+    response = web.post(
+        f"/admin/interviews/{pending.run_id}/plan/decide", {"action": "approve", "plan_id": str(v2.id)}
+    )
     assert response.status_code == 302
     interview = Interview.objects.get(pk=pending.pk)
     assert interview.state == "APPROVED"

@@ -78,7 +78,10 @@ def test_pages_of_25(web, pending):
 
 
 def test_decided_items_leave_the_queue(web, pending, assessed):
-    web.post(f"/admin/interviews/{pending.run_id}/plan/decide", {"action": "approve"})
+    web.post(
+        f"/admin/interviews/{pending.run_id}/plan/decide",
+        {"action": "approve", "plan_id": str(pending.current_plan_id)},
+    )
     assert queue_rows(web.get("/admin/approvals").content.decode()) == [str(assessed.run_id)]
 
 
@@ -96,7 +99,10 @@ def test_the_poll_endpoint_changes_when_items_arrive_or_leave(web, make_pending)
     assert after["fingerprint"] != before["fingerprint"]
 
     # One leaves and another arrives: same counts, still a change.
-    web.post(f"/admin/interviews/{first.run_id}/plan/decide", {"action": "approve"})
+    web.post(
+        f"/admin/interviews/{first.run_id}/plan/decide",
+        {"action": "approve", "plan_id": str(first.current_plan_id)},
+    )
     third = make_pending()
     latest = web.get("/admin/approvals/poll").json()
     assert (latest["total"], latest["newest"]) == (2, str(third.run_id))

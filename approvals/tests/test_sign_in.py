@@ -50,6 +50,19 @@ def test_next_cannot_leave_the_site(client, recruiter):
     assert response["Location"] == "/admin/approvals"
 
 
+def test_a_next_that_is_the_sign_in_page_is_dropped(client, recruiter):
+    # Signing in with it goes to the queue, not back to this page.
+    response = client.post(
+        "/accounts/login/", {"username": recruiter.email, "password": PASSWORD, "next": "/accounts/login/"}
+    )
+    assert response["Location"] == "/admin/approvals"
+    # Signed in: Django would raise "Redirection loop" on these.
+    for next_url in ("/accounts/login/", "/accounts/login", "/accounts/login/?next=/accounts/login/"):
+        response = client.get("/accounts/login/", {"next": next_url})
+        assert response.status_code == 302, next_url
+        assert response["Location"] == "/admin/approvals", next_url
+
+
 def test_wrong_password(client, recruiter):
     response = client.post("/accounts/login/", {"username": recruiter.email, "password": "nope"})
     assert response.status_code == 200

@@ -168,6 +168,7 @@ class PlanApproveView(RecruiterView):
             approved=values["approved"],
             feedback=values["feedback"],
             regenerate=values["regenerate"],
+            expected_plan_id=values.get("planId"),
         )
         return Response(
             {

@@ -207,3 +207,11 @@ def test_ops_creates_an_api_key_and_shows_it_once(client, org):
     assert raw.startswith(key.prefix)
     page = client.get(f"/ops/accounts/apikey/{key.pk}/change/").content.decode()
     assert raw not in page
+
+
+def test_approving_a_plan_version_that_is_no_longer_current_is_409(recruiter_client, pending):
+    response = approve(recruiter_client, pending, {"approved": True, "planId": str(uuid.uuid4())})
+    assert response.status_code == 409
+    assert Interview.objects.get(run_id=pending).state == State.PENDING
+    current = Interview.objects.get(run_id=pending).current_plan_id
+    assert approve(recruiter_client, pending, {"approved": True, "planId": str(current)}).status_code == 200

@@ -58,6 +58,25 @@ def test_log_is_read_only(ops, failed_delivery):
     assert 'name="_save"' not in page
 
 
+def test_the_log_cannot_be_deleted(ops, failed_delivery):
+    event = failed_delivery.event
+    for url in (
+        f"/ops/webhooks/event/{event.id}/delete/",
+        f"/ops/webhooks/delivery/{failed_delivery.id}/delete/",
+    ):
+        assert ops.get(url).status_code == 403, url
+        assert ops.post(url, {"post": "yes"}).status_code == 403, url
+    for changelist in ("/ops/webhooks/event/", "/ops/webhooks/delivery/"):
+        assert "delete_selected" not in ops.get(changelist).content.decode(), changelist
+    response = ops.post(
+        "/ops/webhooks/delivery/",
+        {"action": "delete_selected", "_selected_action": [failed_delivery.id], "post": "yes"},
+    )
+    assert response.status_code in (200, 302)
+    assert Delivery.objects.filter(id=failed_delivery.id).exists()
+    assert event.deliveries.exists()
+
+
 def test_redeliver_action(ops, receiver, failed_delivery, make_interview, django_capture_on_commit_callbacks):
     with transaction.atomic():
         in_progress = services.emit(make_interview(receiver.url + "/other"), "interview.started", {})
@@ -114,6 +133,32 @@ def test_turning_an_endpoint_off_and_on_in_ops(ops, org, settings):
     endpoint.refresh_from_db()
     assert not endpoint.is_active and endpoint.disabled_at is not None
     assert endpoint.disabled_reason == "disabled by ops@acme.test"
+
+
+def test_changing_an_endpoint_in_ops_goes_through_the_services(ops, org, other_org, make_interview, settings):
+    settings.WEBHOOK_ALLOWED_NETWORKS = []
+    endpoint = Endpoint.objects.create(organization=org, url="https://93.184.216.34/hook")
+    with transaction.atomic():  # not committed in this test: the delivery stays waiting
+        event = services.emit(make_interview(), "interview.started", {})
+    waiting = Delivery.objects.get(event=event)
+    assert (waiting.status, waiting.endpoint_id) == (DeliveryStatus.PENDING, endpoint.id)
+
+    page = f"/ops/webhooks/endpoint/{endpoint.id}/change/"
+    data = {
+        "organization": other_org.id,
+        "url": "https://93.184.216.35/new-hook",
+        "description": "corrected",
+        "is_active": "on",
+        "disabled_reason": "",
+    }
+    assert ops.post(page, data).status_code == 302
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.description) == ("https://93.184.216.35/new-hook", "corrected")
+    # The waiting delivery follows the endpoint to its new URL, as through the API.
+    waiting.refresh_from_db()
+    assert (waiting.url, waiting.host) == ("https://93.184.216.35/new-hook", "93.184.216.35:443")
+    # And the endpoint stays with its organization.
+    assert endpoint.organization_id == org.id
 
 
 def test_rotate_secret_action(ops, org):

@@ -450,6 +450,37 @@ def test_redeliver_sends_the_same_event_again(
     Webhook(org.webhook_secret).verify(second.body, second.headers)
 
 
+def test_redeliver_to_an_endpoint_goes_to_its_current_url(
+    org, receiver, make_interview, emit_event, django_capture_on_commit_callbacks
+):
+    endpoint = Endpoint.objects.create(organization=org, url=receiver.url + "/old")
+    event = emit_event(make_interview())  # no callbackUrl: the organization's endpoint
+    original = Delivery.objects.get(event=event)
+    assert (original.status, original.endpoint_id) == (DeliveryStatus.SUCCEEDED, endpoint.id)
+    # The URL was corrected since; the old one may not even be the receiver's any more.
+    services.change_endpoint(endpoint, url=receiver.url + "/new")
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.redeliver(original)
+    again.refresh_from_db()
+    assert (again.url, again.host, again.endpoint_id) == (
+        receiver.url + "/new",
+        services.destination(receiver.url),
+        endpoint.id,
+    )
+    assert again.status == DeliveryStatus.SUCCEEDED
+    assert receiver.paths() == ["/old", "/new"]
+    Webhook(endpoint.secret).verify(receiver.requests[1].body, receiver.requests[1].headers)
+
+
+def test_redeliver_refuses_a_disabled_endpoint(org, receiver, make_interview, emit_event):
+    endpoint = Endpoint.objects.create(organization=org, url=receiver.url + "/hook")
+    original = Delivery.objects.get(event=emit_event(make_interview()))
+    services.disable_endpoint(endpoint, "turned off by an operator")
+    with pytest.raises(services.EndpointDisabled):
+        services.redeliver(original)
+    assert not Delivery.objects.filter(redelivery_of=original).exists()
+
+
 def test_redeliver_refuses_a_delivery_in_progress(receiver, make_interview):
     with transaction.atomic():
         event = services.emit(make_interview(receiver.url + "/hook"), "interview.started", {})

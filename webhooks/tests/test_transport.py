@@ -262,6 +262,7 @@ def test_parse_retry_after():
     assert transport.parse_retry_after("Wed, 01 Jan 2025 11:00:00 GMT", now) == 0.0
     assert transport.parse_retry_after("soon", now) is None
     assert transport.parse_retry_after("-5", now) is None
+    assert transport.parse_retry_after("²", now) is None  # isdigit(), yet not a number
     assert transport.parse_retry_after(None, now) is None
 
 

@@ -19,7 +19,8 @@ from django.utils import timezone
 from interview_platform.api import DomainError, Invalid, WrongState
 from interviews.agents import heuristic
 from interviews.agents.base import to_dict
-from interviews.models import Interview, Plan, Question, State
+from interviews.models import Interview, Plan, State
+from interviews.services import save_plan_version
 
 MAX_QUESTION_CHARS = 4000
 MAX_DESCRIPTION_CHARS = 2000
@@ -84,27 +85,14 @@ def _save_new_version(user, interview: Interview, base_plan_id, change) -> Plan:
     if not drafts:
         raise Invalid("A plan needs at least one question.", fields={"questions": "empty"})
     latest = locked.plans.aggregate(latest=Max("version"))["latest"] or 0
-    new_plan = Plan.objects.create(
-        interview=locked,
+    new_plan = save_plan_version(
+        locked,
         version=latest + 1,
         engine=current.engine,
         summary=current.summary,
         duration_minutes=current.duration_minutes,
+        questions=drafts,
         created_by=user,
-    )
-    Question.objects.bulk_create(
-        Question(
-            plan=new_plan,
-            position=position,
-            key=d.key,
-            skill=d.skill,
-            kind=d.kind,
-            difficulty=d.difficulty,
-            text=d.text,
-            rubric=d.rubric,
-            minutes=d.minutes,
-        )
-        for position, d in enumerate(drafts)
     )
     locked.current_plan = new_plan
     locked.updated_at = timezone.now()

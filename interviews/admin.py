@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from interview_platform.admin import ReadOnlyMixin
+
 from .agents import admin_registration  # noqa: F401  (AgentStep in /ops/)
 from .models import (
     Assessment,
@@ -14,18 +16,9 @@ from .models import (
 )
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class StateChangeInline(ReadOnlyInline):
@@ -68,7 +61,7 @@ class CandidateSessionInline(ReadOnlyInline):
 
 
 @admin.register(Interview)
-class InterviewAdmin(admin.ModelAdmin):
+class InterviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Read-only: every change must go through the workflow, never a form.
 
     Nor a delete: it would take the plans, transcript, assessment, approvals
@@ -97,18 +90,6 @@ class InterviewAdmin(admin.ModelAdmin):
         AssessmentInline,
     )
 
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 class QuestionInline(ReadOnlyInline):
     model = Question
@@ -117,38 +98,20 @@ class QuestionInline(ReadOnlyInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Versions are the history of what the AI proposed and recruiters changed."""
+
     list_display = ("interview", "version", "engine", "duration_minutes", "created_at")
     list_filter = ("engine",)
     search_fields = ("interview__candidate_name", "interview__run_id")
     inlines = (QuestionInline,)
 
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # Versions are the history of what the AI proposed and recruiters
-        # changed; the interview's current plan and its approvals point at them.
-        return False
-
 
 @admin.register(StateChange)
-class StateChangeAdmin(admin.ModelAdmin):
+class StateChangeAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("interview", "from_state", "to_state", "actor_label", "created_at")
     list_filter = ("to_state",)
     search_fields = ("interview__run_id", "actor_label", "reason")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(IdempotencyRecord)
@@ -161,19 +124,10 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
-    """Read-only: recruiters decide assessments through the dashboard or the API."""
+class AssessmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Recruiters decide assessments through the dashboard or the API; the decided score is what
+    the ATS was sent and what the report reads."""
 
     list_display = ("interview", "engine", "overall", "recommendation", "final_recommendation", "created_at")
     list_filter = ("recommendation", "final_recommendation", "engine")
     search_fields = ("interview__candidate_name", "interview__run_id")
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # The decided score is what the ATS was sent; the report reads it.
-        return False

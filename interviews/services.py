@@ -236,27 +236,14 @@ def validate_and_plan(interview_id) -> None:
     with for_interview(interview.id):
         plan = engine.plan(request, validation, feedback=feedback, version=latest_version + 1)
     with transaction.atomic():
-        row = Plan.objects.create(
-            interview=interview,
+        row = save_plan_version(
+            interview,
             version=latest_version + 1,
             engine=engine.name,
             summary=plan.summary,
             duration_minutes=plan.duration_minutes,
+            questions=plan.questions,
             feedback=feedback,
-        )
-        Question.objects.bulk_create(
-            Question(
-                plan=row,
-                position=index,
-                key=q.key,
-                skill=q.skill,
-                kind=q.kind,
-                difficulty=q.difficulty,
-                text=q.text,
-                rubric=to_dict(q.rubric),
-                minutes=q.minutes,
-            )
-            for index, q in enumerate(plan.questions)
         )
         workflow.transition(
             interview,
@@ -266,6 +253,44 @@ def validate_and_plan(interview_id) -> None:
             changes={"current_plan": row, "skill_validation": to_dict(validation)},
             event_data={"planId": str(row.id), "version": row.version},
         )
+
+
+def save_plan_version(
+    interview: Interview,
+    *,
+    version: int,
+    engine: str,
+    summary: str,
+    duration_minutes: int,
+    questions,
+    feedback: str = "",
+    created_by=None,
+) -> Plan:
+    """Write a plan version and its questions (engine PlannedQuestions or edited drafts)."""
+    row = Plan.objects.create(
+        interview=interview,
+        version=version,
+        engine=engine,
+        summary=summary,
+        duration_minutes=duration_minutes,
+        feedback=feedback,
+        created_by=created_by,
+    )
+    Question.objects.bulk_create(
+        Question(
+            plan=row,
+            position=position,
+            key=q.key,
+            skill=q.skill,
+            kind=q.kind,
+            difficulty=q.difficulty,
+            text=q.text,
+            rubric=q.rubric if isinstance(q.rubric, dict) else to_dict(q.rubric),
+            minutes=q.minutes,
+        )
+        for position, q in enumerate(questions)
+    )
+    return row
 
 
 def mint_join_link(interview: Interview) -> tuple[str, dict]:

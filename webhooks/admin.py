@@ -11,21 +11,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from interview_platform.admin import ReadOnlyMixin
+
 from . import services, transport
 from .models import Attempt, Delivery, Endpoint, Event
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # A log: deleting an event or a delivery would lose the record of
-        # what the ATS was (or was not) sent.
-        return False
 
 
 class EndpointForm(forms.ModelForm):

@@ -9,18 +9,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from interviews.tests.factories import SEED_BODY
+
 CREATE = "/api/v1/a2a/interview"
-BODY = {
-    "candidateName": "Jane Smith",
-    "candidateEmail": "jane@example.com",
-    "position": "Senior Software Engineer",
-    "level": "SENIOR",
-    "skills": ["TypeScript", "React", "Node.js", "PostgreSQL"],
-    "jobDescription": (
-        "Join our platform team to build scalable web applications with a modern tech stack. "
-        "You will architect and own key services."
-    ),
-}
+BODY = SEED_BODY
 ANSWERS = json.loads((Path(__file__).resolve().parents[2] / "interviews/tests/data/answers.json").read_text())
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from interview_platform.admin import ReadOnlyMixin
 from interviews.models import AgentStep
 
 
 @admin.register(AgentStep)
-class AgentStepAdmin(admin.ModelAdmin):
+class AgentStepAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "step",
@@ -32,15 +33,3 @@ class AgentStepAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("interview",)
     ordering = ("-created_at",)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -33,7 +33,7 @@ def refresh(raw_refresh: str) -> tuple[str, str]:
     """
     try:
         old = RefreshToken(raw_refresh)
-        outstanding = OutstandingToken.objects.select_for_update().filter(jti=old["jti"]).first()
+        outstanding = OutstandingToken.objects.select_for_update(of=("self",)).filter(jti=old["jti"]).first()
         if outstanding is not None and BlacklistedToken.objects.filter(token=outstanding).exists():
             raise TokenError("Token is blacklisted")
         user = User.objects.filter(pk=old.payload.get("sub"), is_active=True).first()

@@ -57,13 +57,19 @@ def test_login_errors(client, payload, status, field):
         assert field in error["fields"]
 
 
-def test_refresh_rotates_and_blacklists(client):
+def demo_login(client) -> dict:
     call_command("seed_demo")
-    tokens = client.post(
+    response = client.post(
         LOGIN,
         {"email": "admin@demo.ai-interview.com", "password": "Admin123!"},
         content_type="application/json",
-    ).json()
+    )
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_refresh_rotates_and_blacklists(client):
+    tokens = demo_login(client)
     first = client.post(
         "/api/v1/auth/refresh", {"refreshToken": tokens["refreshToken"]}, content_type="application/json"
     )
@@ -76,12 +82,7 @@ def test_refresh_rotates_and_blacklists(client):
 
 
 def test_logout_blacklists_refresh_token(client):
-    call_command("seed_demo")
-    tokens = client.post(
-        LOGIN,
-        {"email": "admin@demo.ai-interview.com", "password": "Admin123!"},
-        content_type="application/json",
-    ).json()
+    tokens = demo_login(client)
     response = client.post(
         "/api/v1/auth/logout",
         {"refreshToken": tokens["refreshToken"]},

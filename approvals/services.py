@@ -8,7 +8,7 @@ from django.db import transaction
 
 from interview_platform.api import Forbidden, Invalid, WrongState
 from interview_platform.jobs import enqueue
-from interviews import selectors, workflow
+from interviews import workflow
 from interviews.models import Interview, State
 from interviews.services import mint_join_link
 
@@ -116,10 +116,6 @@ def decide_plan(
         "Interview plan rejected. A new plan version is being generated with your feedback.",
         State.VALIDATING_SKILLS,
     )
-
-
-def decide_plan_for(user, run_id, **kwargs) -> PlanDecision:
-    return decide_plan(user, selectors.interview_for(user, run_id), **kwargs)
 
 
 @transaction.atomic

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import smtplib
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -68,11 +67,6 @@ class TooManyRequests(DomainError):
 class NotVerified(DomainError):
     status_code = 403
     code = "not_verified"
-
-
-@dataclass(frozen=True)
-class LinkInfo:
-    interview: Interview
 
 
 def token_hash(token: str) -> str:

@@ -220,11 +220,12 @@ class AssessmentOut(serializers.Serializer):
     overall = serializers.IntegerField()
     recommendation = serializers.CharField()
     questionScores = serializers.SerializerMethodField()
-    skillScores = serializers.SerializerMethodField()
-    strengths = serializers.SerializerMethodField()
-    concerns = serializers.SerializerMethodField()
-    integrityFlags = serializers.SerializerMethodField()
-    summary = serializers.SerializerMethodField()
+    # The engine's result dict always carries these keys (engines return one dataclass shape).
+    skillScores = serializers.DictField(child=serializers.FloatField(), source="result.skill_scores")
+    strengths = serializers.ListField(child=serializers.CharField(), source="result.strengths")
+    concerns = serializers.ListField(child=serializers.CharField(), source="result.concerns")
+    integrityFlags = serializers.ListField(child=serializers.DictField(), source="result.integrity_flags")
+    summary = serializers.CharField(source="result.summary")
     createdAt = serializers.DateTimeField(source="created_at")
     decision = serializers.SerializerMethodField()
 
@@ -242,21 +243,6 @@ class AssessmentOut(serializers.Serializer):
             }
             for q in a.result.get("question_scores", [])
         ]
-
-    def get_skillScores(self, a) -> dict:
-        return a.result.get("skill_scores", {})
-
-    def get_strengths(self, a) -> list[str]:
-        return a.result.get("strengths", [])
-
-    def get_concerns(self, a) -> list[str]:
-        return a.result.get("concerns", [])
-
-    def get_integrityFlags(self, a) -> list[dict]:
-        return a.result.get("integrity_flags", [])
-
-    def get_summary(self, a) -> str:
-        return a.result.get("summary", "")
 
     def get_decision(self, a) -> dict | None:
         if a.approved_at is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.test.utils import CaptureQueriesContext  # noqa: F401  (re-exported for convenience)
 from rest_framework.test import APIClient
 
 from conftest import bearer_client
@@ -18,11 +17,6 @@ SEED_BODY = {
         "You will architect and own key services."
     ),
 }
-
-
-def run_on_commit(callbacks_fixture, fn, *args, **kwargs):
-    with callbacks_fixture(execute=True):
-        return fn(*args, **kwargs)
 
 
 def approved_interview(api_key: str, recruiter, capture, **overrides) -> tuple[str, str]:

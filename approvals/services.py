@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from interview_platform.api import Forbidden, Invalid, WrongState
-from interview_platform.jobs import enqueue
+from interview_platform.jobs import enqueue_on_commit
 from interviews import workflow
 from interviews.models import Interview, State
 from interviews.services import mint_join_link
@@ -100,8 +100,6 @@ def decide_plan(
         )
         return PlanDecision("Interview plan rejected.", State.REJECTED)
 
-    from interviews.tasks import validate_and_plan
-
     workflow.transition(
         interview,
         State.VALIDATING_SKILLS,
@@ -110,8 +108,7 @@ def decide_plan(
         event=workflow.EVENTS[State.REJECTED],
         event_data=event_data,
     )
-    interview_id = str(interview.id)
-    transaction.on_commit(lambda: enqueue(validate_and_plan, interview_id))
+    enqueue_on_commit("interviews.tasks.validate_and_plan", str(interview.id))
     return PlanDecision(
         "Interview plan rejected. A new plan version is being generated with your feedback.",
         State.VALIDATING_SKILLS,

@@ -4,12 +4,19 @@ With a broker (REDIS_URL set) a job is a Celery task sent to its queue and
 periodic sweeps come from celery beat. In the embedded mode (`make run`, no
 broker) the same task functions run on a small thread pool inside the web
 process, and the same periodic sweeps run on a timer thread. Either way jobs
-run off the request path: callers enqueue them from ``transaction.on_commit``.
+run off the request path: callers enqueue them after commit with
+``enqueue_on_commit``.
+
+Tasks are named, never imported, by the code that enqueues them (``"app.tasks.name"``),
+so domain modules do not depend on ``tasks.py`` and the apps form a graph without
+cycles. The one periodic schedule is ``settings.CELERY_BEAT_SCHEDULE``: celery beat
+reads it with a broker, the embedded runner's timer without.
 """
 
 from __future__ import annotations
 
 import heapq
+import importlib
 import itertools
 import logging
 import threading
@@ -17,7 +24,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +48,18 @@ def retry(task, exc: Exception, countdown: float):
     return task.retry(exc=exc, countdown=countdown)
 
 
-def enqueue(task, *args, countdown: float = 0) -> None:
-    """Run ``task(*args)`` in the background, ``countdown`` seconds from now."""
+def task_named(name: str):
+    """The Celery task registered as ``name`` ("app.tasks.function"), importing its module if needed."""
+    from celery import current_app
+
+    if name not in current_app.tasks:
+        importlib.import_module(name.rpartition(".")[0])
+    return current_app.tasks[name]
+
+
+def enqueue(name: str, *args, countdown: float = 0) -> None:
+    """Run the task ``name`` with ``args`` in the background, ``countdown`` seconds from now."""
+    task = task_named(name)
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
         # Tests that want a whole flow to happen synchronously.
         task.apply(args=args)
@@ -52,11 +69,17 @@ def enqueue(task, *args, countdown: float = 0) -> None:
         task.apply_async(args=args, countdown=countdown or None)
 
 
-def _periodic_jobs():
-    from interviews.tasks import expire_links, resume_stalled
-    from webhooks.tasks import sweep_deliveries
+def enqueue_on_commit(name: str, *args, countdown: float = 0) -> None:
+    """Enqueue the task once the current transaction commits (at once outside one)."""
+    transaction.on_commit(lambda: enqueue(name, *args, countdown=countdown))
 
-    return [(5.0, sweep_deliveries), (60.0, resume_stalled), (300.0, expire_links)]
+
+def _periodic_jobs() -> list[tuple[float, object]]:
+    """The beat schedule as (interval seconds, task) pairs, for the embedded timer."""
+    return [
+        (float(entry["schedule"]), task_named(entry["task"]))
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    ]
 
 
 class EmbeddedRunner:

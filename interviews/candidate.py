@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from interview_platform.api import DomainError, WrongState
-from interview_platform.jobs import enqueue
+from interview_platform.jobs import enqueue_on_commit
 
 from . import workflow
 from .agents import get_engine
@@ -281,7 +281,7 @@ def start(interview_id, channel_name: str) -> dict:
         frame = question_frame(pending, total) if pending else None
         if frame is None:
             # Nothing waiting for an answer: the next move is the engine's.
-            transaction.on_commit(lambda: enqueue(_step_task(), interview_id))
+            enqueue_on_commit("interviews.tasks.interview_step", interview_id)
     return {"takeover": previous, "frame": frame}
 
 
@@ -289,12 +289,6 @@ def disconnect(interview_id, channel_name: str) -> None:
     CandidateSession.objects.filter(interview_id=interview_id, live_channel=channel_name).update(
         live_channel=""
     )
-
-
-def _step_task():
-    from .tasks import interview_step
-
-    return interview_step
 
 
 def store_answer(interview_id, question_id: str, text: str) -> None:
@@ -319,7 +313,7 @@ def store_answer(interview_id, question_id: str, text: str) -> None:
             answer_text=text, answered_at=timezone.now()
         )
         if updated:
-            transaction.on_commit(lambda: enqueue(_step_task(), str(interview_id)))
+            enqueue_on_commit("interviews.tasks.interview_step", str(interview_id))
 
 
 def store_integrity_event(interview_id, event: str, at: str | None, detail: dict | None) -> None:
@@ -418,8 +412,6 @@ def step(interview_id) -> None:
 
 
 def _complete(interview: Interview, closing: str, *, abandoned: bool = False) -> None:
-    from .tasks import assess
-
     now = timezone.now()
     CandidateSession.objects.filter(interview=interview).update(completed_at=now)
     answered = interview.turns.filter(answered_at__isnull=False).values("question_index").distinct().count()
@@ -428,7 +420,7 @@ def _complete(interview: Interview, closing: str, *, abandoned: bool = False) ->
     interview_id = str(interview.id)
     frame = {"type": "completed", "message": closing}
     transaction.on_commit(lambda: push(interview_id, {"type": "interview.frame", "frame": frame}))
-    transaction.on_commit(lambda: enqueue(assess, interview_id))
+    enqueue_on_commit("interviews.tasks.assess", interview_id)
 
 
 ABANDONED_AFTER = timedelta(hours=24)

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from interview_platform.api import IdempotencyConflict, WrongState
-from interview_platform.jobs import enqueue
+from interview_platform.jobs import enqueue, enqueue_on_commit
 
 from . import selectors, workflow
 from .agents import get_engine
@@ -149,10 +149,7 @@ def _create(principal, values: dict) -> Interview:
 
 
 def _plan_after_commit(interview: Interview) -> None:
-    from .tasks import validate_and_plan
-
-    interview_id = str(interview.id)
-    transaction.on_commit(lambda: enqueue(validate_and_plan, interview_id))
+    enqueue_on_commit("interviews.tasks.validate_and_plan", str(interview.id))
 
 
 @transaction.atomic
@@ -375,7 +372,6 @@ def resume_stalled() -> int:
     """
     from django.db.models import Exists, Max, OuterRef, Q
 
-    from . import tasks
     from .models import Turn
 
     cutoff = stall_cutoff()
@@ -383,12 +379,12 @@ def resume_stalled() -> int:
     work = [
         (
             Interview.objects.filter(state=State.VALIDATING_SKILLS, updated_at__lt=cutoff),
-            tasks.validate_and_plan,
+            "interviews.tasks.validate_and_plan",
             "planning",
         ),
         (
             live.filter(candidate_session__completed_at__lt=cutoff, assessments__isnull=True),
-            tasks.assess,
+            "interviews.tasks.assess",
             "assessment",
         ),
         (
@@ -398,7 +394,7 @@ def resume_stalled() -> int:
             .exclude(Exists(Turn.objects.filter(interview=OuterRef("pk"), answered_at__isnull=True)))
             .annotate(last_answer=Max("turns__answered_at"))
             .filter(Q(last_answer__lt=cutoff) | Q(last_answer__isnull=True)),
-            tasks.interview_step,
+            "interviews.tasks.interview_step",
             "the next interview question",
         ),
     ]
@@ -409,7 +405,7 @@ def resume_stalled() -> int:
     return resumed
 
 
-def _resume(interview: Interview, task, what: str) -> int:
+def _resume(interview: Interview, task: str, what: str) -> int:
     if interview.step_attempts >= MAX_STEP_ATTEMPTS:
         with contextlib.suppress(WrongState):
             workflow.transition(

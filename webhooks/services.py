@@ -125,11 +125,9 @@ def _delivery(event: Event, url: str, now, endpoint: Endpoint | None = None, **e
 
 
 def _enqueue_deliveries(ids: list[str], countdown: float = 0) -> None:
-    from .tasks import deliver
-
     for n, delivery_id in enumerate(ids):
         try:
-            enqueue(deliver, delivery_id, countdown=countdown)
+            enqueue("webhooks.tasks.deliver", delivery_id, countdown=countdown)
         except Exception as exc:
             # The rows are committed (this runs after commit), so nothing is
             # lost when the broker is down: the sweeper enqueues them once it

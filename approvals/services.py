@@ -8,7 +8,8 @@ from django.db import transaction
 
 from interview_platform.api import Forbidden, Invalid, WrongState
 from interview_platform.jobs import enqueue_on_commit
-from interviews import workflow
+from interviews import events, workflow
+from interviews.events import EVENTS
 from interviews.models import Interview, State
 from interviews.services import mint_join_link
 
@@ -76,11 +77,7 @@ def decide_plan(
             actor=actor,
             reason=feedback or "plan approved",
             changes=changes,
-            event_data={
-                "planId": plan_id,
-                "interviewLink": link,
-                "expiresAt": changes["join_expires_at"].isoformat(),
-            },
+            event_data=events.plan_approved(plan_id, link, changes["join_expires_at"]),
         )
         return PlanDecision("Interview plan approved. Candidate link generated.", State.APPROVED, link)
 
@@ -93,7 +90,7 @@ def decide_plan(
         decided_by=user,
         feedback=feedback,
     )
-    event_data = {"planId": plan_id, "feedback": feedback, "regenerate": regenerate}
+    event_data = events.plan_rejected(plan_id, feedback, regenerate)
     if not regenerate:
         workflow.transition(
             interview, State.REJECTED, actor=actor, reason=feedback or "plan rejected", event_data=event_data
@@ -105,7 +102,8 @@ def decide_plan(
         State.VALIDATING_SKILLS,
         actor=actor,
         reason=f"plan rejected, regenerating: {feedback}" if feedback else "plan rejected, regenerating",
-        event=workflow.EVENTS[State.REJECTED],
+        changes={"plan_feedback": feedback},
+        event=EVENTS[State.REJECTED],
         event_data=event_data,
     )
     enqueue_on_commit("interviews.tasks.validate_and_plan", str(interview.id))
@@ -181,14 +179,6 @@ def decide_assessment(
         State.ASSESSMENT_APPROVED,
         actor=workflow.Actor.of(user),
         reason=(f"overridden: {feedback}" if overrides else (feedback or "assessment approved")),
-        event_data={
-            "assessmentId": str(assessment.id),
-            "score": final_overall,
-            "recommendation": final_recommendation,
-            "aiScore": assessment.overall,
-            "aiRecommendation": assessment.recommendation,
-            "overridden": bool(overrides),
-            "reportUrl": report_url,
-        },
+        event_data=events.assessment_approved(assessment, overridden=bool(overrides), report_url=report_url),
     )
     return PlanDecision("Assessment approved.", State.ASSESSMENT_APPROVED, None)

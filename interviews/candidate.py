@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 from interview_platform.api import DomainError, WrongState
 from interview_platform.jobs import enqueue_on_commit
 
-from . import workflow
+from . import events, workflow
 from .agents import get_engine
 from .agents.base import IntegrityEvent as EngineIntegrityEvent
 from .agents.base import Turn as EngineTurn
@@ -273,6 +273,7 @@ def start(interview_id, channel_name: str) -> dict:
                 actor=workflow.Actor(label="candidate"),
                 reason="candidate joined",
                 changes={"join_expires_at": None},
+                event_data=events.started(),
             )
         session.save(update_fields=fields)
         interview_id = str(interview.id)
@@ -415,8 +416,7 @@ def _complete(interview: Interview, closing: str, *, abandoned: bool = False) ->
     now = timezone.now()
     CandidateSession.objects.filter(interview=interview).update(completed_at=now)
     answered = interview.turns.filter(answered_at__isnull=False).values("question_index").distinct().count()
-    data = {"answeredQuestions": answered, **({"abandoned": True} if abandoned else {})}
-    workflow.record_event(interview, "interview.completed", data)
+    workflow.record_event(interview, "interview.completed", events.completed(answered, abandoned))
     interview_id = str(interview.id)
     frame = {"type": "completed", "message": closing}
     transaction.on_commit(lambda: push(interview_id, {"type": "interview.frame", "frame": frame}))
@@ -491,5 +491,5 @@ def assess(interview_id) -> None:
             State.ASSESSMENT_PENDING,
             actor=workflow.SYSTEM,
             reason=f"assessed by the {engine.name} engine: {result.overall}/100 {result.recommendation}",
-            event_data={"assessmentId": str(assessment.id)},
+            event_data=events.assessment_generated(assessment),
         )

@@ -66,6 +66,9 @@ class Interview(models.Model):
     # recognised skill); shown to the ATS with INFO_NEEDED.
     info_reason = models.TextField(blank=True)
     skill_validation = models.JSONField(null=True, blank=True)
+    # A recruiter's "reject and regenerate" feedback, set in the same transition
+    # and read by the planner for the next plan version.
+    plan_feedback = models.TextField(blank=True)
 
     current_plan = models.ForeignKey(
         "interviews.Plan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -15,7 +15,7 @@ from celery import shared_task
 from interview_platform import jobs
 from interview_platform.api import WrongState
 
-from . import candidate, services, workflow
+from . import candidate, events, services, workflow
 from .models import Interview, State
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def _retry_or_fail(task, interview_id: str, exc: Exception, step: str, public_re
             State.FAILED,
             actor=workflow.SYSTEM,
             reason=f"{step} failed: {exc.__class__.__name__}: {exc}"[:500],
-            event_data={"reason": public_reason},
+            event_data=events.failed(public_reason),
         )
 
 

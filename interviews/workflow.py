@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from interview_platform.api import WrongState
 
+from .events import EVENTS
 from .models import Interview, State, StateChange
 
 TRANSITIONS: dict[str, set[str]] = {
@@ -33,20 +34,6 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 TERMINAL = frozenset(state for state, targets in TRANSITIONS.items() if not targets)
-
-# The webhook event an ATS receives when an interview enters a state.
-EVENTS: dict[str, str] = {
-    State.INFO_NEEDED: "interview.info_needed",
-    State.PENDING: "interview.plan_generated",
-    State.APPROVED: "interview.plan_approved",
-    State.REJECTED: "interview.plan_rejected",
-    State.IN_PROGRESS: "interview.started",
-    State.ASSESSMENT_PENDING: "interview.assessment_generated",
-    State.ASSESSMENT_APPROVED: "interview.assessment_approved",
-    State.CANCELLED: "interview.cancelled",
-    State.EXPIRED: "interview.expired",
-    State.FAILED: "interview.failed",
-}
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import pytest
 
 from interview_platform.api import WrongState
 from interviews import workflow
+from interviews.events import EVENTS
 from interviews.models import Interview, State, StateChange
 
 pytestmark = pytest.mark.django_db
@@ -47,9 +48,9 @@ def test_legal_transition_records_change_and_event(
         "system",
         "because",
     )
-    if to_state in workflow.EVENTS:
+    if to_state in EVENTS:
         event = interview.events.get()
-        assert event.type == workflow.EVENTS[to_state]
+        assert event.type == EVENTS[to_state]
         assert event.payload["state"] == to_state
         assert event.payload["data"]["sequence"] == 1
 

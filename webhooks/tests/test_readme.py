@@ -59,8 +59,8 @@ def test_readme_snippet_accepts_either_secret_during_a_rotation(org, receiver, m
 
 
 def test_readme_has_one_example_of_every_event_in_the_real_shape(org, receiver, make_interview, emit_event):
+    from interviews.events import EVENTS
     from interviews.models import State
-    from interviews.workflow import EVENTS
 
     section = _section()
     [block] = [b for b in re.findall(r"```json\n(.*?)```", section, re.S) if '"event":"interview.' in b]
@@ -93,3 +93,51 @@ def test_readme_has_one_example_of_every_event_in_the_real_shape(org, receiver, 
         by_run.setdefault(example["runId"], []).append(example["data"]["sequence"])
     for sequences in by_run.values():
         assert sequences == sorted(sequences) and len(set(sequences)) == len(sequences)
+
+
+def test_every_documented_event_has_one_builder_with_the_documented_keys():
+    """The README's event table and ``interviews.events`` describe the same contract."""
+    import inspect
+
+    from interviews import events
+
+    section = _section()
+    documented: dict[str, set[str]] = {}
+    for events_cell, data_cell in re.findall(r"^\| (`interview\.[^|]+)\|[^|]*\|([^|]*)\|$", section, re.M):
+        for name in re.findall(r"`(interview\.\w+)`", events_cell):
+            documented[name] = set(re.findall(r"`(\w+)`", data_cell))
+    builders = {
+        f"interview.{name}": fn
+        for name, fn in inspect.getmembers(events, inspect.isfunction)
+        if fn.__module__ == events.__name__
+    }
+    assert set(builders) == set(documented)
+
+    class Row:
+        id = uuid.uuid4()
+        version = 2
+        overall, recommendation = 80, "HIRE"
+        final_overall, final_recommendation = 70, "NO_HIRE"
+
+    from datetime import UTC, datetime
+
+    samples = {
+        "interview.info_needed": events.info_needed(["skills"], "no skill recognised"),
+        "interview.plan_generated": events.plan_generated(Row),
+        "interview.plan_approved": events.plan_approved(Row.id, "https://x/join/t", datetime.now(UTC)),
+        "interview.plan_rejected": events.plan_rejected(Row.id, "more SQL", True),
+        "interview.started": events.started(),
+        "interview.completed": events.completed(3, abandoned=True),
+        "interview.assessment_generated": events.assessment_generated(Row),
+        "interview.assessment_approved": events.assessment_approved(Row, overridden=True, report_url="u"),
+        "interview.cancelled": events.cancelled("Position filled"),
+        "interview.expired": events.expired(),
+        "interview.failed": events.failed("planning failed"),
+    }
+    assert set(samples) == set(documented)
+    for name, data in samples.items():
+        assert set(data) == documented[name] or (set(data) < documented[name]), name
+    # Optional keys appear only when they carry something.
+    assert events.info_needed(["jobDescription"]) == {"missingFields": ["jobDescription"]}
+    assert events.completed(3) == {"answeredQuestions": 3}
+    assert events.cancelled() == {}

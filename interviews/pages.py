@@ -1,4 +1,4 @@
-"""The candidate's join page: one server-rendered page; static/candidate/join.js drives the flow.
+"""The candidate's join page: one server-rendered page; the modules in static/candidate/ drive the flow.
 
 The page itself holds no secrets: the join token is already in its URL, the
 email is shown masked, and every action goes through the JSON endpoints and
@@ -121,7 +121,7 @@ def join_page(request, token: str):
     masked = mask_email(interview.candidate_email)
     level = Level(interview.level).label if interview.level in Level.values else ""
 
-    # Everything join.js needs, as JSON in the page (no inline script: CSP allows only our file).
+    # Everything the page's scripts need, as JSON in the page (no inline script: CSP allows only our files).
     config = {
         "organization": interview.organization.name,
         "position": interview.position,

@@ -1,0 +1,330 @@
+/* Step 4: the live interview: the question, the answer box, the connection line, and the end. */
+import { $, LINK_PROBLEMS, announce, formatNumber, showMessage } from "./ui.js";
+import { currentStep, showStep } from "./steps.js";
+import { InterviewSocket } from "./socket.js";
+import { forgetDraft, loadDraft, storeDraft } from "./drafts.js";
+import { startCountdown, stopCountdown } from "./countdown.js";
+import { readAloudOn, setupReadAloud, speak, stopSpeaking } from "./readaloud.js";
+
+const CONNECTION_LABELS = {
+  connecting: "Connecting…",
+  connected: "Connected",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+  closed: "Not connected",
+};
+
+export function setupInterview(config, flow) {
+  const live = { questionId: null, questionText: "", waiting: false, sentText: null, lastError: "" };
+  const answer = $("answer");
+  const socket = new InterviewSocket(socketUrl, {
+    onFrame: handleFrame,
+    onStatus: setConnection,
+    onLost: () => {
+      if (live.waiting && live.sentText !== null) {
+        $("thinking").hidden = false; // the answer may or may not have been stored; the server tells us
+      }
+    },
+    onRefused: () =>
+      halt(
+        (live.lastError || "The interview cannot continue right now.") +
+          " Reload the page to try again, or contact the recruiter if this keeps happening.",
+        false
+      ),
+  });
+
+  if (/Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent)) {
+    $("send-key").textContent = "⌘";
+  }
+
+  function socketUrl() {
+    // The session cookie that authorizes the socket belongs to the host this page was opened on,
+    // so connect there, on the path the server gave (which carries the link's token).
+    const path = new URL(config.websocketUrl, window.location.href).pathname;
+    return (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + path;
+  }
+
+  function setConnection(state, again) {
+    const element = $("connection");
+    if (element.dataset.state === state) {
+      return;
+    }
+    element.dataset.state = state;
+    $("connection-text").textContent = CONNECTION_LABELS[state];
+    if (state === "reconnecting" || state === "offline") {
+      announce(
+        state === "offline"
+          ? "You are offline. Your answer is kept; we reconnect when you are back."
+          : "Connection lost. Reconnecting…"
+      );
+    } else if (state === "connected" && again) {
+      announce("Connected again.");
+    }
+  }
+
+  function enter() {
+    showStep("interview");
+    socket.start(false);
+  }
+
+  function stop() {
+    socket.stop();
+    stopCountdown();
+  }
+
+  // Stop for good on this page, and say why in the notice above the question.
+  function halt(message, canContinue) {
+    stop();
+    setConnection("closed");
+    setWaiting(true);
+    $("thinking").hidden = true;
+    showNotice(message, canContinue);
+  }
+
+  function saveDraft() {
+    if (live.questionId && !live.waiting) {
+      storeDraft(live.questionId, answer.value);
+    }
+  }
+
+  function handleFrame(frame) {
+    switch (frame.type) {
+      case "question":
+        showQuestion(frame);
+        break;
+      case "ack":
+        if (frame.questionId === live.questionId) {
+          forgetDraft(frame.questionId);
+          live.sentText = null;
+          announce("Answer saved.");
+        }
+        break;
+      case "completed":
+        finish(frame.message);
+        break;
+      case "error":
+        handleError(frame);
+        break;
+      default:
+        break; // pong, or something newer than this page
+    }
+  }
+
+  function showQuestion(frame) {
+    hideNotice();
+    if (frame.questionId === live.questionId) {
+      // The same question after a reconnect: whatever was sent before the drop was not stored.
+      if (live.waiting) {
+        setWaiting(false);
+        if (live.sentText !== null) {
+          answerError("The connection dropped before your answer was saved. Please send it again.");
+        }
+      }
+      live.sentText = null;
+      return;
+    }
+    live.questionId = frame.questionId;
+    live.questionText = frame.text;
+    live.sentText = null;
+    const question = $("question");
+    question.dataset.questionId = frame.questionId;
+    question.dataset.kind = frame.kind;
+    $("question-text").textContent = frame.text;
+    $("progress-text").textContent = "Question " + frame.index + " of " + frame.total;
+    $("followup-badge").hidden = frame.kind !== "followup";
+    const done = Math.max(0, frame.index - 1) / Math.max(1, frame.total);
+    $("progress-fill").style.transform = "scaleX(" + done.toFixed(3) + ")";
+    answer.value = loadDraft(frame.questionId);
+    updateCounter();
+    answerError("");
+    setWaiting(false);
+    startCountdown(frame.minutes);
+    answer.focus();
+    if (readAloudOn()) {
+      speak(frame.text);
+    }
+  }
+
+  function setWaiting(waiting) {
+    live.waiting = waiting;
+    answer.disabled = waiting;
+    $("send").disabled = waiting;
+    $("thinking").hidden = !waiting;
+    $("answer-form").setAttribute("aria-busy", waiting ? "true" : "false");
+    if (!waiting && currentStep() === "interview") {
+      answer.focus();
+    }
+  }
+
+  function answerError(message) {
+    showMessage($("answer-error"), message);
+    if (message) {
+      answer.setAttribute("aria-invalid", "true");
+    } else {
+      answer.removeAttribute("aria-invalid");
+    }
+  }
+
+  function showNotice(message, canContinue) {
+    $("interview-notice-text").textContent = message;
+    $("continue-here").hidden = !canContinue;
+    $("interview-notice").hidden = false;
+  }
+
+  function hideNotice() {
+    $("interview-notice").hidden = true;
+  }
+
+  function handleError(frame) {
+    const code = frame.code;
+    if (LINK_PROBLEMS.indexOf(code) >= 0) {
+      flow.linkProblem(frame);
+      return;
+    }
+    switch (code) {
+      case "taken_over":
+        halt(
+          "This interview was opened in another window, so this one has stopped. Continue in the other window, " +
+            "or continue here instead.",
+          true
+        );
+        $("continue-here").focus();
+        return;
+      case "not_verified":
+        stop();
+        flow.backToWelcome("Your session has ended. Send yourself a new code to continue.");
+        return;
+      case "no_consent":
+        stop();
+        flow.backToWelcome("Please accept the terms and confirm your email to continue.");
+        return;
+      case "device_check_required":
+        stop();
+        config.deviceOk = false;
+        flow.enterDevice();
+        showMessage($("device-help"), frame.message);
+        return;
+      case "answer_too_long":
+      case "empty_answer":
+        setWaiting(false);
+        live.sentText = null;
+        answerError(frame.message);
+        return;
+      case "out_of_turn":
+        // This page and the server disagree about the current question: reconnecting resynchronises
+        // (the server sends the question that is waiting), and the draft stays in the textarea.
+        setWaiting(false);
+        live.sentText = null;
+        answerError(frame.message + " The current question is shown again.");
+        live.questionId = null;
+        socket.drop();
+        return;
+      case "not_in_progress":
+        stop();
+        setWaiting(true);
+        $("thinking").hidden = true;
+        showNotice("This interview is no longer in progress. Contact the recruiter if you think this is a mistake.", false);
+        return;
+      default:
+        live.lastError = frame.message;
+        if (live.waiting) {
+          setWaiting(false);
+          live.sentText = null;
+        }
+        answerError(frame.message || "Something went wrong. Please try again.");
+    }
+  }
+
+  function updateCounter() {
+    const length = answer.value.length;
+    const counter = $("answer-count");
+    counter.textContent = formatNumber(length) + " / " + formatNumber(config.maxAnswerChars) + " characters";
+    counter.classList.toggle("is-over", length > config.maxAnswerChars);
+  }
+
+  function submitAnswer() {
+    if (live.waiting || !live.questionId) {
+      return;
+    }
+    const text = answer.value.trim();
+    if (!text) {
+      answerError("Write your answer before sending it.");
+      answer.focus();
+      return;
+    }
+    if (text.length > config.maxAnswerChars) {
+      answerError(
+        "Your answer is " + formatNumber(text.length - config.maxAnswerChars) +
+          " characters over the limit of " + formatNumber(config.maxAnswerChars) + ". Please shorten it."
+      );
+      answer.focus();
+      return;
+    }
+    saveDraft();
+    if (!socket.sendAnswer(live.questionId, text)) {
+      answerError("You are not connected right now. Your answer is kept here; send it again once the connection is back.");
+      return;
+    }
+    answerError("");
+    live.sentText = text;
+    setWaiting(true);
+    stopSpeaking();
+  }
+
+  function finish(message) {
+    stop();
+    if (live.questionId) {
+      forgetDraft(live.questionId);
+    }
+    $("done-message").textContent = message || "Thank you for your time.";
+    showStep("done");
+    if (readAloudOn() && message) {
+      speak(message);
+    }
+  }
+
+  // Integrity signals are facts for the reviewer, never verdicts.
+  document.addEventListener("visibilitychange", () => {
+    socket.sendIntegrity(document.hidden ? "tab_hidden" : "tab_visible");
+  });
+  window.addEventListener("blur", () => socket.sendIntegrity("focus_lost"));
+  window.addEventListener("focus", () => socket.sendIntegrity("focus_gained"));
+  answer.addEventListener("paste", () => socket.sendIntegrity("paste"));
+  $("question").addEventListener("copy", () => socket.sendIntegrity("copy"));
+
+  $("continue-here").addEventListener("click", () => {
+    hideNotice();
+    live.questionId = null; // the server sends the waiting question again; the draft is kept by question
+    const id = $("question").dataset.questionId;
+    if (id && answer.value) {
+      storeDraft(id, answer.value);
+    }
+    setWaiting(true);
+    socket.start(true);
+  });
+
+  answer.addEventListener("input", () => {
+    updateCounter();
+    saveDraft();
+    if (!$("answer-error").hidden && answer.value.length <= config.maxAnswerChars) {
+      answerError("");
+    }
+  });
+
+  answer.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      submitAnswer();
+    }
+  });
+
+  $("answer-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    submitAnswer();
+  });
+
+  setupReadAloud(() => live.questionText);
+  updateCounter();
+
+  return { enter, stop };
+}

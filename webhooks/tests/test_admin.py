@@ -173,3 +173,27 @@ def test_rotate_secret_action(ops, org):
     endpoint.refresh_from_db()
     assert endpoint.secret != old
     assert SigningSecret.objects.get(endpoint=endpoint).secret == old
+
+
+def test_adding_an_endpoint_off_and_correcting_why_in_ops(ops, org, settings):
+    settings.WEBHOOK_ALLOWED_NETWORKS = []
+    data = {
+        "organization": org.id,
+        "url": "https://93.184.216.34/hook",
+        "description": "",
+        "disabled_reason": "",
+    }
+    response = ops.post("/ops/webhooks/endpoint/add/", data)
+    endpoint = Endpoint.objects.get()
+    assert response.status_code == 302
+    assert not endpoint.is_active and endpoint.disabled_at is not None
+    assert endpoint.disabled_reason == "disabled by ops@acme.test"
+
+    page = f"/ops/webhooks/endpoint/{endpoint.id}/change/"
+    assert ops.post(page, {**data, "disabled_reason": "receiver moves next week"}).status_code == 302
+    endpoint.refresh_from_db()
+    assert (endpoint.is_active, endpoint.disabled_reason) == (False, "receiver moves next week")
+    # An emptied note keeps the one there is.
+    assert ops.post(page, data).status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.disabled_reason == "receiver moves next week"

@@ -10,7 +10,8 @@ from django.core import mail
 
 from accounts.models import Role
 from tests.receiver import Reply
-from webhooks import services
+from webhooks import health, services
+from webhooks.delivery import attempt_delivery
 from webhooks.models import Delivery, DeliveryStatus, Endpoint
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback")]
@@ -73,7 +74,7 @@ def test_five_days_without_success_disables_and_emails_the_admins_once(
         sent = len(receiver.requests)
         traveller.shift(timedelta(hours=2))
         for delivery in Delivery.objects.filter(status=DeliveryStatus.PENDING):
-            services.attempt_delivery(delivery.id)
+            attempt_delivery(delivery.id)
         emit_event(interview, "interview.cancelled", {})  # and new events are not sent to it
         assert len(receiver.requests) == sent
         assert not Delivery.objects.filter(status=DeliveryStatus.PENDING).exists()
@@ -107,7 +108,7 @@ def test_reenabling_resets_the_streak(people, failing, make_interview, emit_even
         failing.refresh_from_db()
         assert not failing.is_active
 
-        services.reenable_endpoint(failing)
+        services.endpoint_enable(failing)
         assert (failing.is_active, failing.failing_since, failing.disabled_reason) == (True, None, "")
         # A failure right after re-enabling starts a new streak instead of disabling again.
         emit_event(interview, "interview.cancelled", {})
@@ -145,7 +146,7 @@ def test_a_mail_outage_does_not_fail_the_delivery_job(
         attempts.append(args)
         raise ConnectionRefusedError("SMTP is down")
 
-    monkeypatch.setattr(services, "send_mail", broken_send_mail)
+    monkeypatch.setattr(health, "send_mail", broken_send_mail)
     endpoint = Endpoint.objects.create(organization=org, url=receiver.url + "/hook")
     receiver.script([410])
     event = emit_event(make_interview())

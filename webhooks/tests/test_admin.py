@@ -3,9 +3,11 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
+from accounts.models import User
 from webhooks import services
-from webhooks.models import Delivery, DeliveryStatus, Endpoint
+from webhooks.models import Delivery, DeliveryStatus, Endpoint, SigningSecret
 
 pytestmark = [
     pytest.mark.django_db,
@@ -16,8 +18,6 @@ pytestmark = [
 
 @pytest.fixture
 def ops():
-    from accounts.models import User
-
     client = Client()
     client.force_login(User.objects.create_superuser("ops@acme.test", "S3cure-pass!"))
     return client
@@ -111,8 +111,6 @@ def test_endpoint_form_refuses_internal_urls(ops, org, settings):
 
 
 def test_turning_an_endpoint_off_and_on_in_ops(ops, org, settings):
-    from django.utils import timezone
-
     settings.WEBHOOK_ALLOWED_NETWORKS = []
     endpoint = Endpoint.objects.create(
         organization=org,
@@ -162,8 +160,6 @@ def test_changing_an_endpoint_in_ops_goes_through_the_services(ops, org, other_o
 
 
 def test_rotate_secret_action(ops, org):
-    from webhooks.models import SigningSecret
-
     endpoint = Endpoint.objects.create(organization=org, url="https://93.184.216.34/hook")
     old = endpoint.secret
     response = ops.post(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from datetime import timedelta
 
@@ -239,8 +240,6 @@ def test_refused_address_is_a_permanent_failure(receiver, make_interview, emit_e
 
 
 def test_connect_time_refusal_fails_the_delivery(receiver, make_interview, emit_event, settings, monkeypatch):
-    import socket
-
     real = socket.getaddrinfo
     answers = iter(["93.184.216.34"])  # the check sees a public address ...
 

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from accounts.models import Role
+from accounts.models import Role, User
 from tests.receiver import Reply
 from webhooks import health, services
 from webhooks.delivery import attempt_delivery
@@ -22,7 +22,6 @@ START = "2025-06-02 09:00:00Z"
 @pytest.fixture
 def people(org, other_org):
     """Who should and should not be told: only the organization's active admins."""
-    from accounts.models import User
 
     # No passwords: nobody signs in here, and hashing five of them per test is slow.
     def person(organization, email, role, active=True):

@@ -8,13 +8,14 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from webhooks import delivery as webhook_delivery
 from webhooks import services, transport
 from webhooks.delivery import attempt_delivery, sweep_deliveries
 from webhooks.models import Attempt, AttemptOutcome, Delivery, DeliveryStatus, Event
+from webhooks.tasks import deliver
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback")]
 
@@ -42,8 +43,6 @@ def test_two_workers_on_one_delivery_send_once(receiver, make_interview, monkeyp
 
 
 def test_running_the_task_twice_sends_once(receiver, make_interview):
-    from webhooks.tasks import deliver
-
     with transaction.atomic():
         event = services.emit(make_interview(receiver.url + "/hook"), "interview.started", {})
     delivery_id = str(Delivery.objects.get(event=event).id)
@@ -85,8 +84,6 @@ def test_nothing_is_sent_before_commit(receiver, make_interview, django_capture_
 def test_emit_needs_a_transaction(make_interview):
     with pytest.raises(AssertionError):
         # pytest-django wraps the test in a transaction; leave it to test the guard.
-        from django.db import connection
-
         connection.in_atomic_block, saved = False, connection.in_atomic_block
         try:
             services.emit(make_interview(), "interview.started", {})

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -13,6 +14,7 @@ from accounts.models import new_webhook_secret
 from interview_platform.api import Invalid
 from webhooks import secrets, signing
 from webhooks.models import Endpoint, SigningSecret
+from webhooks.tasks import sweep_deliveries
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback")]
 
@@ -114,8 +116,6 @@ def test_zero_overlap_drops_the_old_secret_at_once(org, receiver, make_interview
 
 
 def test_expired_secrets_are_purged_by_the_sweep(org):
-    from webhooks.tasks import sweep_deliveries
-
     endpoint = Endpoint.objects.create(organization=org, url="https://93.184.216.34/hook")
     secrets.rotate_endpoint_secret(endpoint, expires_in=timedelta(hours=1))
     secrets.rotate_organization_secret(org, expires_in=timedelta(hours=5))
@@ -128,8 +128,6 @@ def test_expired_secrets_are_purged_by_the_sweep(org):
 
 
 def test_a_previous_secret_has_exactly_one_owner(org):
-    from django.db import IntegrityError, transaction
-
     endpoint = Endpoint.objects.create(organization=org, url="https://93.184.216.34/hook")
     for owners in ({}, {"organization": org, "endpoint": endpoint}):
         with pytest.raises(IntegrityError), transaction.atomic():

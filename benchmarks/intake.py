@@ -72,10 +72,10 @@ def main() -> None:
     from django.core import signals
     from django.db import close_old_connections
 
-    import webhooks.services
+    import webhooks.delivery
     from interview_platform import jobs
 
-    jobs.enqueue = webhooks.services.enqueue = lambda *a, **k: None
+    jobs.enqueue = webhooks.delivery.enqueue = lambda *a, **k: None
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     create(-1)  # warm-up

@@ -9,11 +9,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from interview_platform.admin import ReadOnlyMixin
 
-from . import services, transport
+from . import secrets, services, transport
 from .models import Attempt, Delivery, Endpoint, Event
 
 
@@ -62,33 +61,35 @@ class EndpointAdmin(admin.ModelAdmin):
         return self.readonly_fields if obj is None else ["organization", *self.readonly_fields]
 
     def save_model(self, request: HttpRequest, obj: Endpoint, form, change: bool) -> None:
-        if not change:
-            if obj.is_active:
-                obj.disabled_reason, obj.disabled_at = "", None
-            else:
-                obj.disabled_at = timezone.now()
-                obj.disabled_reason = obj.disabled_reason or f"disabled by {request.user}"
-            super().save_model(request, obj, form, change)
-            return
-        # Changes go through the services, as from the API: a new URL takes the
+        # Saved through the services, as from the API: a new URL takes the
         # deliveries waiting for a retry with it, and turning it back on
-        # starts its failure streak over. ``obj`` already holds the form's
-        # values, so the services get the stored row.
-        endpoint = Endpoint.objects.get(pk=obj.pk)
-        endpoint = services.change_endpoint(endpoint, url=obj.url, description=obj.description)
-        if obj.is_active and not endpoint.is_active:
-            services.reenable_endpoint(endpoint)
-        elif not obj.is_active and endpoint.is_active:
-            services.disable_endpoint(endpoint, obj.disabled_reason or f"disabled by {request.user}")
-        elif not obj.is_active and obj.disabled_reason and "disabled_reason" in form.changed_data:
-            # Still off: the operator corrected the note on why.
-            Endpoint.objects.filter(pk=obj.pk).update(disabled_reason=obj.disabled_reason[:300])
+        # starts its failure streak over. ``obj`` holds the form's values;
+        # afterwards it is reloaded so the admin shows (and links to) the row
+        # the services wrote.
+        if change:
+            stored = Endpoint.objects.get(pk=obj.pk)
+            services.endpoint_update(
+                stored,
+                by=str(request.user),
+                url=obj.url,
+                description=obj.description,
+                is_active=obj.is_active,
+                reason=obj.disabled_reason or None,
+            )
+        else:
+            obj.pk = services.endpoint_create(
+                organization_id=obj.organization_id,
+                url=obj.url,
+                description=obj.description,
+                is_active=obj.is_active,
+                reason=obj.disabled_reason or f"disabled by {request.user}",
+            ).pk
         obj.refresh_from_db()
 
     @admin.action(description="Rotate signing secret (the old one keeps signing for 24 hours)")
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Endpoint]) -> None:
         for endpoint in queryset:
-            services.rotate_endpoint_secret(endpoint)
+            secrets.rotate_endpoint_secret(endpoint)
         self.message_user(
             request,
             f"Rotated {len(queryset)} secrets. Hand each receiver its new secret (shown on the endpoint); "

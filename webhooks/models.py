@@ -106,6 +106,10 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "FAILED"  # gave up: permanent error or retries exhausted
 
 
+# A delivery in one of these states is done: only these can be redelivered.
+FINISHED = (DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED)
+
+
 class Delivery(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Sequence
+from datetime import datetime
 
 SECRET_PREFIX = "whsec_"
 USER_AGENT = "ai-interview-webhooks/1.0"
@@ -30,6 +31,11 @@ def serialize(payload: dict) -> bytes:
     body, whatever the database does to JSON key order.
     """
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def iso_time(dt: datetime) -> str:
+    """A time as written in webhook bodies and logs: UTC ISO 8601 with milliseconds."""
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
 def _key(secret: str) -> bytes:

@@ -1,4 +1,4 @@
-"""Thin Celery tasks: the work and the retry decisions live in ``services``.
+"""Thin Celery tasks: the work and the retry decisions live in ``delivery``.
 
 They run on the ``webhooks`` queue (CELERY_TASK_ROUTES), apart from agent
 steps. Retries are not Celery retries: the next attempt's time is stored on the
@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import services
+from . import delivery, secrets
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def deliver(delivery_id: str) -> None:
-    services.attempt_delivery(delivery_id)
+    delivery.attempt_delivery(delivery_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_deliveries() -> int:
     # The periodic webhook job (celery beat, or the embedded runner's timer):
     # also drops rotated-out secrets once they have expired.
-    services.purge_expired_secrets()
-    return services.sweep_deliveries()
+    secrets.purge_expired_secrets()
+    return delivery.sweep_deliveries()

@@ -35,6 +35,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from interview_platform.api import Invalid
+
 from .signing import USER_AGENT
 
 # The attempt log keeps this much of a receiver's answer; the rest is never read.
@@ -43,12 +45,8 @@ EXCERPT_BYTES = 2048
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class UnsafeUrl(Exception):
+class UnsafeUrl(Invalid):
     """The URL may not receive webhooks (scheme, credentials, or a refused address)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class RefusedAddress(UnsafeUrl):
@@ -71,10 +69,6 @@ class Result:
     error: str = ""
     # Seconds the receiver asked us to wait (Retry-After), if it said so.
     retry_after: float | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome is Outcome.SUCCESS
 
 
 # --- The SSRF guard ---------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 
 def _host(url):
-    # Same as webhooks.services.destination at the time of writing; copied so
+    # Same as webhooks.delivery.destination at the time of writing; copied so
     # this migration keeps working whatever that function becomes.
     try:
         parts = urlsplit(url)

@@ -3,9 +3,11 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
+from accounts.models import User
 from webhooks import services
-from webhooks.models import Delivery, DeliveryStatus, Endpoint
+from webhooks.models import Delivery, DeliveryStatus, Endpoint, SigningSecret
 
 pytestmark = [
     pytest.mark.django_db,
@@ -16,8 +18,6 @@ pytestmark = [
 
 @pytest.fixture
 def ops():
-    from accounts.models import User
-
     client = Client()
     client.force_login(User.objects.create_superuser("ops@acme.test", "S3cure-pass!"))
     return client
@@ -111,8 +111,6 @@ def test_endpoint_form_refuses_internal_urls(ops, org, settings):
 
 
 def test_turning_an_endpoint_off_and_on_in_ops(ops, org, settings):
-    from django.utils import timezone
-
     settings.WEBHOOK_ALLOWED_NETWORKS = []
     endpoint = Endpoint.objects.create(
         organization=org,
@@ -162,8 +160,6 @@ def test_changing_an_endpoint_in_ops_goes_through_the_services(ops, org, other_o
 
 
 def test_rotate_secret_action(ops, org):
-    from webhooks.models import SigningSecret
-
     endpoint = Endpoint.objects.create(organization=org, url="https://93.184.216.34/hook")
     old = endpoint.secret
     response = ops.post(
@@ -173,3 +169,27 @@ def test_rotate_secret_action(ops, org):
     endpoint.refresh_from_db()
     assert endpoint.secret != old
     assert SigningSecret.objects.get(endpoint=endpoint).secret == old
+
+
+def test_adding_an_endpoint_off_and_correcting_why_in_ops(ops, org, settings):
+    settings.WEBHOOK_ALLOWED_NETWORKS = []
+    data = {
+        "organization": org.id,
+        "url": "https://93.184.216.34/hook",
+        "description": "",
+        "disabled_reason": "",
+    }
+    response = ops.post("/ops/webhooks/endpoint/add/", data)
+    endpoint = Endpoint.objects.get()
+    assert response.status_code == 302
+    assert not endpoint.is_active and endpoint.disabled_at is not None
+    assert endpoint.disabled_reason == "disabled by ops@acme.test"
+
+    page = f"/ops/webhooks/endpoint/{endpoint.id}/change/"
+    assert ops.post(page, {**data, "disabled_reason": "receiver moves next week"}).status_code == 302
+    endpoint.refresh_from_db()
+    assert (endpoint.is_active, endpoint.disabled_reason) == (False, "receiver moves next week")
+    # An emptied note keeps the one there is.
+    assert ops.post(page, data).status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.disabled_reason == "receiver moves next week"

@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 
 from interview_platform.celery import app
-from webhooks import services
+from webhooks import delivery
 from webhooks.tasks import deliver, sweep_deliveries
 
 
@@ -43,8 +43,8 @@ def test_webhooks_have_their_own_queue():
 
 
 def _longest_countdown(schedule: list[int], retry_after_cap: int) -> float:
-    jittered = max(schedule) * (1 + services.JITTER)
-    return max(jittered, max(schedule), retry_after_cap, services.HOST_BUSY_DELAY[1])
+    jittered = max(schedule) * (1 + delivery.JITTER)
+    return max(jittered, max(schedule), retry_after_cap, delivery.HOST_BUSY_DELAY[1])
 
 
 def test_visibility_timeout_is_set_everywhere_and_outlasts_every_countdown():
@@ -54,8 +54,8 @@ def test_visibility_timeout_is_set_everywhere_and_outlasts_every_countdown():
     assert timeout > _longest_countdown(settings.WEBHOOK_RETRY_SCHEDULE, settings.WEBHOOK_RETRY_AFTER_CAP)
     # And the countdowns really are bounded by what the formula assumes.
     for _ in range(200):
-        assert services.retry_delay(len(settings.WEBHOOK_RETRY_SCHEDULE), retry_after=10**9) < timeout
-        assert services.retry_delay(len(settings.WEBHOOK_RETRY_SCHEDULE)) < timeout
+        assert delivery.retry_delay(len(settings.WEBHOOK_RETRY_SCHEDULE), retry_after=10**9) < timeout
+        assert delivery.retry_delay(len(settings.WEBHOOK_RETRY_SCHEDULE)) < timeout
 
 
 @pytest.mark.parametrize("schedule", ["1", "5,300,90000", "7200,200000"])

@@ -1,8 +1,8 @@
-"""Delivery through the outbox: attempts, retries, failures, claims, sweeps, redelivery."""
+"""Delivering an event: signed attempts, the retry schedule, and the failures that end it."""
 
 from __future__ import annotations
 
-import json
+import socket
 import time
 from datetime import timedelta
 
@@ -13,12 +13,17 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from tests.receiver import REDIRECT_PATH, Reply
-from webhooks import services, transport
-from webhooks.models import Attempt, AttemptOutcome, Delivery, DeliveryStatus, Endpoint, Event
+from webhooks import services
+from webhooks.delivery import attempt_delivery, max_attempts, retry_delay
+from webhooks.models import AttemptOutcome, Delivery, DeliveryStatus, Endpoint
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback")]
 
 ZEROS = [0] * 7
+
+
+def _verify(secret, request):
+    return Webhook(secret).verify(request.body, request.headers)
 
 
 def _verify(secret, request):
@@ -93,9 +98,9 @@ def test_each_attempt_is_timestamped_afresh_and_waits_its_turn(
             delay = (delivery.next_attempt_at - timezone.now()).total_seconds()
             assert expected_delay * 0.9 <= delay <= expected_delay * 1.1
             # Not due yet: nothing is sent.
-            assert services.attempt_delivery(delivery.id) is None
+            assert attempt_delivery(delivery.id) is None
             traveller.shift(delay + 1)
-            assert services.attempt_delivery(delivery.id) is not None
+            assert attempt_delivery(delivery.id) is not None
             _verify(org.webhook_secret, receiver.requests[-1])
     requests = receiver.requests
     assert len(requests) == 4
@@ -120,20 +125,20 @@ def test_retries_stop_when_the_schedule_is_exhausted(receiver, make_interview, e
 
 def test_default_schedule_is_eight_attempts(settings):
     assert settings.WEBHOOK_RETRY_SCHEDULE == [5, 300, 1800, 7200, 18000, 36000, 36000]
-    assert services.max_attempts() == 8
-    assert services.retry_delay(7) is not None and services.retry_delay(8) is None
+    assert max_attempts() == 8
+    assert retry_delay(7) is not None and retry_delay(8) is None
 
 
 def test_retry_delay_jitter_and_retry_after(settings):
     settings.WEBHOOK_RETRY_SCHEDULE = [100, 1000]
-    delays = [services.retry_delay(1) for _ in range(200)]
+    delays = [retry_delay(1) for _ in range(200)]
     assert all(90 <= d <= 110 for d in delays)
     assert len({round(d, 3) for d in delays}) > 50, "jittered, not constant"
-    assert 900 <= services.retry_delay(2) <= 1100
-    assert services.retry_delay(1, retry_after=500) == 500  # larger Retry-After wins
-    assert 90 <= services.retry_delay(1, retry_after=5) <= 110  # smaller one does not
-    assert services.retry_delay(1, retry_after=10**9) == settings.WEBHOOK_RETRY_AFTER_CAP == 3600
-    assert services.retry_delay(3) is None
+    assert 900 <= retry_delay(2) <= 1100
+    assert retry_delay(1, retry_after=500) == 500  # larger Retry-After wins
+    assert 90 <= retry_delay(1, retry_after=5) <= 110  # smaller one does not
+    assert retry_delay(1, retry_after=10**9) == settings.WEBHOOK_RETRY_AFTER_CAP == 3600
+    assert retry_delay(3) is None
 
 
 def test_retry_after_from_the_receiver_is_honoured(receiver, make_interview, emit_event, settings):
@@ -189,7 +194,7 @@ def test_pending_delivery_to_a_disabled_endpoint_stops_without_sending(org, rece
     endpoint.disabled_reason = "turned off by an operator"
     endpoint.save()
     delivery = Delivery.objects.get(event=event)
-    services.attempt_delivery(delivery.id)
+    attempt_delivery(delivery.id)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
     assert "turned off by an operator" in delivery.last_error
@@ -235,8 +240,6 @@ def test_refused_address_is_a_permanent_failure(receiver, make_interview, emit_e
 
 
 def test_connect_time_refusal_fails_the_delivery(receiver, make_interview, emit_event, settings, monkeypatch):
-    import socket
-
     real = socket.getaddrinfo
     answers = iter(["93.184.216.34"])  # the check sees a public address ...
 
@@ -255,281 +258,3 @@ def test_connect_time_refusal_fails_the_delivery(receiver, make_interview, emit_
     assert "connected to 127.0.0.1" in delivery.last_error
     time.sleep(0.2)
     assert receiver.requests == []
-
-
-def test_two_workers_on_one_delivery_send_once(receiver, make_interview, monkeypatch):
-    with transaction.atomic():
-        event = services.emit(make_interview(receiver.url + "/hook"), "interview.started", {})
-    delivery = Delivery.objects.get(event=event)
-    real_post = transport.post
-    concurrent = []
-
-    def post_while_another_worker_tries(*args, **kwargs):
-        # A second worker runs the same job while the first is mid-request.
-        concurrent.append(services.attempt_delivery(delivery.id))
-        return real_post(*args, **kwargs)
-
-    monkeypatch.setattr(transport, "post", post_while_another_worker_tries)
-    first = services.attempt_delivery(delivery.id)
-    second = services.attempt_delivery(delivery.id)  # and once more after it finished
-
-    assert first is not None and first.outcome == AttemptOutcome.SUCCEEDED
-    assert concurrent == [None] and second is None
-    assert len(receiver.requests) == 1
-    assert Attempt.objects.filter(delivery=delivery).count() == 1
-
-
-def test_running_the_task_twice_sends_once(receiver, make_interview):
-    from webhooks.tasks import deliver
-
-    with transaction.atomic():
-        event = services.emit(make_interview(receiver.url + "/hook"), "interview.started", {})
-    delivery_id = str(Delivery.objects.get(event=event).id)
-    deliver.apply(args=[delivery_id])
-    deliver.apply(args=[delivery_id])
-    assert len(receiver.requests) == 1
-
-
-def test_rolled_back_change_sends_nothing(receiver, make_interview, django_capture_on_commit_callbacks):
-    interview = make_interview(receiver.url + "/hook")
-    with (
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
-        pytest.raises(RuntimeError),
-        transaction.atomic(),
-    ):
-        services.emit(interview, "interview.plan_generated", {"planId": "p"})
-        assert Delivery.objects.count() == 1  # written in the transaction ...
-        raise RuntimeError("the business change failed after emit()")
-    assert callbacks == []
-    assert Delivery.objects.count() == 0 and Event.objects.count() == 0  # ... and rolled back with it
-    time.sleep(0.2)
-    assert receiver.requests == []
-
-    # The same without the failure does send: the test above can fail.
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
-        services.emit(interview, "interview.plan_generated", {"planId": "p"})
-    assert len(callbacks) == 1
-    assert len(receiver.requests) == 1
-
-
-def test_nothing_is_sent_before_commit(receiver, make_interview, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
-        services.emit(make_interview(receiver.url + "/hook"), "interview.started", {})
-    assert len(callbacks) == 1 and receiver.requests == []
-    callbacks[0]()
-    assert len(receiver.requests) == 1
-
-
-def test_emit_needs_a_transaction(make_interview):
-    with pytest.raises(AssertionError):
-        # pytest-django wraps the test in a transaction; leave it to test the guard.
-        from django.db import connection
-
-        connection.in_atomic_block, saved = False, connection.in_atomic_block
-        try:
-            services.emit(make_interview(), "interview.started", {})
-        finally:
-            connection.in_atomic_block = saved
-
-
-def test_events_are_numbered_per_interview(receiver, make_interview, emit_event):
-    interview = make_interview(receiver.url + "/hook")
-    emit_event(interview, "interview.plan_generated", {"planId": "p"})
-    emit_event(interview, "interview.plan_approved", {"interviewLink": "http://x/join/t"})
-    sequences = [json.loads(r.body)["data"]["sequence"] for r in receiver.requests]
-    assert sequences == [1, 2]
-    interview.refresh_from_db()
-    assert interview.event_sequence == 2
-
-
-def test_sweeper_takes_back_a_lost_claim_and_delivers(org, receiver, make_interview):
-    with transaction.atomic():
-        event = services.emit(make_interview(receiver.url + "/hook"), "interview.started", {})
-    # A worker claimed it (attempt 1) and vanished.
-    Delivery.objects.filter(event=event).update(
-        status=DeliveryStatus.SENDING,
-        attempt_count=1,
-        claimed_until=timezone.now() - timedelta(seconds=1),
-    )
-    assert services.sweep_deliveries() == 1
-
-    [request] = receiver.requests
-    Webhook(org.webhook_secret).verify(request.body, request.headers)
-    delivery = Delivery.objects.get(event=event)
-    assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.SUCCEEDED, 2)
-    attempts = list(delivery.attempts.values_list("number", "outcome"))
-    assert attempts == [(1, "retry"), (2, "succeeded")]
-    assert "worker was lost" in delivery.attempts.first().error
-
-
-def test_sweeper_leaves_live_claims_alone(receiver, make_interview):
-    with transaction.atomic():
-        event = services.emit(make_interview(receiver.url + "/hook"), "interview.started", {})
-    Delivery.objects.filter(event=event).update(
-        status=DeliveryStatus.SENDING, attempt_count=1, claimed_until=timezone.now() + timedelta(seconds=30)
-    )
-    assert services.sweep_deliveries() == 0
-    assert receiver.requests == []
-    assert Delivery.objects.get(event=event).status == DeliveryStatus.SENDING
-
-
-def test_sweeper_fails_a_lost_claim_that_was_the_last_attempt(receiver, make_interview, settings):
-    settings.WEBHOOK_RETRY_SCHEDULE = [0]
-    with transaction.atomic():
-        event = services.emit(make_interview(receiver.url + "/hook"), "interview.started", {})
-    Delivery.objects.filter(event=event).update(
-        status=DeliveryStatus.SENDING, attempt_count=2, claimed_until=timezone.now() - timedelta(seconds=1)
-    )
-    assert services.sweep_deliveries() == 0
-    delivery = Delivery.objects.get(event=event)
-    assert delivery.status == DeliveryStatus.FAILED and delivery.completed_at is not None
-    assert receiver.requests == []
-
-
-def test_sweeper_enqueues_overdue_pending_deliveries(receiver, make_interview):
-    with transaction.atomic():
-        overdue = services.emit(make_interview(receiver.url + "/a"), "interview.started", {})
-        just_due = services.emit(make_interview(receiver.url + "/b"), "interview.started", {})
-        future = services.emit(make_interview(receiver.url + "/c"), "interview.started", {})
-    now = timezone.now()
-    Delivery.objects.filter(event=overdue).update(next_attempt_at=now - timedelta(minutes=5))
-    # Due moments ago: its own job is presumably still queued, so no duplicate.
-    Delivery.objects.filter(event=just_due).update(next_attempt_at=now - timedelta(seconds=1))
-    Delivery.objects.filter(event=future).update(next_attempt_at=now + timedelta(minutes=5))
-    assert services.sweep_deliveries() == 1
-    assert receiver.paths() == ["/a"]
-
-
-def test_sweep_is_bounded(receiver, make_interview):
-    with transaction.atomic():
-        for _ in range(3):
-            services.emit(make_interview(receiver.url + "/hook"), "interview.started", {})
-    Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=5))
-    assert services.sweep_deliveries(batch=2) == 2
-    assert services.sweep_deliveries(batch=2) == 1
-    assert len(receiver.requests) == 3
-
-
-def test_late_result_of_a_lost_worker_does_not_clobber_a_newer_claim(receiver, make_interview, monkeypatch):
-    """Worker A's claim expires mid-request; the sweeper and worker B move on; A's answer is logged only."""
-    with transaction.atomic():
-        event = services.emit(make_interview(receiver.url + "/hook"), "interview.started", {})
-    delivery = Delivery.objects.get(event=event)
-    real_post = transport.post
-
-    def slow_worker_a(*args, **kwargs):
-        monkeypatch.setattr(transport, "post", real_post)  # worker B sends for real
-        Delivery.objects.filter(id=delivery.id).update(claimed_until=timezone.now() - timedelta(seconds=1))
-        services.sweep_deliveries()  # takes it back; worker B (eager) delivers attempt 2
-        return transport.Result(transport.Outcome.TEMPORARY, error="connection failed: reset")
-
-    monkeypatch.setattr(transport, "post", slow_worker_a)
-    services.attempt_delivery(delivery.id)
-
-    delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.SUCCEEDED, 2)
-    attempts = {a.number: a for a in delivery.attempts.all()}
-    assert attempts[1].error == "connection failed: reset"  # A's real result replaced "worker lost"
-    assert attempts[2].outcome == AttemptOutcome.SUCCEEDED
-
-
-def test_redeliver_sends_the_same_event_again(
-    org, receiver, make_interview, emit_event, django_capture_on_commit_callbacks
-):
-    event = emit_event(make_interview(receiver.url + "/hook"))
-    original = Delivery.objects.get(event=event)
-    assert original.status == DeliveryStatus.SUCCEEDED
-    with django_capture_on_commit_callbacks(execute=True):
-        again = services.redeliver(original)
-    assert again.id != original.id and again.redelivery_of_id == original.id
-    again.refresh_from_db()
-    assert (again.status, again.url, again.attempt_count) == (DeliveryStatus.SUCCEEDED, original.url, 1)
-    first, second = receiver.requests
-    assert first.headers["webhook-id"] == second.headers["webhook-id"] == event.webhook_id
-    assert first.body == second.body
-    Webhook(org.webhook_secret).verify(second.body, second.headers)
-
-
-def test_redeliver_to_an_endpoint_goes_to_its_current_url(
-    org, receiver, make_interview, emit_event, django_capture_on_commit_callbacks
-):
-    endpoint = Endpoint.objects.create(organization=org, url=receiver.url + "/old")
-    event = emit_event(make_interview())  # no callbackUrl: the organization's endpoint
-    original = Delivery.objects.get(event=event)
-    assert (original.status, original.endpoint_id) == (DeliveryStatus.SUCCEEDED, endpoint.id)
-    # The URL was corrected since; the old one may not even be the receiver's any more.
-    services.change_endpoint(endpoint, url=receiver.url + "/new")
-    with django_capture_on_commit_callbacks(execute=True):
-        again = services.redeliver(original)
-    again.refresh_from_db()
-    assert (again.url, again.host, again.endpoint_id) == (
-        receiver.url + "/new",
-        services.destination(receiver.url),
-        endpoint.id,
-    )
-    assert again.status == DeliveryStatus.SUCCEEDED
-    assert receiver.paths() == ["/old", "/new"]
-    Webhook(endpoint.secret).verify(receiver.requests[1].body, receiver.requests[1].headers)
-
-
-def test_redeliver_refuses_a_disabled_endpoint(org, receiver, make_interview, emit_event):
-    endpoint = Endpoint.objects.create(organization=org, url=receiver.url + "/hook")
-    original = Delivery.objects.get(event=emit_event(make_interview()))
-    services.disable_endpoint(endpoint, "turned off by an operator")
-    with pytest.raises(services.EndpointDisabled):
-        services.redeliver(original)
-    assert not Delivery.objects.filter(redelivery_of=original).exists()
-
-
-def test_redeliver_refuses_a_delivery_in_progress(receiver, make_interview):
-    with transaction.atomic():
-        event = services.emit(make_interview(receiver.url + "/hook"), "interview.started", {})
-    with pytest.raises(services.NotFinished):
-        services.redeliver(Delivery.objects.get(event=event))
-
-
-def test_sweeper_re_enqueues_a_stuck_delivery_once_per_grace_period(make_interview, monkeypatch, settings):
-    """With no worker taking jobs, each sweep must not pile up another copy of every job."""
-    settings.WEBHOOK_SWEEP_GRACE_SECONDS = 60
-    with transaction.atomic():
-        event = services.emit(make_interview("https://93.184.216.34/hook"), "interview.started", {})
-    enqueued = []
-
-    def record(task, delivery_id, countdown=0):
-        enqueued.append(delivery_id)
-
-    monkeypatch.setattr(services, "enqueue", record)
-    with time_machine.travel(timezone.now() + timedelta(minutes=5), tick=False) as traveller:
-        assert services.sweep_deliveries() == 1
-        assert services.sweep_deliveries() == 0
-        traveller.shift(59)
-        assert services.sweep_deliveries() == 0
-        traveller.shift(2)
-        assert services.sweep_deliveries() == 1
-    delivery = Delivery.objects.get(event=event)
-    assert enqueued == [str(delivery.id)] * 2
-    assert delivery.status == DeliveryStatus.PENDING and delivery.attempt_count == 0
-
-
-def test_broker_outage_at_commit_loses_nothing(
-    receiver, make_interview, monkeypatch, settings, django_capture_on_commit_callbacks
-):
-    """The change commits even if its jobs cannot be enqueued; the sweeper sends them later."""
-    real_enqueue = services.enqueue
-
-    def broker_down(*args, **kwargs):
-        raise ConnectionRefusedError("Error 111 connecting to 127.0.0.1:6379")
-
-    monkeypatch.setattr(services, "enqueue", broker_down)
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        first = services.emit(make_interview(receiver.url + "/a"), "interview.started", {})
-        second = services.emit(make_interview(receiver.url + "/b"), "interview.started", {})
-    assert receiver.requests == []
-    assert Delivery.objects.filter(status=DeliveryStatus.PENDING).count() == 2
-
-    monkeypatch.setattr(services, "enqueue", real_enqueue)
-    grace = settings.WEBHOOK_SWEEP_GRACE_SECONDS
-    with time_machine.travel(timezone.now() + timedelta(seconds=grace + 1)):
-        assert services.sweep_deliveries() == 2
-    assert sorted(receiver.paths()) == ["/a", "/b"]
-    assert {r.headers["webhook-id"] for r in receiver.requests} == {first.webhook_id, second.webhook_id}

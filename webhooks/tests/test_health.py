@@ -8,9 +8,10 @@ import pytest
 import time_machine
 from django.core import mail
 
-from accounts.models import Role
+from accounts.models import Role, User
 from tests.receiver import Reply
-from webhooks import services
+from webhooks import health, services
+from webhooks.delivery import attempt_delivery
 from webhooks.models import Delivery, DeliveryStatus, Endpoint
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback")]
@@ -21,7 +22,6 @@ START = "2025-06-02 09:00:00Z"
 @pytest.fixture
 def people(org, other_org):
     """Who should and should not be told: only the organization's active admins."""
-    from accounts.models import User
 
     # No passwords: nobody signs in here, and hashing five of them per test is slow.
     def person(organization, email, role, active=True):
@@ -73,7 +73,7 @@ def test_five_days_without_success_disables_and_emails_the_admins_once(
         sent = len(receiver.requests)
         traveller.shift(timedelta(hours=2))
         for delivery in Delivery.objects.filter(status=DeliveryStatus.PENDING):
-            services.attempt_delivery(delivery.id)
+            attempt_delivery(delivery.id)
         emit_event(interview, "interview.cancelled", {})  # and new events are not sent to it
         assert len(receiver.requests) == sent
         assert not Delivery.objects.filter(status=DeliveryStatus.PENDING).exists()
@@ -107,7 +107,7 @@ def test_reenabling_resets_the_streak(people, failing, make_interview, emit_even
         failing.refresh_from_db()
         assert not failing.is_active
 
-        services.reenable_endpoint(failing)
+        services.endpoint_enable(failing)
         assert (failing.is_active, failing.failing_since, failing.disabled_reason) == (True, None, "")
         # A failure right after re-enabling starts a new streak instead of disabling again.
         emit_event(interview, "interview.cancelled", {})
@@ -145,7 +145,7 @@ def test_a_mail_outage_does_not_fail_the_delivery_job(
         attempts.append(args)
         raise ConnectionRefusedError("SMTP is down")
 
-    monkeypatch.setattr(services, "send_mail", broken_send_mail)
+    monkeypatch.setattr(health, "send_mail", broken_send_mail)
     endpoint = Endpoint.objects.create(organization=org, url=receiver.url + "/hook")
     receiver.script([410])
     event = emit_event(make_interview())

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tests.receiver import Receiver, Reply
+from webhooks import delivery as webhook_delivery
 from webhooks import services
 from webhooks.models import Attempt, Delivery, DeliveryStatus
 
@@ -46,7 +47,7 @@ def test_a_busy_destination_waits_without_using_an_attempt(make_interview, emit_
         assert (delivery.status, delivery.attempt_count, delivery.claimed_until) == ("PENDING", 0, None)
         assert not Attempt.objects.filter(delivery=delivery).exists()
         wait = (delivery.next_attempt_at - timezone.now()).total_seconds()
-        assert services.HOST_BUSY_DELAY[0] <= wait <= services.HOST_BUSY_DELAY[1]
+        assert webhook_delivery.HOST_BUSY_DELAY[0] <= wait <= webhook_delivery.HOST_BUSY_DELAY[1]
         # Another destination is not held up by the busy one.
         assert Delivery.objects.get(event=elsewhere).status == DeliveryStatus.SUCCEEDED
         assert len(other.requests) == 1
@@ -55,7 +56,7 @@ def test_a_busy_destination_waits_without_using_an_attempt(make_interview, emit_
         finished = Delivery.objects.filter(url=receiver.url + "/busy").first()
         Delivery.objects.filter(id=finished.id).update(status=DeliveryStatus.SUCCEEDED, claimed_until=None)
         traveller.shift(wait + 0.1)
-        services.attempt_delivery(delivery.id)
+        webhook_delivery.attempt_delivery(delivery.id)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.SUCCEEDED, 1)
     assert receiver.paths() == ["/hook"]
@@ -73,19 +74,19 @@ def test_claims_of_lost_workers_do_not_count(make_interview, emit_event, receive
 
 @pytest.mark.django_db
 def test_destination_is_host_and_port():
-    assert services.destination("https://ATS.example.com/hook") == "ats.example.com:443"
-    assert services.destination("http://ats.example.com/hook") == "ats.example.com:80"
-    assert services.destination("http://127.0.0.1:8123/a?b=c") == "127.0.0.1:8123"
-    assert services.destination("http://[::1]:9/x") == "::1:9"
+    assert webhook_delivery.destination("https://ATS.example.com/hook") == "ats.example.com:443"
+    assert webhook_delivery.destination("http://ats.example.com/hook") == "ats.example.com:80"
+    assert webhook_delivery.destination("http://127.0.0.1:8123/a?b=c") == "127.0.0.1:8123"
+    assert webhook_delivery.destination("http://[::1]:9/x") == "::1:9"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_cap_holds_with_workers_racing(make_interview, settings, monkeypatch):
     """Six threads (six workers) deliver six events to one slow destination with a cap of 2."""
     settings.WEBHOOK_MAX_IN_FLIGHT_PER_HOST = 2
-    monkeypatch.setattr(services, "HOST_BUSY_DELAY", (0.05, 0.1))
+    monkeypatch.setattr(webhook_delivery, "HOST_BUSY_DELAY", (0.05, 0.1))
     # The threads below are the workers: nothing is run on commit.
-    monkeypatch.setattr(services, "_enqueue_deliveries", lambda ids, countdown=0: None)
+    monkeypatch.setattr(webhook_delivery, "enqueue_deliveries", lambda ids, countdown=0: None)
     with Receiver(Reply(200, delay=0.3)) as slow:
         with transaction.atomic():
             for _ in range(6):
@@ -97,7 +98,7 @@ def test_the_cap_holds_with_workers_racing(make_interview, settings, monkeypatch
             try:
                 deadline = time.monotonic() + 30
                 while time.monotonic() < deadline:
-                    services.attempt_delivery(delivery_id)
+                    webhook_delivery.attempt_delivery(delivery_id)
                     if Delivery.objects.filter(id=delivery_id, status=DeliveryStatus.SUCCEEDED).exists():
                         return
                     time.sleep(0.02)

@@ -27,7 +27,7 @@ from standardwebhooks.webhooks import Webhook
 from tests.live import free_port, stack_env, start_worker, stop
 from tests.receiver import Receiver, Reply
 from tests.services import IN_CI, redis_url, require_postgres
-from webhooks import services
+from webhooks import delivery, services
 from webhooks.models import Delivery, DeliveryStatus
 
 pytestmark = [pytest.mark.kill, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -79,7 +79,7 @@ def _sweep_until(condition, what: str, worker_logs, deadline_seconds: float = WA
             logs = "\n".join(log.read_text()[-3000:] for log in worker_logs if log.exists())
             raise AssertionError(f"timed out waiting for {what}\n{logs}")
         if time.monotonic() >= next_sweep:
-            services.sweep_deliveries()
+            delivery.sweep_deliveries()
             next_sweep = time.monotonic() + 1.0
         time.sleep(0.1)
 

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 
 from accounts.models import new_webhook_secret
-from webhooks import services
+from webhooks import secrets
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback")]
 
@@ -50,7 +50,7 @@ def test_readme_snippet_verifies_a_real_delivery(org, receiver, make_interview, 
 def test_readme_snippet_accepts_either_secret_during_a_rotation(org, receiver, make_interview, emit_event):
     verify = _readme_verify()
     old = org.webhook_secret
-    rotation = services.rotate_organization_secret(org, expires_in=timedelta(hours=1))
+    rotation = secrets.rotate_organization_secret(org, expires_in=timedelta(hours=1))
     emit_event(make_interview(receiver.url + "/hook"))
     [request] = receiver.requests
     assert len(request.headers["webhook-signature"].split()) == 2

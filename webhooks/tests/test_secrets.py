@@ -6,12 +6,15 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from accounts.models import new_webhook_secret
-from webhooks import services, signing
+from interview_platform.api import Invalid
+from webhooks import secrets, signing
 from webhooks.models import Endpoint, SigningSecret
+from webhooks.tasks import sweep_deliveries
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback")]
 
@@ -41,7 +44,7 @@ def test_endpoint_rotation_sends_both_signatures_until_the_old_secret_expires(
     endpoint = Endpoint.objects.create(organization=org, url=receiver.url + "/hook")
     old = endpoint.secret
     with time_machine.travel("2025-05-01 08:00:00Z", tick=False) as traveller:
-        rotation = services.rotate_endpoint_secret(endpoint)
+        rotation = secrets.rotate_endpoint_secret(endpoint)
         assert rotation.secret == endpoint.secret != old
         assert rotation.previous_expires_at == timezone.now() + timedelta(hours=24)
 
@@ -65,7 +68,7 @@ def test_endpoint_rotation_sends_both_signatures_until_the_old_secret_expires(
 def test_organization_rotation_signs_callback_deliveries_only(org, receiver, make_interview, emit_event):
     endpoint = Endpoint.objects.create(organization=org, url=receiver.url + "/registered")
     old = org.webhook_secret
-    rotation = services.rotate_organization_secret(org, expires_in=timedelta(hours=2))
+    rotation = secrets.rotate_organization_secret(org, expires_in=timedelta(hours=2))
     org.refresh_from_db()
     assert org.webhook_secret == rotation.secret != old
     assert SigningSecret.objects.get(organization=org).secret == old
@@ -82,10 +85,10 @@ def test_organization_rotation_signs_callback_deliveries_only(org, receiver, mak
 def test_rotating_again_keeps_each_promise(org, receiver, make_interview, emit_event):
     first = org.webhook_secret
     with time_machine.travel("2025-05-01 08:00:00Z", tick=False) as traveller:
-        services.rotate_organization_secret(org)  # first: valid until +24 h
+        secrets.rotate_organization_secret(org)  # first: valid until +24 h
         second = org.webhook_secret
         traveller.shift(timedelta(hours=1))
-        services.rotate_organization_secret(org, expires_in=timedelta(hours=2))  # second: until +3 h
+        secrets.rotate_organization_secret(org, expires_in=timedelta(hours=2))  # second: until +3 h
         third = org.webhook_secret
         interview = make_interview(receiver.url + "/hook")
 
@@ -101,34 +104,30 @@ def test_rotating_again_keeps_each_promise(org, receiver, make_interview, emit_e
 
 def test_zero_overlap_drops_the_old_secret_at_once(org, receiver, make_interview, emit_event):
     old = org.webhook_secret
-    services.rotate_organization_secret(org, expires_in=timedelta(0))
+    secrets.rotate_organization_secret(org, expires_in=timedelta(0))
     assert not SigningSecret.objects.exists()
     emit_event(make_interview(receiver.url + "/hook"))
     [request] = receiver.requests
     assert _signatures(request) == [_expected(org.webhook_secret, request)]
     with pytest.raises(WebhookVerificationError):
         Webhook(old).verify(request.body, request.headers)
-    with pytest.raises(ValueError):
-        services.rotate_organization_secret(org, expires_in=timedelta(hours=-1))
+    with pytest.raises(Invalid):
+        secrets.rotate_organization_secret(org, expires_in=timedelta(hours=-1))
 
 
 def test_expired_secrets_are_purged_by_the_sweep(org):
-    from webhooks.tasks import sweep_deliveries
-
     endpoint = Endpoint.objects.create(organization=org, url="https://93.184.216.34/hook")
-    services.rotate_endpoint_secret(endpoint, expires_in=timedelta(hours=1))
-    services.rotate_organization_secret(org, expires_in=timedelta(hours=5))
+    secrets.rotate_endpoint_secret(endpoint, expires_in=timedelta(hours=1))
+    secrets.rotate_organization_secret(org, expires_in=timedelta(hours=5))
     with time_machine.travel(timezone.now() + timedelta(hours=2)):
         sweep_deliveries.apply()
         assert list(SigningSecret.objects.values_list("organization_id", flat=True)) == [org.id]
     with time_machine.travel(timezone.now() + timedelta(hours=6)):
-        assert services.purge_expired_secrets() == 1
+        assert secrets.purge_expired_secrets() == 1
     assert not SigningSecret.objects.exists()
 
 
 def test_a_previous_secret_has_exactly_one_owner(org):
-    from django.db import IntegrityError, transaction
-
     endpoint = Endpoint.objects.create(organization=org, url="https://93.184.216.34/hook")
     for owners in ({}, {"organization": org, "endpoint": endpoint}):
         with pytest.raises(IntegrityError), transaction.atomic():

@@ -2,7 +2,9 @@
 
 Every queryset starts from the caller's organization, so another
 organization's endpoint or delivery is a 404, never a 403 that confirms it
-exists. One view per resource, serializers in and out, a service call.
+exists. One view per resource, serializers in and out, a service call; a refused
+operation is a domain error the API's exception handler turns into the error
+envelope.
 """
 
 from __future__ import annotations
@@ -19,9 +21,8 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.permissions import IsOrgAdmin
-from interview_platform.api import WrongState
 
-from . import services
+from . import secrets, services
 from .models import Delivery, Endpoint
 from .serializers import (
     DeliveryDetailOut,
@@ -117,7 +118,7 @@ class EndpointListView(OrgAdminView):
     def post(self, request):
         data = EndpointCreateIn(data=request.data)
         data.is_valid(raise_exception=True)
-        endpoint = Endpoint.objects.create(
+        endpoint = services.endpoint_create(
             organization_id=request.user.organization_id,
             url=data.validated_data["url"],
             description=data.validated_data["description"],
@@ -152,14 +153,13 @@ class EndpointDetailView(OrgAdminView):
         endpoint = _endpoint_for(request.user, endpoint_id)
         data = EndpointPatchIn(data=request.data)
         data.is_valid(raise_exception=True)
-        endpoint = services.change_endpoint(
-            endpoint, url=data.validated_data.get("url"), description=data.validated_data.get("description")
+        endpoint = services.endpoint_update(
+            endpoint,
+            by=request.user.email,
+            url=data.validated_data.get("url"),
+            description=data.validated_data.get("description"),
+            is_active=data.validated_data.get("isActive"),
         )
-        active = data.validated_data.get("isActive")
-        if active is True and not endpoint.is_active:
-            endpoint = services.reenable_endpoint(endpoint)
-        elif active is False:
-            endpoint = services.disable_endpoint(endpoint, f"disabled by {request.user.email}")
         return Response(EndpointOut(endpoint).data)
 
 
@@ -182,7 +182,7 @@ class EndpointDisableView(OrgAdminView):
         reason = f"disabled by {request.user.email}"
         if data.validated_data["reason"]:
             reason += f": {data.validated_data['reason']}"
-        return Response(EndpointOut(services.disable_endpoint(endpoint, reason)).data)
+        return Response(EndpointOut(services.endpoint_disable(endpoint, reason)).data)
 
 
 class EndpointRotateSecretView(OrgAdminView):
@@ -200,7 +200,7 @@ class EndpointRotateSecretView(OrgAdminView):
     )
     def post(self, request, endpoint_id):
         endpoint = _endpoint_for(request.user, endpoint_id)
-        rotation = services.rotate_endpoint_secret(endpoint, expires_in=_overlap(request))
+        rotation = secrets.rotate_endpoint_secret(endpoint, expires_in=_overlap(request))
         return Response(RotateOut(rotation).data)
 
 
@@ -218,9 +218,7 @@ class OrganizationSecretRotateView(OrgAdminView):
         responses={200: RotateOut, **INVALID, **ERRORS},
     )
     def post(self, request):
-        rotation = services.rotate_organization_secret(
-            request.user.organization, expires_in=_overlap(request)
-        )
+        rotation = secrets.rotate_organization_secret(request.user.organization, expires_in=_overlap(request))
         return Response(RotateOut(rotation).data)
 
 
@@ -299,12 +297,6 @@ class DeliveryRedeliverView(OrgAdminView):
         },
     )
     def post(self, request, delivery_id):
-        delivery = _delivery_for(request.user, delivery_id)
-        try:
-            new = services.redeliver(delivery)
-        except services.NotFinished as exc:
-            raise WrongState(str(exc), fields={"status": delivery.status}) from None
-        except services.EndpointDisabled as exc:
-            raise WrongState(str(exc), code="endpoint_disabled") from None
+        new = services.redeliver(_delivery_for(request.user, delivery_id))
         body = DeliveryOut(_delivery_for(request.user, new.id)).data
         return Response(body, status=status.HTTP_202_ACCEPTED)

@@ -167,14 +167,14 @@ def test_a_decision_on_a_version_someone_changed_meanwhile_is_refused(web, org, 
 
 def test_the_service_checks_the_version_and_the_api_may_leave_it_out(recruiter, pending):
     from approvals import plan_editing
-    from approvals.services import decide_plan
+    from approvals.services import plan_approve
 
     v1 = pending.current_plan
     plan_editing.move_question(recruiter, pending, v1.id, v1.questions.order_by("position")[0].id, 1)
     with pytest.raises(plan_editing.StalePlan, match="now version 2"):
-        decide_plan(recruiter, pending, approved=True, expected_plan_id=v1.id)
+        plan_approve(recruiter, pending, expected_plan_id=v1.id)
     assert state_of(pending) == State.PENDING
-    decide_plan(recruiter, pending, approved=True)  # no version given: as before
+    plan_approve(recruiter, pending)  # no version given: as before
     assert state_of(pending) == State.APPROVED
 
 
@@ -214,7 +214,7 @@ def test_approve_the_assessment(web, recruiter, assessed, django_capture_on_comm
     interview = Interview.objects.get(pk=assessed.pk)
     assert interview.state == State.ASSESSMENT_APPROVED
     assessment = interview.assessments.get()
-    assert (assessment.final_overall, assessment.final_recommendation) == (
+    assert (assessment.decided_score, assessment.decided_recommendation) == (
         assessment.overall,
         assessment.recommendation,
     )
@@ -262,7 +262,7 @@ def test_override_keeps_the_ai_values_beside_the_final_ones(web, assessed):
     assert response.status_code == 302
     assessment = Interview.objects.get(pk=assessed.pk).assessments.get()
     assert (assessment.overall, assessment.recommendation) == (ai.overall, ai.recommendation)
-    assert (assessment.final_overall, assessment.final_recommendation) == (42, "LEAN_NO_HIRE")
+    assert (assessment.decided_score, assessment.decided_recommendation) == (42, "LEAN_NO_HIRE")
     assert assessment.override_reason == "Weak on SQL in person"
     approval = Approval.objects.get(interview=assessed, kind=Approval.Kind.ASSESSMENT)
     assert approval.overrides == {"score": 42, "recommendation": "LEAN_NO_HIRE"}
@@ -281,7 +281,7 @@ def test_override_of_the_score_only(web, assessed):
         {"action": "override", "score": "77", "recommendation": "", "reason": "Strong pairing session"},
     )
     assessment = Interview.objects.get(pk=assessed.pk).assessments.get()
-    assert (assessment.final_overall, assessment.final_recommendation) == (77, ai.recommendation)
+    assert (assessment.decided_score, assessment.decided_recommendation) == (77, ai.recommendation)
 
 
 def test_the_report_before_approval_is_marked_draft(web, assessed):

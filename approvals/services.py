@@ -1,16 +1,18 @@
-"""Recruiters' decisions. The API and the dashboard pages both call these."""
+"""Recruiters' decisions, one function each. The API and the dashboard pages both call these."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from interview_platform.api import Forbidden, Invalid, WrongState
+from interview_platform.api import Invalid, WrongState
 from interview_platform.jobs import enqueue_on_commit
-from interviews import events, workflow
+from interviews import events, selectors, workflow
 from interviews.events import EVENTS
-from interviews.models import Interview, State
+from interviews.models import Assessment, Interview, State
 from interviews.services import mint_join_link
 
 from .models import Approval
@@ -18,29 +20,17 @@ from .plan_editing import StalePlan
 
 
 @dataclass(frozen=True)
-class PlanDecision:
+class Decision:
     message: str
     workflow_state: str
     interview_link: str | None = None
 
 
-def check_acting_user(user, user_id) -> None:
-    """A userId in a body must name the signed-in user: no deciding for someone else."""
-    if user_id is not None and str(user_id) != str(user.id):
-        raise Forbidden("userId must be the id of the signed-in user.", fields={"userId": str(user_id)})
+# --- plans ------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def decide_plan(
-    user,
-    interview: Interview,
-    *,
-    approved: bool,
-    feedback: str = "",
-    regenerate: bool = False,
-    expected_plan_id=None,
-) -> PlanDecision:
-    """Approve, reject, or reject and regenerate the interview's current plan.
+def _lock_pending_plan(interview: Interview, expected_plan_id) -> Interview:
+    """The interview, locked, with a PENDING plan that is still the one the recruiter reviewed.
 
     ``expected_plan_id`` is the version the recruiter reviewed; when given and
     someone has saved another version since, nothing is decided (StalePlan).
@@ -59,29 +49,10 @@ def decide_plan(
             f"The plan changed since you opened it (now version {current}). Review it again.",
             fields={"planVersion": current},
         )
-    actor = workflow.Actor.of(user)
-    plan_id = str(interview.current_plan_id)
-    if approved:
-        link, changes = mint_join_link(interview)
-        Approval.objects.create(
-            interview=interview,
-            kind=Approval.Kind.PLAN,
-            plan_id=interview.current_plan_id,
-            decision=Approval.Decision.APPROVED,
-            decided_by=user,
-            feedback=feedback,
-        )
-        workflow.transition(
-            interview,
-            State.APPROVED,
-            actor=actor,
-            reason=feedback or "plan approved",
-            changes=changes,
-            event_data=events.plan_approved(plan_id, link, changes["join_expires_at"]),
-        )
-        return PlanDecision("Interview plan approved. Candidate link generated.", State.APPROVED, link)
+    return interview
 
-    decision = Approval.Decision.REGENERATE if regenerate else Approval.Decision.REJECTED
+
+def _record_plan_decision(user, interview: Interview, decision: str, feedback: str) -> None:
     Approval.objects.create(
         interview=interview,
         kind=Approval.Kind.PLAN,
@@ -90,77 +61,102 @@ def decide_plan(
         decided_by=user,
         feedback=feedback,
     )
-    event_data = events.plan_rejected(plan_id, feedback, regenerate)
-    if not regenerate:
-        workflow.transition(
-            interview, State.REJECTED, actor=actor, reason=feedback or "plan rejected", event_data=event_data
-        )
-        return PlanDecision("Interview plan rejected.", State.REJECTED)
 
+
+@transaction.atomic
+def plan_approve(user, interview: Interview, *, feedback: str = "", expected_plan_id=None) -> Decision:
+    """Approve the current plan: the candidate's join link is minted and sent to the ATS."""
+    interview = _lock_pending_plan(interview, expected_plan_id)
+    plan_id = interview.current_plan_id
+    link, changes = mint_join_link(interview)
+    _record_plan_decision(user, interview, Approval.Decision.APPROVED, feedback)
+    workflow.transition(
+        interview,
+        State.APPROVED,
+        actor=workflow.Actor.of(user),
+        reason=feedback or "plan approved",
+        changes=changes,
+        event_data=events.plan_approved(plan_id, link, changes["join_expires_at"]),
+    )
+    return Decision("Interview plan approved. Candidate link generated.", State.APPROVED, link)
+
+
+@transaction.atomic
+def plan_reject(user, interview: Interview, *, feedback: str = "", expected_plan_id=None) -> Decision:
+    """Reject the plan; the interview ends (REJECTED)."""
+    interview = _lock_pending_plan(interview, expected_plan_id)
+    plan_id = interview.current_plan_id
+    _record_plan_decision(user, interview, Approval.Decision.REJECTED, feedback)
+    workflow.transition(
+        interview,
+        State.REJECTED,
+        actor=workflow.Actor.of(user),
+        reason=feedback or "plan rejected",
+        event_data=events.plan_rejected(plan_id, feedback, False),
+    )
+    return Decision("Interview plan rejected.", State.REJECTED)
+
+
+@transaction.atomic
+def plan_regenerate(user, interview: Interview, *, feedback: str = "", expected_plan_id=None) -> Decision:
+    """Reject the plan and have a new version written with the feedback (back to PENDING)."""
+    interview = _lock_pending_plan(interview, expected_plan_id)
+    plan_id = interview.current_plan_id
+    _record_plan_decision(user, interview, Approval.Decision.REGENERATE, feedback)
     workflow.transition(
         interview,
         State.VALIDATING_SKILLS,
-        actor=actor,
+        actor=workflow.Actor.of(user),
         reason=f"plan rejected, regenerating: {feedback}" if feedback else "plan rejected, regenerating",
+        # Planning reads the feedback from the interview; set in the same transition.
         changes={"plan_feedback": feedback},
+        # The ATS hears of the rejection (with regenerate: true), then of the new plan.
         event=EVENTS[State.REJECTED],
-        event_data=event_data,
+        event_data=events.plan_rejected(plan_id, feedback, True),
     )
     enqueue_on_commit("interviews.tasks.validate_and_plan", str(interview.id))
-    return PlanDecision(
+    return Decision(
         "Interview plan rejected. A new plan version is being generated with your feedback.",
         State.VALIDATING_SKILLS,
     )
 
 
-@transaction.atomic
-def decide_assessment(
-    user,
-    interview: Interview,
-    *,
-    approved: bool,
-    overrides: dict | None = None,
-    feedback: str = "",
-) -> PlanDecision:
-    """Approve the AI's assessment, optionally overriding score and recommendation (with a reason).
+# --- assessments ------------------------------------------------------------------------
+# The AI's values stay on the row; the recruiter's final values sit beside them.
 
-    The AI's values stay on the row; the recruiter's final values sit beside them.
-    Rejecting an assessment is approving it with overrides: the interview is over
-    either way, and the recruiter's values are what the ATS receives.
-    """
-    from django.conf import settings
-    from django.utils import timezone
 
+def _lock_pending_assessment(interview: Interview) -> tuple[Interview, Assessment]:
     interview = Interview.objects.select_for_update().get(pk=interview.pk)
     if interview.state != State.ASSESSMENT_PENDING:
         raise WrongState(
             f"The interview is {interview.state}; only an assessment awaiting a decision can be decided.",
             fields={"state": interview.state},
         )
-    assessment = interview.assessments.order_by("-created_at").first()
-    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
-    if not approved and not overrides:
-        raise Invalid(
-            "To disagree with the assessment, give the score and/or recommendation you decide.",
-            fields={"overrides": "Required when approved is false."},
-        )
-    if overrides and not feedback.strip():
+    return interview, selectors.latest_assessment(interview)
+
+
+def _require_reason(reason: str) -> None:
+    if not reason.strip():
         raise Invalid(
             "An override needs a reason.", fields={"feedback": "A reason is required when overriding."}
         )
-    final_overall = overrides.get("score", assessment.overall)
-    final_recommendation = overrides.get("recommendation", assessment.recommendation)
+
+
+def _decide_assessment(
+    user, interview: Interview, assessment: Assessment, decision: str, overrides: dict, feedback: str
+) -> Decision:
+    """Store the final values and the decision, and tell the ATS (ASSESSMENT_APPROVED)."""
     assessment.approved_by = user
     assessment.approved_at = timezone.now()
-    assessment.final_overall = final_overall
-    assessment.final_recommendation = final_recommendation
+    assessment.decided_score = overrides.get("score", assessment.overall)
+    assessment.decided_recommendation = overrides.get("recommendation", assessment.recommendation)
     assessment.override_reason = feedback if overrides else ""
     assessment.save(
         update_fields=[
             "approved_by",
             "approved_at",
-            "final_overall",
-            "final_recommendation",
+            "decided_score",
+            "decided_recommendation",
             "override_reason",
         ]
     )
@@ -168,7 +164,7 @@ def decide_assessment(
         interview=interview,
         kind=Approval.Kind.ASSESSMENT,
         plan_id=assessment.plan_id,
-        decision=Approval.Decision.APPROVED if approved else Approval.Decision.REJECTED,
+        decision=decision,
         decided_by=user,
         feedback=feedback,
         overrides=overrides,
@@ -178,7 +174,44 @@ def decide_assessment(
         interview,
         State.ASSESSMENT_APPROVED,
         actor=workflow.Actor.of(user),
-        reason=(f"overridden: {feedback}" if overrides else (feedback or "assessment approved")),
-        event_data=events.assessment_approved(assessment, overridden=bool(overrides), report_url=report_url),
+        reason=f"overridden: {feedback}" if overrides else (feedback or "assessment approved"),
+        event_data=events.assessment_approved(assessment, report_url=report_url),
     )
-    return PlanDecision("Assessment approved.", State.ASSESSMENT_APPROVED, None)
+    return Decision("Assessment approved.", State.ASSESSMENT_APPROVED)
+
+
+@transaction.atomic
+def assessment_approve(user, interview: Interview, *, feedback: str = "") -> Decision:
+    """Approve the AI's assessment as it is."""
+    interview, assessment = _lock_pending_assessment(interview)
+    return _decide_assessment(user, interview, assessment, Approval.Decision.APPROVED, {}, feedback)
+
+
+@transaction.atomic
+def assessment_override(user, interview: Interview, *, overrides: dict, reason: str) -> Decision:
+    """Approve the assessment with the recruiter's score and/or recommendation instead of the AI's."""
+    interview, assessment = _lock_pending_assessment(interview)
+    if not overrides:
+        raise Invalid(
+            "An override needs the score and/or recommendation you decide.",
+            fields={"overrides": "Required for an override."},
+        )
+    _require_reason(reason)
+    return _decide_assessment(user, interview, assessment, Approval.Decision.APPROVED, overrides, reason)
+
+
+@transaction.atomic
+def assessment_reject(user, interview: Interview, *, overrides: dict, reason: str) -> Decision:
+    """Disagree with the assessment: recorded as rejected, with the recruiter's values.
+
+    The interview is over either way, so a rejection is an override: the
+    recruiter's values are what the ATS receives.
+    """
+    interview, assessment = _lock_pending_assessment(interview)
+    if not overrides:
+        raise Invalid(
+            "To disagree with the assessment, give the score and/or recommendation you decide.",
+            fields={"overrides": "Required when approved is false."},
+        )
+    _require_reason(reason)
+    return _decide_assessment(user, interview, assessment, Approval.Decision.REJECTED, overrides, reason)

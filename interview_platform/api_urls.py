@@ -8,4 +8,5 @@ urlpatterns = [
     path("auth/logout", auth_views.LogoutView.as_view(), name="auth-logout"),
     path("webhooks/", include("webhooks.api_urls")),
     path("", include("interviews.api.urls")),
+    path("", include("approvals.api_urls")),
 ]

@@ -49,7 +49,7 @@ class IntegrityEventInline(ReadOnlyInline):
 
 class AssessmentInline(ReadOnlyInline):
     model = Assessment
-    fields = ("created_at", "engine", "overall", "recommendation", "final_overall", "final_recommendation")
+    fields = ("created_at", "engine", "overall", "recommendation", "decided_score", "decided_recommendation")
     readonly_fields = fields
     show_change_link = True
 
@@ -128,6 +128,13 @@ class AssessmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Recruiters decide assessments through the dashboard or the API; the decided score is what
     the ATS was sent and what the report reads."""
 
-    list_display = ("interview", "engine", "overall", "recommendation", "final_recommendation", "created_at")
-    list_filter = ("recommendation", "final_recommendation", "engine")
+    list_display = (
+        "interview",
+        "engine",
+        "overall",
+        "recommendation",
+        "decided_recommendation",
+        "created_at",
+    )
+    list_filter = ("recommendation", "decided_recommendation", "engine")
     search_fields = ("interview__candidate_name", "interview__run_id")

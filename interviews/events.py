@@ -54,14 +54,14 @@ def assessment_generated(assessment) -> dict:
     return {"assessmentId": str(assessment.id)}
 
 
-def assessment_approved(assessment, *, overridden: bool, report_url: str) -> dict:
+def assessment_approved(assessment, *, report_url: str) -> dict:
     return {
         "assessmentId": str(assessment.id),
-        "score": assessment.final_overall,
+        "score": assessment.final_score,
         "recommendation": assessment.final_recommendation,
         "aiScore": assessment.overall,
         "aiRecommendation": assessment.recommendation,
-        "overridden": overridden,
+        "overridden": assessment.is_overridden,
         "reportUrl": report_url,
     }
 

@@ -118,6 +118,11 @@ class Plan(models.Model):
     def __str__(self) -> str:
         return f"plan v{self.version} of {self.interview_id}"
 
+    @property
+    def total_minutes(self) -> int:
+        """Minutes of all the plan's questions (uses prefetched questions when there are)."""
+        return sum(q.minutes for q in self.questions.all())
+
 
 class Question(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="questions")
@@ -267,8 +272,11 @@ class Assessment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
-    final_overall = models.PositiveSmallIntegerField(null=True, blank=True)
-    final_recommendation = models.CharField(max_length=16, choices=Recommendation.choices, blank=True)
+    # Empty until decided; set on approval, to the recruiter's override or the AI's value.
+    decided_score = models.PositiveSmallIntegerField("final score", null=True, blank=True)
+    decided_recommendation = models.CharField(
+        "final recommendation", max_length=16, choices=Recommendation.choices, blank=True
+    )
     override_reason = models.TextField(blank=True)
 
     class Meta:
@@ -276,6 +284,20 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"assessment of {self.interview_id}: {self.overall} {self.recommendation}"
+
+    @property
+    def final_score(self) -> int:
+        """The recruiter's score once decided, the AI's before."""
+        return self.decided_score if self.decided_score is not None else self.overall
+
+    @property
+    def final_recommendation(self) -> str:
+        return self.decided_recommendation or self.recommendation
+
+    @property
+    def is_overridden(self) -> bool:
+        # An override always carries its reason; an approval as-is never does.
+        return bool(self.override_reason)
 
 
 from .otp import CandidateEmailDevice  # noqa: E402,F401  (registered with the app's models)

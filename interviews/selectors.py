@@ -6,7 +6,7 @@ import uuid
 
 from django.http import Http404
 
-from .models import Interview
+from .models import Assessment, Interview
 
 
 def interview_for(principal, run_id, *, for_update: bool = False) -> Interview:
@@ -23,6 +23,11 @@ def interview_for(principal, run_id, *, for_update: bool = False) -> Interview:
         return queryset.get(run_id=run_uuid)
     except Interview.DoesNotExist:
         raise Http404 from None
+
+
+def latest_assessment(interview: Interview) -> Assessment | None:
+    """The interview's newest assessment (the one a recruiter decides), with its decider."""
+    return interview.assessments.select_related("approved_by").order_by("-created_at").first()
 
 
 def history(interview: Interview) -> list[dict]:

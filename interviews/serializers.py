@@ -201,7 +201,7 @@ class PlanOut(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")
 
     def get_totalQuestionMinutes(self, plan) -> int:
-        return sum(q.minutes for q in plan.questions.all())
+        return plan.total_minutes
 
     def get_skills(self, plan) -> list[dict]:
         validation = plan.interview.skill_validation or {}
@@ -250,8 +250,8 @@ class AssessmentOut(serializers.Serializer):
         return {
             "approvedBy": str(a.approved_by_id),
             "approvedAt": a.approved_at,
-            "score": a.final_overall,
+            "score": a.final_score,
             "recommendation": a.final_recommendation,
-            "overridden": bool(a.override_reason),
+            "overridden": a.is_overridden,
             "reason": a.override_reason,
         }

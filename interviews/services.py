@@ -304,7 +304,7 @@ def interview_link(interview: Interview) -> str | None:
 
 
 def status_body(interview: Interview) -> dict:
-    assessment_id = interview.assessments.order_by("-created_at").values_list("id", flat=True).first()
+    assessment = selectors.latest_assessment(interview)
     return {
         "runId": interview.run_id,
         "interviewId": interview.id,
@@ -315,7 +315,7 @@ def status_body(interview: Interview) -> dict:
         "infoReason": interview.info_reason,
         "planId": interview.current_plan_id,
         "interviewLink": interview_link(interview),
-        "assessmentId": assessment_id,
+        "assessmentId": assessment.id if assessment else None,
         "updatedAt": interview.updated_at,
         "history": selectors.history(interview),
     }

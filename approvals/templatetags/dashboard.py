@@ -5,6 +5,9 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
+from approvals.forms import missing_labels
+from approvals.views.queue import queue_counts
+
 register = template.Library()
 
 # A colour family per state (see static/dashboard/app.css): what needs a
@@ -36,8 +39,6 @@ def words(value) -> str:
 @register.filter
 def field_labels(names) -> str:
     """``["jobDescription"]`` -> ``"job description"``: the API's names as the form labels them."""
-    from approvals.forms import missing_labels
-
     return missing_labels(names)
 
 
@@ -123,8 +124,6 @@ def percent_of(value, total) -> int:
 @register.simple_tag(takes_context=True)
 def nav_counts(context) -> dict:
     """The approvals badge in the navigation; shares the queue page's query when there is one."""
-    from approvals.views import queue_counts
-
     request = context.get("request")
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated and user.organization_id):

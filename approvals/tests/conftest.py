@@ -97,13 +97,13 @@ def make_assessed(make_pending, recruiter, django_capture_on_commit_callbacks):
     """An interview the candidate has finished and the engine has scored: ASSESSMENT_PENDING."""
 
     def make(**overrides):
-        from approvals.services import decide_plan
+        from approvals.services import plan_approve
         from interviews import candidate
         from interviews.models import Interview
 
         interview = make_pending(**overrides)
         with django_capture_on_commit_callbacks(execute=True):
-            decide_plan(recruiter, interview, approved=True)
+            plan_approve(recruiter, interview)
         interview.refresh_from_db()
         answer_all(interview)
         with django_capture_on_commit_callbacks(execute=True):

@@ -303,7 +303,7 @@ def test_approve_an_assessment_with_an_override(page, recruiter, assessed):
     expect(page.get_by_role("heading", name=re.compile("Overridden and approved"))).to_be_visible()
     shot(page, "assessment-decided")
     assessment = fresh(assessed).assessments.get()
-    assert (assessment.final_overall, assessment.final_recommendation) == (55, "LEAN_NO_HIRE")
+    assert (assessment.decided_score, assessment.decided_recommendation) == (55, "LEAN_NO_HIRE")
 
     page.get_by_role("link", name="Open the report").first.click()
     expect(page.get_by_test_id("final-score")).to_contain_text("55")

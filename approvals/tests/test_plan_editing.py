@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from approvals import plan_editing
-from approvals.services import decide_plan
+from approvals.services import plan_approve
 from interview_platform.api import Invalid, WrongState
 from interviews.models import Interview, Plan
 
@@ -201,7 +201,7 @@ def test_a_question_of_another_version_is_refused(recruiter, pending):
 def test_edits_only_while_pending(recruiter, pending, django_capture_on_commit_callbacks):
     v1 = pending.current_plan
     with django_capture_on_commit_callbacks(execute=True):
-        decide_plan(recruiter, pending, approved=True)
+        plan_approve(recruiter, pending)
     with pytest.raises(WrongState):
         plan_editing.remove_question(recruiter, pending, v1.id, v1.questions.first().id)
     assert Plan.objects.filter(interview=pending).count() == 1

@@ -9,16 +9,10 @@ urlpatterns = [
         "a2a/interview/<str:run_id>/status", views.InterviewStatusView.as_view(), name="a2a-interview-status"
     ),
     path("a2a/interview/<str:run_id>/plan", views.InterviewPlanView.as_view(), name="a2a-interview-plan"),
-    path("a2a/interview/<str:run_id>/approve", views.PlanApproveView.as_view(), name="a2a-interview-approve"),
     path(
         "a2a/interview/<str:run_id>/assessment",
         views.AssessmentView.as_view(),
         name="a2a-interview-assessment",
-    ),
-    path(
-        "a2a/interview/<str:run_id>/assessment/approve",
-        views.AssessmentApproveView.as_view(),
-        name="a2a-interview-assessment-approve",
     ),
     path(
         "a2a/interview/<str:run_id>/cancel", views.InterviewCancelView.as_view(), name="a2a-interview-cancel"

@@ -10,14 +10,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.authentication import ApiKeyAuthentication
-from accounts.permissions import IsApiClient, IsApiClientOrOrgMember, IsRecruiter
-from approvals import services as approvals
-from approvals.serializers import (
-    AssessmentDecisionIn,
-    AssessmentDecisionOut,
-    PlanDecisionIn,
-    PlanDecisionOut,
-)
+from accounts.permissions import IsApiClient, IsApiClientOrOrgMember
 from interview_platform.api import WrongState
 
 from .. import selectors, services
@@ -49,11 +42,6 @@ class ApiKeyView(APIView):
 class EitherView(APIView):
     authentication_classes = [ApiKeyAuthentication, JWTAuthentication]
     permission_classes = [IsApiClientOrOrgMember]
-
-
-class RecruiterView(APIView):
-    authentication_classes = [JWTAuthentication]
-    permission_classes = [IsRecruiter]
 
 
 class InterviewCreateView(ApiKeyView):
@@ -138,47 +126,6 @@ class InterviewPlanView(EitherView):
         return Response(PlanOut(plan).data)
 
 
-class PlanApproveView(RecruiterView):
-    @extend_schema(
-        operation_id="a2a_interview_plan_decide",
-        tags=["approvals"],
-        summary="Approve or reject the plan",
-        description=(
-            "approved:true mints the candidate link (APPROVED). approved:false rejects (REJECTED); "
-            "with regenerate:true a new plan version is generated using the feedback."
-        ),
-        parameters=[RUN_ID],
-        request=PlanDecisionIn,
-        responses={
-            200: PlanDecisionOut,
-            403: OpenApiResponse(description="Not a recruiter, or userId is not you"),
-            409: OpenApiResponse(description="Not PENDING"),
-            **ERRORS,
-        },
-    )
-    def post(self, request, run_id):
-        data = PlanDecisionIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        interview = selectors.interview_for(request.user, run_id)
-        approvals.check_acting_user(request.user, values.get("userId"))
-        decision = approvals.decide_plan(
-            request.user,
-            interview,
-            approved=values["approved"],
-            feedback=values["feedback"],
-            regenerate=values["regenerate"],
-            expected_plan_id=values.get("planId"),
-        )
-        return Response(
-            {
-                "message": decision.message,
-                "workflowState": decision.workflow_state,
-                "interviewLink": decision.interview_link,
-            }
-        )
-
-
 class CancelIn(serializers.Serializer):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
@@ -210,39 +157,10 @@ class AssessmentView(EitherView):
     )
     def get(self, request, run_id):
         interview = selectors.interview_for(request.user, run_id)
-        assessment = interview.assessments.order_by("-created_at").first()
+        assessment = selectors.latest_assessment(interview)
         if assessment is None:
             raise WrongState(
                 f"The interview is {interview.state}; it has not been assessed yet.",
                 fields={"state": interview.state},
             )
         return Response(AssessmentOut(assessment).data)
-
-
-class AssessmentApproveView(RecruiterView):
-    @extend_schema(
-        operation_id="a2a_interview_assessment_decide",
-        tags=["approvals"],
-        summary="Approve the assessment (optionally overriding it)",
-        parameters=[RUN_ID],
-        request=AssessmentDecisionIn,
-        responses={
-            200: AssessmentDecisionOut,
-            409: OpenApiResponse(description="Not ASSESSMENT_PENDING"),
-            **ERRORS,
-        },
-    )
-    def post(self, request, run_id):
-        data = AssessmentDecisionIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        interview = selectors.interview_for(request.user, run_id)
-        approvals.check_acting_user(request.user, values.get("userId"))
-        decision = approvals.decide_assessment(
-            request.user,
-            interview,
-            approved=values["approved"],
-            overrides=values.get("overrides") or {},
-            feedback=values["feedback"],
-        )
-        return Response({"message": decision.message, "workflowState": decision.workflow_state})

@@ -4,7 +4,6 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from approvals.models import Approval
 from interviews.models import Interview, State
 
 from .test_intake_api import CREATE, SEED_BODY
@@ -51,7 +50,7 @@ def test_approve_mints_a_link(recruiter, recruiter_client, pending, settings):
     assert interview.join_token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in str(Interview.objects.filter(pk=interview.pk).values().get())
     assert interview.join_expires_at is not None
-    approval = Approval.objects.get()
+    approval = interview.approvals.get()
     assert (approval.decision, approval.decided_by) == ("APPROVED", recruiter)
     # Deciding twice is a conflict.
     assert approve(recruiter_client, pending, {"approved": True}).status_code == 409

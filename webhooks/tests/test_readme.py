@@ -117,7 +117,7 @@ def test_every_documented_event_has_one_builder_with_the_documented_keys():
         id = uuid.uuid4()
         version = 2
         overall, recommendation = 80, "HIRE"
-        final_overall, final_recommendation = 70, "NO_HIRE"
+        final_score, final_recommendation, is_overridden = 70, "NO_HIRE", True
 
     from datetime import UTC, datetime
 
@@ -129,7 +129,7 @@ def test_every_documented_event_has_one_builder_with_the_documented_keys():
         "interview.started": events.started(),
         "interview.completed": events.completed(3, abandoned=True),
         "interview.assessment_generated": events.assessment_generated(Row),
-        "interview.assessment_approved": events.assessment_approved(Row, overridden=True, report_url="u"),
+        "interview.assessment_approved": events.assessment_approved(Row, report_url="u"),
         "interview.cancelled": events.cancelled("Position filled"),
         "interview.expired": events.expired(),
         "interview.failed": events.failed("planning failed"),

@@ -1,0 +1,111 @@
+"""Assessment review, the decision on it, and the printable report."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from interview_platform.api import DomainError
+from interviews import selectors
+from interviews.models import Question, State, Turn
+
+from .. import services
+from ..forms import AssessmentDecisionForm
+from .shared import dashboard_view
+
+
+def _answer_rows(interview, assessment, scores: dict) -> tuple[list[dict], dict[int, int]]:
+    """One row per planned question with its turns and score; and each turn's question number."""
+    questions = list(Question.objects.filter(plan_id=assessment.plan_id).order_by("position"))
+    turns: dict[int, list[Turn]] = {}
+    question_of_turn: dict[int, int] = {}
+    for turn in interview.turns.order_by("sequence"):
+        turns.setdefault(turn.question_index, []).append(turn)
+        question_of_turn[turn.sequence] = turn.question_index + 1
+    rows = [
+        {"index": index, "question": q, "turns": turns.pop(index, []), "score": scores.get(index)}
+        for index, q in enumerate(questions)
+    ]
+    # Turns that point past the plan (should not happen) are still shown, never hidden.
+    for index in sorted(turns):
+        rows.append({"index": index, "question": None, "turns": turns[index], "score": scores.get(index)})
+    return rows, question_of_turn
+
+
+def _assessment_context(interview) -> dict:
+    assessment = selectors.latest_assessment(interview)
+    if assessment is None:
+        return {"interview": interview, "assessment": None}
+    result = assessment.result or {}
+    scores = {s.get("question_index"): s for s in result.get("question_scores", [])}
+    rows, question_of_turn = _answer_rows(interview, assessment, scores)
+    skill_scores = sorted((result.get("skill_scores") or {}).items())
+    return {
+        "interview": interview,
+        "assessment": assessment,
+        "result": result,
+        "rows": rows,
+        "skill_scores": [
+            {"skill": k, "score": v, "percent": round(float(v) / 5 * 100)} for k, v in skill_scores
+        ],
+        "integrity": [
+            {"event": e, "question": question_of_turn.get(e.question_sequence)}
+            for e in interview.integrity_events.order_by("occurred_at", "id")
+        ],
+        "final_score": assessment.final_score,
+        "final_recommendation": assessment.final_recommendation,
+        "overridden": assessment.is_overridden,
+    }
+
+
+@dashboard_view("GET")
+def assessment_review(request, run_id):
+    interview = selectors.interview_for(request.user, run_id)
+    context = _assessment_context(interview)
+    context["decision_form"] = AssessmentDecisionForm()
+    context["decidable"] = interview.state == State.ASSESSMENT_PENDING and context["assessment"] is not None
+    context["section"] = "queue" if context["decidable"] else "interviews"
+    return render(request, "dashboard/assessment.html", context)
+
+
+@dashboard_view("POST")
+def assessment_decide(request, run_id):
+    interview = selectors.interview_for(request.user, run_id)
+    form = AssessmentDecisionForm(request.POST)
+    # The queue's quick decisions come back to the queue; nothing else is a valid target.
+    back_to_queue = request.POST.get("next") == "queue"
+    if not form.is_valid():
+        if back_to_queue:
+            messages.error(request, "The decision could not be saved; review the assessment.")
+            return redirect("dashboard:queue")
+        context = _assessment_context(interview)
+        context.update(decision_form=form, decidable=interview.state == State.ASSESSMENT_PENDING)
+        messages.error(request, "The decision needs correcting.")
+        return render(request, "dashboard/assessment.html", context, status=400)
+    overrides = form.overrides()
+    reason = form.cleaned_data["reason"].strip()
+    try:
+        if overrides:
+            services.assessment_override(request.user, interview, overrides=overrides, reason=reason)
+        else:
+            services.assessment_approve(request.user, interview, feedback=reason)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        name = interview.candidate_name or "the candidate"
+        what = "overridden and approved" if overrides else "approved"
+        messages.success(request, f"Assessment of {name} {what}. The ATS has been notified.")
+    if back_to_queue:
+        return redirect("dashboard:queue")
+    return redirect("dashboard:assessment", run_id=interview.run_id)
+
+
+@dashboard_view("GET")
+def report(request, run_id):
+    interview = selectors.interview_for(request.user, run_id)
+    context = _assessment_context(interview)
+    if context["assessment"] is None:
+        raise Http404("This interview has no assessment yet.")
+    context["section"] = "interviews"
+    return render(request, "dashboard/report.html", context)

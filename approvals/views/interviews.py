@@ -172,7 +172,7 @@ def delivery_redeliver(request, run_id, delivery_id):
         return redirect(back)
     try:
         new = webhook_services.redeliver(delivery)
-    except (DomainError, ValueError) as exc:  # NotFinished is a ValueError
+    except DomainError as exc:
         messages.error(request, getattr(exc, "message", str(exc)))
     else:
         messages.success(request, f"{delivery.event.type} is being sent again to {new.url}.")

@@ -17,8 +17,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from interview_platform.api import DomainError, Invalid, WrongState
-from interviews.agents import heuristic
+from interviews.agents.bank import bank
 from interviews.agents.base import to_dict
+from interviews.agents.taxonomy import SPECIAL_SKILLS
 from interviews.models import Interview, Plan, State
 from interviews.services import save_plan_version
 
@@ -201,11 +202,11 @@ def add_bank_question(user, interview: Interview, base_plan_id, skill: str, key:
 
 def bank_skills() -> list[str]:
     """Every skill the bank has questions for, taxonomy order, then the special ones."""
-    data = heuristic.bank()
+    data = bank()
     names = [s.name for s in data.skills if data.questions.get(s.name)]
-    names += [name for name in heuristic.SPECIAL_SKILLS if data.questions.get(name)]
+    names += [name for name in SPECIAL_SKILLS if data.questions.get(name)]
     return names
 
 
 def bank_questions(skill: str) -> tuple:
-    return heuristic.bank().questions.get(skill, ())
+    return bank().questions.get(skill, ())

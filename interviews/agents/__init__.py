@@ -22,7 +22,8 @@ ENGINES = ("heuristic", "llm")
 @lru_cache(maxsize=1)
 def _heuristic() -> HeuristicEngine:
     # One instance per process: the bank is read and validated once.
-    from interviews.agents.heuristic import HeuristicEngine, bank
+    from interviews.agents.bank import bank
+    from interviews.agents.heuristic import HeuristicEngine
 
     bank()
     return HeuristicEngine()

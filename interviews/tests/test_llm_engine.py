@@ -46,10 +46,9 @@ from interviews.agents.llm import (
 from interviews.agents.recording import RecordingEngine
 from interviews.models import AgentStep, Assessment, Interview, State
 from interviews.models import Turn as TurnRow
+from tests.factories import SEED_BODY
 from tests.fake_llm import ALWAYS, INVENTED_QUOTE, FakeLLM, blocks, system_text, user_text
 from tests.live import ROOT
-
-from .factories import SEED_BODY
 
 pytestmark = pytest.mark.django_db
 
@@ -77,11 +76,6 @@ def llm(settings, fake):
     settings.LLM_MAX_RETRIES = 2
     settings.LLM_MAX_FOLLOWUPS = 2
     return fake
-
-
-@pytest.fixture
-def capture(django_capture_on_commit_callbacks):
-    return django_capture_on_commit_callbacks
 
 
 def create(ats, capture, **overrides) -> str:

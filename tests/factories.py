@@ -183,9 +183,6 @@ def clone_waiting(source: Interview, count: int, *, start: int = 0) -> list[Inte
     the real ones, not many runs of intake and planning.
     """
     now = timezone.now()
-    plan = source.current_plan
-    questions = list(plan.questions.order_by("position"))
-    assessment = source.assessments.first()
     clones = [
         Interview(
             id=uuid.uuid4(),
@@ -205,6 +202,32 @@ def clone_waiting(source: Interview, count: int, *, start: int = 0) -> list[Inte
         for i in range(count)
     ]
     Interview.objects.bulk_create(clones)
+    plans = _copy_plan(source.current_plan, clones)
+    StateChange.objects.bulk_create(
+        StateChange(
+            interview=clone, from_state="", to_state=source.state, actor_label="system", created_at=now
+        )
+        for clone in clones
+    )
+    assessment = source.assessments.first()
+    if source.state == State.ASSESSMENT_PENDING:
+        Assessment.objects.bulk_create(
+            Assessment(
+                interview=clone,
+                plan=new_plan,
+                engine=assessment.engine,
+                result=assessment.result,
+                overall=assessment.overall,
+                recommendation=assessment.recommendation,
+            )
+            for clone, new_plan in zip(clones, plans, strict=True)
+        )
+    return clones
+
+
+def _copy_plan(plan: PlanRow, clones: list[Interview]) -> list[PlanRow]:
+    """Give each clone a copy of ``plan`` and its questions as its current plan."""
+    questions = list(plan.questions.order_by("position"))
     plans = [
         PlanRow(
             id=uuid.uuid4(),
@@ -235,25 +258,7 @@ def clone_waiting(source: Interview, count: int, *, start: int = 0) -> list[Inte
     for clone, new_plan in zip(clones, plans, strict=True):
         clone.current_plan = new_plan
     Interview.objects.bulk_update(clones, ["current_plan"])
-    StateChange.objects.bulk_create(
-        StateChange(
-            interview=clone, from_state="", to_state=source.state, actor_label="system", created_at=now
-        )
-        for clone in clones
-    )
-    if source.state == State.ASSESSMENT_PENDING:
-        Assessment.objects.bulk_create(
-            Assessment(
-                interview=clone,
-                plan=new_plan,
-                engine=assessment.engine,
-                result=assessment.result,
-                overall=assessment.overall,
-                recommendation=assessment.recommendation,
-            )
-            for clone, new_plan in zip(clones, plans, strict=True)
-        )
-    return clones
+    return plans
 
 
 def answer_all(interview: Interview, *, weak_index: int = 1) -> None:

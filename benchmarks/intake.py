@@ -13,6 +13,8 @@ import sys
 import tempfile
 import time
 
+from benchmarks.factory import engine_request, intake_body
+
 
 def _setup() -> None:
     os.environ.setdefault("DEBUG", "true")
@@ -51,9 +53,7 @@ def main() -> None:
     from rest_framework.test import APIClient
 
     from accounts.management.commands.seed_demo import DEMO_API_KEY
-    from interviews.agents.base import InterviewRequest
     from interviews.agents.heuristic import HeuristicEngine
-    from interviews.tests.factories import SEED_BODY
 
     settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
     settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api_key"] = "1000000/min"
@@ -62,9 +62,7 @@ def main() -> None:
     print(f"database: {connection.vendor}; engine: heuristic; python {sys.version.split()[0]}\n")
 
     def create(i: int) -> None:
-        response = client.post(
-            "/api/v1/a2a/interview", {**SEED_BODY, "externalId": f"bench-{i}"}, format="json"
-        )
+        response = client.post("/api/v1/a2a/interview", intake_body(i), format="json")
         assert response.status_code == 201, response.content
 
     # Measure the request path alone: jobs enqueued on commit are dropped, and
@@ -86,12 +84,7 @@ def main() -> None:
     print(f"{'queries per intake request':<42} {query_count}")
 
     engine = HeuristicEngine()
-    request = InterviewRequest(
-        position=SEED_BODY["position"],
-        level=SEED_BODY["level"],
-        skills=SEED_BODY["skills"],
-        job_description=SEED_BODY["jobDescription"],
-    )
+    request = engine_request()
     validation = engine.validate_skills(request)
     _report("engine.validate_skills", _timed(lambda i: engine.validate_skills(request), 500))
     _report("engine.plan", _timed(lambda i: engine.plan(request, validation, version=1 + i % 5), 500))

@@ -8,11 +8,14 @@ and visible to the other processes.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -183,9 +186,37 @@ def read_code(data_dir: Path, timeout: float = 20) -> str:
     raise AssertionError("no code email arrived")
 
 
+_seeded: list[Path] = []
+
+
+def _seeded_data_dir() -> Path:
+    """A data folder after `manage.py migrate` and `seed_demo`, made once per run.
+
+    Each embedded server starts from a copy: the two commands take seconds and
+    write the same rows whatever the server's settings.
+    """
+    if not _seeded:
+        folder = Path(tempfile.mkdtemp(prefix="embedded-seed-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        seed_env = {"PATH": f"{BIN}:/usr/bin:/bin", "DEBUG": "true", "DATA_DIR": str(folder)}
+        for command in (["migrate", "--noinput"], ["seed_demo"]):
+            subprocess.run(
+                [str(BIN / "python"), "manage.py", *command],
+                cwd=ROOT,
+                env=seed_env,
+                check=True,
+                capture_output=True,
+            )
+        _seeded.append(folder)
+    return _seeded[0]
+
+
 @contextmanager
 def embedded_server(tmp_path: Path, **extra_env: str):
-    """What `make run` starts: migrate, seed_demo, then daphne with no Redis. Yields the base URL."""
+    """What `make run` starts: migrate and seed_demo (run once, copied), then daphne with no Redis.
+
+    Yields the base URL.
+    """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -196,9 +227,7 @@ def embedded_server(tmp_path: Path, **extra_env: str):
         "PUBLIC_BASE_URL": base,
         **extra_env,
     }
-    python = str(BIN / "python")
-    for command in (["migrate", "--noinput"], ["seed_demo"]):
-        subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+    shutil.copytree(_seeded_data_dir(), tmp_path, dirs_exist_ok=True)
     log = tmp_path / "server.log"
     with log.open("w") as handle:
         server = subprocess.Popen(

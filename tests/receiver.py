@@ -17,6 +17,7 @@ not followed (no request with that path).
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import ssl
 import threading
@@ -26,6 +27,8 @@ from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 REDIRECT_PATH = "/redirected-here"
+# What tests allow deliveries to reach (settings.WEBHOOK_ALLOWED_NETWORKS): this machine.
+LOOPBACK = [ipaddress.ip_network("127.0.0.0/8")]
 # Shared by every receiver: a total order of arrivals (next() is atomic in CPython).
 _arrivals = itertools.count(1)
 

@@ -12,8 +12,8 @@ import time
 import requests
 
 from accounts.management.commands.seed_demo import DEMO_API_KEY
-from interviews.tests.factories import SEED_BODY
 from tests.candidate_client import Candidate, recv
+from tests.factories import SEED_BODY
 from tests.fake_llm import FakeLLM, schema_name
 from tests.live import embedded_server
 

@@ -17,12 +17,6 @@ RESET = "/accounts/password-reset/"
 TOO_MANY = "Too many attempts. Try again in 10 minutes."
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    # Dozens of sign-ins per test; the limits do not depend on the hasher.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def authenticate_calls(monkeypatch):
     """Every password check the sign-in forms make."""

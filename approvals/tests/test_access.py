@@ -11,9 +11,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from interviews.models import Interview, State
+from tests.factories import clone_waiting
+from tests.pages import queue_rows
 from webhooks.models import Delivery, DeliveryStatus, Event
-
-from .helpers import clone_waiting, queue_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,6 @@ Each page is screenshotted into test-output/screenshots/dashboard-*.png.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from pathlib import Path
@@ -16,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from interviews.models import Interview, State
-from tests.receiver import Receiver
 from tests.services import chromium_path
 from webhooks.models import Endpoint
 
@@ -63,14 +61,6 @@ def page(browser, live_server):
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the pages: {errors}"
-
-
-@pytest.fixture
-def receiver(settings):
-    """A local webhook receiver the deliveries may reach (loopback is refused by default)."""
-    settings.WEBHOOK_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8")]
-    with Receiver() as receiver:
-        yield receiver
 
 
 def shot(page, name: str, **kwargs) -> None:
@@ -147,11 +137,11 @@ def test_the_queue_refreshes_when_an_item_arrives(page, recruiter, make_pending)
     expect(page.locator("#nav-queue-count")).to_have_text("2")
 
 
-def test_edit_a_question_then_approve(page, recruiter, make_pending):
+def test_edit_a_question_then_approve(page, recruiter, make_planned):
     from playwright.sync_api import expect
 
     # A request as ATSs send them: an alias, a skill nobody knows, more skills in the description.
-    pending = make_pending(
+    pending = make_planned(
         skills=["TypeScript", "reactjs", "Node.js", "PostgreSQL", "Elm-ish Magic"],
         jobDescription=(
             "Join our platform team to build scalable web applications with GraphQL APIs, "

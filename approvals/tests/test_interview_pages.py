@@ -7,10 +7,9 @@ import ipaddress
 import pytest
 
 from interviews.models import Interview, State
+from tests.pages import messages_of
 from tests.receiver import Receiver
 from webhooks.models import Delivery, DeliveryStatus, Endpoint
-
-from .helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from approvals.models import Approval
 from interviews.models import AgentStep, Assessment, Interview, Plan
 from webhooks.models import Delivery, DeliveryStatus, Event
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def ops():
-    from accounts.models import User
-
-    client = Client()
-    client.force_login(User.objects.create_superuser("ops@platform.test", "S3cure-pass!"))
-    return client
 
 
 def test_nothing_of_the_workflow_can_be_deleted_in_ops(ops, assessed):

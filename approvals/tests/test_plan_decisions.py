@@ -8,8 +8,7 @@ import pytest
 
 from approvals.models import Approval
 from interviews.models import Interview, State
-
-from .helpers import messages_of
+from tests.pages import messages_of
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from approvals import plan_editing
 from approvals.services import plan_approve
 from interview_platform.api import Invalid, WrongState
 from interviews.models import Interview, Plan
-
-from .helpers import messages_of
+from tests.pages import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -251,8 +250,8 @@ def test_an_approved_plan_is_the_edited_version(web, recruiter, pending):
     assert event.payload["data"]["planId"] == str(interview.current_plan_id)
 
 
-def test_the_plan_page_marks_inferred_and_unknown_skills(web, make_pending):
-    interview = make_pending(
+def test_the_plan_page_marks_inferred_and_unknown_skills(web, make_planned):
+    interview = make_planned(
         skills=["TypeScript", "reactjs", "Elm-ish Magic"],
         jobDescription="Build web applications with GraphQL APIs and ship them in Docker containers.",
     )

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from interviews.models import StateChange
-
-from .helpers import clone_waiting, queue_rows
+from tests.factories import clone_waiting
+from tests.pages import queue_rows
 
 pytestmark = pytest.mark.django_db
 

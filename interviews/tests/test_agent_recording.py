@@ -10,8 +10,7 @@ from interviews.agents.context import for_interview
 from interviews.agents.heuristic import HeuristicEngine
 from interviews.agents.recording import RecordingEngine
 from interviews.models import AgentStep, Interview, State
-
-from .llm_support import steps
+from tests.llm_support import steps
 
 pytestmark = pytest.mark.django_db
 

@@ -5,18 +5,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from interviews.models import Interview, State
-
-from .test_intake_api import CREATE, SEED_BODY
+from tests.factories import CREATE
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pending(ats, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        run_id = ats.post(CREATE, SEED_BODY, format="json").json()["runId"]
-    assert ats.get(f"{CREATE}/{run_id}/status").json()["state"] == "PENDING"
-    return run_id
 
 
 def approve(client, run_id, body):
@@ -25,7 +16,7 @@ def approve(client, run_id, body):
 
 def test_plan_is_readable_with_key_and_jwt(ats, recruiter_client, pending):
     for client in (ats, recruiter_client):
-        plan = client.get(f"{CREATE}/{pending}/plan").json()
+        plan = client.get(f"{CREATE}/{pending.run_id}/plan").json()
         assert plan["version"] == 1
         assert plan["engine"] == "heuristic"
         assert {s["name"] for s in plan["skills"]} >= {"TypeScript", "React", "Node.js", "PostgreSQL"}
@@ -37,7 +28,7 @@ def test_plan_is_readable_with_key_and_jwt(ats, recruiter_client, pending):
 
 
 def test_approve_mints_a_link(recruiter, recruiter_client, pending, settings):
-    response = approve(recruiter_client, pending, {"approved": True, "userId": str(recruiter.id)})
+    response = approve(recruiter_client, pending.run_id, {"approved": True, "userId": str(recruiter.id)})
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["message"] == "Interview plan approved. Candidate link generated."
@@ -46,28 +37,28 @@ def test_approve_mints_a_link(recruiter, recruiter_client, pending, settings):
     assert body["interviewLink"].startswith(prefix)
     token = body["interviewLink"][len(prefix) :]
     assert len(token) >= 22  # >= 128 bits in URL-safe base64
-    interview = Interview.objects.get(run_id=pending)
+    interview = Interview.objects.get(pk=pending.pk)
     assert interview.join_token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in str(Interview.objects.filter(pk=interview.pk).values().get())
     assert interview.join_expires_at is not None
     approval = interview.approvals.get()
     assert (approval.decision, approval.decided_by) == ("APPROVED", recruiter)
     # Deciding twice is a conflict.
-    assert approve(recruiter_client, pending, {"approved": True}).status_code == 409
+    assert approve(recruiter_client, pending.run_id, {"approved": True}).status_code == 409
 
 
 def test_api_key_cannot_approve(ats, pending):
-    response = approve(ats, pending, {"approved": True})
+    response = approve(ats, pending.run_id, {"approved": True})
     assert response.status_code in (401, 403)
-    assert Interview.objects.get(run_id=pending).state == State.PENDING
+    assert Interview.objects.get(pk=pending.pk).state == State.PENDING
 
 
 @pytest.mark.parametrize("user_id", [str(uuid.uuid4()), "recruiter-user-uuid"])
 def test_user_id_must_be_the_caller(recruiter_client, pending, user_id):
-    response = approve(recruiter_client, pending, {"approved": True, "userId": user_id})
+    response = approve(recruiter_client, pending.run_id, {"approved": True, "userId": user_id})
     assert response.status_code == 403
     assert "userId" in response.json()["error"]["fields"]
-    assert Interview.objects.get(run_id=pending).state == State.PENDING
+    assert Interview.objects.get(pk=pending.pk).state == State.PENDING
 
 
 @pytest.mark.parametrize(
@@ -75,15 +66,15 @@ def test_user_id_must_be_the_caller(recruiter_client, pending, user_id):
     [({}, "approved"), ({"approved": "yes"}, "approved"), ({"approved": True, "userId": ["x"]}, "userId")],
 )
 def test_approve_validation(recruiter_client, pending, body, field):
-    response = approve(recruiter_client, pending, body)
+    response = approve(recruiter_client, pending.run_id, body)
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
 
 
 def test_reject(recruiter_client, pending):
-    response = approve(recruiter_client, pending, {"approved": False, "feedback": "Not this role"})
+    response = approve(recruiter_client, pending.run_id, {"approved": False, "feedback": "Not this role"})
     assert response.json()["workflowState"] == "REJECTED"
-    interview = Interview.objects.get(run_id=pending)
+    interview = Interview.objects.get(pk=pending.pk)
     assert interview.state == State.REJECTED
     assert interview.events.order_by("-sequence").first().type == "interview.plan_rejected"
 
@@ -91,23 +82,23 @@ def test_reject(recruiter_client, pending):
 def test_reject_and_regenerate_makes_a_new_version(
     ats, recruiter_client, pending, django_capture_on_commit_callbacks
 ):
-    first = ats.get(f"{CREATE}/{pending}/plan").json()
+    first = ats.get(f"{CREATE}/{pending.run_id}/plan").json()
     with django_capture_on_commit_callbacks(execute=True):
         response = approve(
             recruiter_client,
-            pending,
+            pending.run_id,
             {"approved": False, "regenerate": True, "feedback": "More focus on PostgreSQL please"},
         )
     assert response.status_code == 200
     assert response.json()["workflowState"] == "VALIDATING_SKILLS"
-    status = ats.get(f"{CREATE}/{pending}/status").json()
+    status = ats.get(f"{CREATE}/{pending.run_id}/status").json()
     assert status["state"] == "PENDING"
-    second = ats.get(f"{CREATE}/{pending}/plan").json()
+    second = ats.get(f"{CREATE}/{pending.run_id}/plan").json()
     assert second["version"] == 2
     assert second["planId"] != first["planId"]
     assert second["feedback"] == "More focus on PostgreSQL please"
     types = list(
-        Interview.objects.get(run_id=pending).events.order_by("sequence").values_list("type", flat=True)
+        Interview.objects.get(pk=pending.pk).events.order_by("sequence").values_list("type", flat=True)
     )
     assert types == ["interview.plan_generated", "interview.plan_rejected", "interview.plan_generated"]
 
@@ -120,35 +111,35 @@ def test_approve_in_wrong_state_is_409(ats, recruiter_client):
 
 
 def test_cancel(ats, pending):
-    response = ats.post(f"{CREATE}/{pending}/cancel", {"reason": "position filled"}, format="json")
+    response = ats.post(f"{CREATE}/{pending.run_id}/cancel", {"reason": "position filled"}, format="json")
     assert response.status_code == 200
     assert response.json()["state"] == "CANCELLED"
-    assert ats.post(f"{CREATE}/{pending}/cancel", {}, format="json").status_code == 409
+    assert ats.post(f"{CREATE}/{pending.run_id}/cancel", {}, format="json").status_code == 409
 
 
 def test_status_shows_the_link_after_approval(ats, recruiter_client, pending):
-    link = approve(recruiter_client, pending, {"approved": True}).json()["interviewLink"]
-    assert ats.get(f"{CREATE}/{pending}/status").json()["interviewLink"] == link
+    link = approve(recruiter_client, pending.run_id, {"approved": True}).json()["interviewLink"]
+    assert ats.get(f"{CREATE}/{pending.run_id}/status").json()["interviewLink"] == link
 
 
 def test_outsider_gets_404_everywhere(pending, other_api_key, outsider_client, ats):
     other_ats = APIClient()
     other_ats.credentials(HTTP_X_API_KEY=other_api_key)
     calls = [
-        (other_ats, "get", f"{CREATE}/{pending}/status", None),
-        (other_ats, "get", f"{CREATE}/{pending}/plan", None),
-        (other_ats, "patch", f"{CREATE}/{pending}", {"level": "MID"}),
-        (other_ats, "post", f"{CREATE}/{pending}/cancel", {}),
-        (outsider_client, "get", f"{CREATE}/{pending}/status", None),
-        (outsider_client, "get", f"{CREATE}/{pending}/plan", None),
-        (outsider_client, "post", f"{CREATE}/{pending}/approve", {"approved": True}),
-        (outsider_client, "post", f"{CREATE}/{pending}/cancel", {}),
+        (other_ats, "get", f"{CREATE}/{pending.run_id}/status", None),
+        (other_ats, "get", f"{CREATE}/{pending.run_id}/plan", None),
+        (other_ats, "patch", f"{CREATE}/{pending.run_id}", {"level": "MID"}),
+        (other_ats, "post", f"{CREATE}/{pending.run_id}/cancel", {}),
+        (outsider_client, "get", f"{CREATE}/{pending.run_id}/status", None),
+        (outsider_client, "get", f"{CREATE}/{pending.run_id}/plan", None),
+        (outsider_client, "post", f"{CREATE}/{pending.run_id}/approve", {"approved": True}),
+        (outsider_client, "post", f"{CREATE}/{pending.run_id}/cancel", {}),
     ]
     for client, method, url, body in calls:
         response = getattr(client, method)(url, body, format="json")
         assert response.status_code == 404, (method, url, response.status_code)
         assert response.json()["error"]["code"] == "not_found"
-    assert ats.get(f"{CREATE}/{pending}/status").json()["state"] == "PENDING"
+    assert ats.get(f"{CREATE}/{pending.run_id}/status").json()["state"] == "PENDING"
 
 
 def test_unknown_run_id_is_404(ats):
@@ -159,9 +150,9 @@ def test_unknown_run_id_is_404(ats):
 def test_outsider_gets_404_on_assessment_endpoints(pending, outsider_client, other_api_key):
     other_ats = APIClient()
     other_ats.credentials(HTTP_X_API_KEY=other_api_key)
-    assert other_ats.get(f"{CREATE}/{pending}/assessment").status_code == 404
+    assert other_ats.get(f"{CREATE}/{pending.run_id}/assessment").status_code == 404
     response = outsider_client.post(
-        f"{CREATE}/{pending}/assessment/approve", {"approved": True}, format="json"
+        f"{CREATE}/{pending.run_id}/assessment/approve", {"approved": True}, format="json"
     )
     assert response.status_code == 404
 
@@ -171,7 +162,7 @@ def test_ops_admin_pages_render(pending, client):
 
     admin = User.objects.create_superuser("ops@acme.test", "S3cure-pass!", role=Role.ADMIN)
     client.force_login(admin)
-    interview = Interview.objects.get(run_id=pending)
+    interview = Interview.objects.get(pk=pending.pk)
     for url in [
         "/ops/",
         "/ops/interviews/interview/",
@@ -209,8 +200,11 @@ def test_ops_creates_an_api_key_and_shows_it_once(client, org):
 
 
 def test_approving_a_plan_version_that_is_no_longer_current_is_409(recruiter_client, pending):
-    response = approve(recruiter_client, pending, {"approved": True, "planId": str(uuid.uuid4())})
+    response = approve(recruiter_client, pending.run_id, {"approved": True, "planId": str(uuid.uuid4())})
     assert response.status_code == 409
-    assert Interview.objects.get(run_id=pending).state == State.PENDING
-    current = Interview.objects.get(run_id=pending).current_plan_id
-    assert approve(recruiter_client, pending, {"approved": True, "planId": str(current)}).status_code == 200
+    assert Interview.objects.get(pk=pending.pk).state == State.PENDING
+    current = Interview.objects.get(pk=pending.pk).current_plan_id
+    assert (
+        approve(recruiter_client, pending.run_id, {"approved": True, "planId": str(current)}).status_code
+        == 200
+    )

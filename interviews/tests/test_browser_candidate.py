@@ -19,10 +19,9 @@ from django.utils import timezone
 
 from interviews import candidate
 from interviews.models import IntegrityEvent, Interview, State, Turn
+from tests.factories import CREATE, SEED_BODY
 from tests.live import ROOT, live_stack, read_code
 from tests.services import chromium_path, redis_url
-
-from .test_intake_api import CREATE, SEED_BODY
 
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 ANSWERS = json.loads((Path(__file__).parent / "data" / "answers.json").read_text())

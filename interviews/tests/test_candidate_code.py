@@ -8,8 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from interviews.models import CandidateSession, Interview
-
-from .factories import approved_interview
+from tests.factories import approved_interview
 
 pytestmark = pytest.mark.django_db
 

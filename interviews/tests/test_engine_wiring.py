@@ -15,8 +15,7 @@ from interviews.agents.base import (
     validation_from_dict,
 )
 from interviews.agents.heuristic import HeuristicEngine
-
-from .heuristic_inputs import SEED, answer, request
+from tests.engine_inputs import SEED, answer, request
 
 
 @pytest.fixture(scope="module")

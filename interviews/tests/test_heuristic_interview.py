@@ -9,8 +9,7 @@ from interviews.agents.base import IntegrityEvent, Plan, Turn, to_dict
 from interviews.agents.heuristic import HeuristicEngine
 from interviews.agents.policy import recommendation_for
 from interviews.agents.scoring import match_concepts, score_from_coverage
-
-from .heuristic_inputs import ANSWERS, SEED, all_questions, answer, plan_for, skill_counts
+from tests.engine_inputs import ANSWERS, SEED, all_questions, answer, plan_for, skill_counts
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,7 @@ from interviews.agents.bank import bank
 from interviews.agents.base import to_dict
 from interviews.agents.heuristic import HeuristicEngine
 from interviews.agents.policy import Feedback, parse_feedback
-
-from .heuristic_inputs import SEED, plan_for, request, skill_counts
+from tests.engine_inputs import SEED, plan_for, request, skill_counts
 
 
 @pytest.fixture(scope="module")

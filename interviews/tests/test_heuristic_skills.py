@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from interviews.agents.heuristic import HeuristicEngine
-
-from .heuristic_inputs import request
+from tests.engine_inputs import request
 
 
 @pytest.fixture(scope="module")

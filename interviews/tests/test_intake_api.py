@@ -4,8 +4,7 @@ import pytest
 from django.db import connection
 
 from interviews.models import IdempotencyRecord, Interview, State, StateChange
-
-from .factories import SEED_BODY as BASE_BODY
+from tests.factories import SEED_BODY as BASE_BODY
 
 pytestmark = pytest.mark.django_db
 

@@ -17,10 +17,9 @@ from interviews.agents.heuristic import HeuristicEngine
 from interviews.agents.policy import overall_score, recommendation_for
 from interviews.models import AgentStep, Assessment, Interview, State
 from interviews.models import Turn as TurnRow
+from tests.factories import SEED_BODY
 from tests.fake_llm import ALWAYS, INVENTED_QUOTE, FakeLLM, blocks, plan_draft, system_text, user_text
-
-from .factories import SEED_BODY
-from .llm_support import CREATE, GOOD_ANSWER, approve, create, drive, steps, use_fake_llm
+from tests.llm_support import CREATE, GOOD_ANSWER, approve, create, drive, steps, use_fake_llm
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +33,6 @@ def fake():
 @pytest.fixture
 def llm(settings, fake):
     return use_fake_llm(settings, fake)
-
-
-@pytest.fixture
-def capture(django_capture_on_commit_callbacks):
-    return django_capture_on_commit_callbacks
 
 
 # --- the whole interview ---------------------------------------------------------------

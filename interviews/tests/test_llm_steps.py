@@ -17,8 +17,7 @@ from interviews.agents.llm_plans import fit_minutes
 from interviews.agents.policy import MAX_EVIDENCE_CHARS, question_budget
 from interviews.agents.recording import RecordingEngine
 from tests.fake_llm import ALWAYS, FakeLLM, blocks, plan_draft, user_text
-
-from .llm_support import GOOD_ANSWER, bank_plan, use_fake_llm
+from tests.llm_support import GOOD_ANSWER, bank_plan, use_fake_llm
 
 pytestmark = pytest.mark.django_db
 

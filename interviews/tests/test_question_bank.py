@@ -11,8 +11,7 @@ from interviews.agents.bank import bank, load_bank
 from interviews.agents.base import LEVELS
 from interviews.agents.scoring import match_concepts
 from interviews.agents.taxonomy import DATA_DIR, BankError
-
-from .heuristic_inputs import ANSWERS, all_questions
+from tests.engine_inputs import ANSWERS, all_questions
 
 REQUIRED_SKILLS = [
     "TypeScript", "JavaScript", "React", "Node.js", "PostgreSQL", "Python", "Django", "Java",

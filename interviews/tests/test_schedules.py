@@ -6,15 +6,9 @@ from django.utils import timezone
 
 from interviews import services
 from interviews.models import Interview, State
-
-from .factories import SEED_BODY, approved_interview
+from tests.factories import SEED_BODY, approved_interview
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def capture(django_capture_on_commit_callbacks):
-    return django_capture_on_commit_callbacks
 
 
 def test_unused_links_expire_after_their_ttl(api_key, recruiter, capture, settings):

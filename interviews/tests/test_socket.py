@@ -13,14 +13,12 @@ from standardwebhooks.webhooks import Webhook
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from accounts.models import ApiKey
-from conftest import bearer_client
 from interviews.models import IntegrityEvent, Interview, State, Turn
 from tests.candidate_client import Candidate, recv
+from tests.factories import SEED_BODY
 from tests.live import live_stack
 from tests.receiver import Receiver
 from tests.services import redis_url
-
-from .factories import SEED_BODY
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -35,12 +33,12 @@ def wait_until(predicate, timeout=40, step=0.2):
     raise AssertionError("timed out waiting")
 
 
-def create_approved(ats, recruiter, callback_url, base_url) -> tuple[str, str]:
+def create_approved(ats, recruiter_client, callback_url, base_url) -> tuple[str, str]:
     created = ats.post("/api/v1/a2a/interview", {**SEED_BODY, "callbackUrl": callback_url}, format="json")
     assert created.status_code == 201, created.content
     run_id = created.json()["runId"]
     wait_until(lambda: Interview.objects.get(run_id=run_id).state == State.PENDING)
-    approved = bearer_client(recruiter).post(
+    approved = recruiter_client.post(
         f"/api/v1/a2a/interview/{run_id}/approve", {"approved": True}, format="json"
     )
     assert approved.status_code == 200, approved.content
@@ -53,7 +51,7 @@ def good_answer(run_id: str, sequence: int) -> str:
     return "In practice I would focus on " + ", ".join(concepts) + ", and I have done this in production."
 
 
-def test_full_interview_over_the_socket(tmp_path, org, recruiter, settings):
+def test_full_interview_over_the_socket(tmp_path, org, recruiter_client, settings):
     from rest_framework.test import APIClient
 
     settings.WEBHOOK_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8")]
@@ -61,8 +59,8 @@ def test_full_interview_over_the_socket(tmp_path, org, recruiter, settings):
     ats = APIClient()
     ats.credentials(HTTP_X_API_KEY=raw_key)
     with Receiver() as receiver, live_stack(redis_url(), tmp_path) as (base_url, _env, data_dir):
-        run_id, token = create_approved(ats, recruiter, f"{receiver.url}/hook", base_url)
-        other_run, other_token = create_approved(ats, recruiter, f"{receiver.url}/other", base_url)
+        run_id, token = create_approved(ats, recruiter_client, f"{receiver.url}/hook", base_url)
+        other_run, other_token = create_approved(ats, recruiter_client, f"{receiver.url}/other", base_url)
         interview = Interview.objects.get(run_id=run_id)
         total = interview.current_plan.questions.count()
 
@@ -174,7 +172,7 @@ def test_full_interview_over_the_socket(tmp_path, org, recruiter, settings):
         assessment = ats.get(f"/api/v1/a2a/interview/{run_id}/assessment").json()
         assert len(assessment["questionScores"]) == total
         assert any(flag["event"] == "paste" for flag in assessment["integrityFlags"])
-        decided = bearer_client(recruiter).post(
+        decided = recruiter_client.post(
             f"/api/v1/a2a/interview/{run_id}/assessment/approve",
             {"approved": True, "overrides": {"score": 77}, "feedback": "Strong system design discussion."},
             format="json",

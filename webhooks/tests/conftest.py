@@ -1,30 +1,17 @@
+"""Webhook tests build bare interviews and emit events the way the business code does."""
+
 from __future__ import annotations
 
-import ipaddress
-
 import pytest
+from django.db import transaction
 
-from tests.receiver import Receiver
-
-LOOPBACK = [ipaddress.ip_network("127.0.0.0/8")]
-
-
-@pytest.fixture
-def receiver():
-    with Receiver() as r:
-        yield r
-
-
-@pytest.fixture
-def allow_loopback(settings):
-    """Let deliveries reach the local receiver; everything else stays refused."""
-    settings.WEBHOOK_ALLOWED_NETWORKS = LOOPBACK
+from interviews.models import Interview
+from webhooks.models import Delivery, DeliveryStatus
+from webhooks.services import emit
 
 
 @pytest.fixture
 def make_interview(org):
-    from interviews.models import Interview
-
     def make(callback_url: str = "", organization=None):
         return Interview.objects.create(
             organization=organization or org,
@@ -38,14 +25,21 @@ def make_interview(org):
 
 
 @pytest.fixture
-def emit_event(django_capture_on_commit_callbacks):
+def emit_event(capture):
     """Emit like the business code does: in a transaction, deliveries enqueued on commit."""
-    from django.db import transaction
-
-    from webhooks.services import emit
 
     def do(interview, event_type: str = "interview.plan_generated", data: dict | None = None):
-        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        with capture(execute=True), transaction.atomic():
             return emit(interview, event_type, data or {"planId": "p-1"})
 
     return do
+
+
+@pytest.fixture
+def failed_delivery(receiver, make_interview, emit_event):
+    """A delivery the receiver refused with a 400: FAILED, with its attempt."""
+    receiver.script([400])
+    event = emit_event(make_interview(receiver.url + "/hook"))
+    delivery = Delivery.objects.get(event=event)
+    assert delivery.status == DeliveryStatus.FAILED
+    return delivery

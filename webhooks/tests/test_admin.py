@@ -2,10 +2,8 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
-from django.test import Client
 from django.utils import timezone
 
-from accounts.models import User
 from webhooks import services
 from webhooks.models import Delivery, DeliveryStatus, Endpoint, SigningSecret
 
@@ -14,22 +12,6 @@ pytestmark = [
     pytest.mark.urls("webhooks.tests.urls"),
     pytest.mark.usefixtures("allow_loopback"),
 ]
-
-
-@pytest.fixture
-def ops():
-    client = Client()
-    client.force_login(User.objects.create_superuser("ops@acme.test", "S3cure-pass!"))
-    return client
-
-
-@pytest.fixture
-def failed_delivery(receiver, make_interview, emit_event):
-    receiver.script([400])
-    event = emit_event(make_interview(receiver.url + "/hook"))
-    delivery = Delivery.objects.get(event=event)
-    assert delivery.status == DeliveryStatus.FAILED
-    return delivery
 
 
 def test_pages_render(ops, org, failed_delivery):

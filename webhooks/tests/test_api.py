@@ -11,7 +11,6 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook
 
-from conftest import bearer_client
 from tests.receiver import Reply
 from webhooks import services
 from webhooks.models import Delivery, DeliveryStatus, Endpoint, SigningSecret
@@ -28,27 +27,18 @@ def admin(org, make_user):
 
 
 @pytest.fixture
-def admin_client(admin):
+def admin_client(admin, bearer_client):
     return bearer_client(admin)
 
 
 @pytest.fixture
-def outsider_admin_client(other_org, make_user):
+def outsider_admin_client(other_org, make_user, bearer_client):
     return bearer_client(make_user(other_org, "olga@outsider.test", role="ADMIN"))
 
 
 @pytest.fixture
 def endpoint(org):
     return Endpoint.objects.create(organization=org, url=PUBLIC_URL, description="ATS")
-
-
-@pytest.fixture
-def finished_delivery(receiver, make_interview, emit_event):
-    receiver.script([400])
-    event = emit_event(make_interview(receiver.url + "/hook"))
-    delivery = Delivery.objects.get(event=event)
-    assert delivery.status == DeliveryStatus.FAILED
-    return delivery
 
 
 def _error(response, status: int, code: str | None = None) -> dict:
@@ -303,16 +293,16 @@ def test_delivery_detail_has_every_attempt_and_the_body(
     assert body["attempts"][1]["responseExcerpt"] == "thanks"
 
 
-def test_redeliver(admin_client, receiver, finished_delivery):
-    response = admin_client.post(f"{BASE}/deliveries/{finished_delivery.id}/redeliver")
+def test_redeliver(admin_client, receiver, failed_delivery):
+    response = admin_client.post(f"{BASE}/deliveries/{failed_delivery.id}/redeliver")
     assert response.status_code == 202, response.content
     body = response.json()
     new = Delivery.objects.get(id=body["id"])
-    assert new.redelivery_of == finished_delivery and body["redeliveryOf"] == str(finished_delivery.id)
+    assert new.redelivery_of == failed_delivery and body["redeliveryOf"] == str(failed_delivery.id)
     assert (body["webhookId"], body["status"], body["url"]) == (
-        finished_delivery.event.webhook_id,
+        failed_delivery.event.webhook_id,
         "PENDING",
-        finished_delivery.url,
+        failed_delivery.url,
     )
     # Still being delivered: a 409, nothing new created.
     error = _error(admin_client.post(f"{BASE}/deliveries/{new.id}/redeliver"), 409, "wrong_state")
@@ -352,11 +342,11 @@ def _call(client, method, url, data):
 
 
 def test_recruiters_and_strangers_are_refused(
-    recruiter_client, ats, endpoint, finished_delivery, org, settings
+    recruiter_client, ats, endpoint, failed_delivery, org, settings
 ):
     settings.WEBHOOK_ALLOWED_NETWORKS = []
     secret = org.webhook_secret
-    for method, url, data in _routes(endpoint.id, finished_delivery.id):
+    for method, url, data in _routes(endpoint.id, failed_delivery.id):
         _error(_call(recruiter_client, method, url, data), 403, "forbidden")
         _error(_call(APIClient(), method, url, data), 401, "unauthenticated")
         # An ATS's API key is for the A2A API, not for managing webhooks.
@@ -368,12 +358,12 @@ def test_recruiters_and_strangers_are_refused(
 
 
 def test_another_organizations_objects_are_not_found(
-    outsider_admin_client, admin_client, endpoint, finished_delivery, org, settings
+    outsider_admin_client, admin_client, endpoint, failed_delivery, org, settings
 ):
     settings.WEBHOOK_ALLOWED_NETWORKS = []
-    for method, url, data in _routes(endpoint.id, finished_delivery.id):
+    for method, url, data in _routes(endpoint.id, failed_delivery.id):
         response = _call(outsider_admin_client, method, url, data)
-        if str(endpoint.id) in url or str(finished_delivery.id) in url:
+        if str(endpoint.id) in url or str(failed_delivery.id) in url:
             _error(response, 404, "not_found")
         else:
             assert response.status_code in (200, 201), (url, response.content)
@@ -383,7 +373,7 @@ def test_another_organizations_objects_are_not_found(
     assert outsider_admin_client.get(f"{BASE}/deliveries").json()["count"] == 0
     endpoint.refresh_from_db()
     assert endpoint.is_active and not SigningSecret.objects.filter(endpoint=endpoint).exists()
-    assert not Delivery.objects.filter(redelivery_of=finished_delivery).exists()
+    assert not Delivery.objects.filter(redelivery_of=failed_delivery).exists()
     assert SigningSecret.objects.filter(organization=org).count() == 0
 
 

@@ -9,11 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.receiver import REDIRECT_PATH, Reply
+from tests.receiver import LOOPBACK, REDIRECT_PATH, Reply
 from webhooks import transport
 from webhooks.transport import Outcome, UnsafeUrl, check_url
-
-from .conftest import LOOPBACK
 
 # A public address that tests only ever *resolve* to; nothing connects to it.
 PUBLIC_IP = "93.184.216.34"

@@ -9,8 +9,7 @@ from interviews.agents.base import InterviewRequest, Plan, plan_from_dict, to_di
 from interviews.agents.heuristic import HeuristicEngine
 from interviews.models import AgentStep, Interview
 from interviews.models import Turn as TurnRow
-
-from .factories import SEED_BODY
+from tests.factories import SEED_BODY
 
 CREATE = "/api/v1/a2a/interview"
 GOOD_ANSWER = (

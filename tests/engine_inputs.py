@@ -12,7 +12,9 @@ from interviews.agents.base import InterviewRequest, Plan, PlannedQuestion, Turn
 from interviews.agents.heuristic import HeuristicEngine
 
 ANSWERS: dict[str, dict[str, str]] = json.loads(
-    (Path(__file__).parent / "data" / "answers.json").read_text(encoding="utf-8")
+    (Path(__file__).resolve().parents[1] / "interviews" / "tests" / "data" / "answers.json").read_text(
+        encoding="utf-8"
+    )
 )
 SEED = InterviewRequest(
     position="Senior Software Engineer",

@@ -1,0 +1,301 @@
+"""Building interviews for tests: through the real API, or fast from a plan made once per session.
+
+The fixtures in :mod:`tests.plugin` use these; test modules ask for the
+fixtures (``pending``, ``make_pending``, ``make_planned``, ``assessed``, ...).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from interviews import events, services, workflow
+from interviews.agents.base import InterviewRequest, Plan, SkillValidation, to_dict
+from interviews.agents.heuristic import HeuristicEngine
+from interviews.models import (
+    AgentStep,
+    Assessment,
+    IntegrityEvent,
+    Interview,
+    Question,
+    State,
+    StateChange,
+    Turn,
+)
+from interviews.models import Plan as PlanRow
+
+ROOT = Path(__file__).resolve().parent.parent
+CREATE = "/api/v1/a2a/interview"
+SEED_BODY = {
+    "candidateName": "Jane Smith",
+    "candidateEmail": "jane@example.com",
+    "position": "Senior Software Engineer",
+    "level": "SENIOR",
+    "skills": ["TypeScript", "React", "Node.js", "PostgreSQL"],
+    "jobDescription": (
+        "Join our platform team to build scalable web applications with a modern tech stack. "
+        "You will architect and own key services."
+    ),
+}
+ANSWERS: dict[str, dict[str, str]] = json.loads((ROOT / "interviews/tests/data/answers.json").read_text())
+
+# The request body's names for the interview's fields (what the intake API accepts).
+BODY_FIELDS = {
+    "candidateName": "candidate_name",
+    "candidateEmail": "candidate_email",
+    "position": "position",
+    "level": "level",
+    "skills": "skills",
+    "jobDescription": "job_description",
+    "callbackUrl": "callback_url",
+    "externalId": "external_id",
+    "durationMinutes": "duration_minutes",
+    "language": "language",
+}
+
+
+def bearer_client(user) -> APIClient:
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+def api_key_client(raw_key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=raw_key)
+    return client
+
+
+def approved_interview(api_key: str, recruiter, capture, **overrides) -> tuple[str, str]:
+    """Create (through the API) and approve an interview; returns (run_id, join token)."""
+    ats = api_key_client(api_key)
+    with capture(execute=True):
+        created = ats.post(CREATE, {**SEED_BODY, **overrides}, format="json")
+    assert created.status_code == 201, created.content
+    run_id = created.json()["runId"]
+    with capture(execute=True):
+        approved = bearer_client(recruiter).post(
+            f"{CREATE}/{run_id}/approve", {"approved": True}, format="json"
+        )
+    assert approved.status_code == 200, approved.content
+    token = approved.json()["interviewLink"].rsplit("/", 1)[1]
+    return run_id, token
+
+
+# --- plans made once ------------------------------------------------------------------
+
+
+class PlanTemplates:
+    """The offline engine's validation and plan v1 for each distinct request, computed once.
+
+    The heuristic engine is deterministic (no clock, no randomness), so its
+    answer for a request can be reused by every test that only needs an
+    interview waiting for a decision.
+    """
+
+    engine_name = HeuristicEngine.name
+
+    def __init__(self) -> None:
+        self._engine = HeuristicEngine()
+        self._made: dict[tuple, tuple[SkillValidation, Plan]] = {}
+
+    def for_request(self, request: InterviewRequest) -> tuple[SkillValidation, Plan]:
+        key = (
+            request.position,
+            request.level,
+            tuple(request.skills),
+            request.job_description,
+            request.duration_minutes,
+            request.language,
+        )
+        if key not in self._made:
+            validation = self._engine.validate_skills(request)
+            assert validation.ok, validation.reason
+            self._made[key] = (validation, self._engine.plan(request, validation, version=1))
+        return self._made[key]
+
+
+def waiting_interview(templates: PlanTemplates, api_key, **body) -> Interview:
+    """An interview as intake and planning leave it, without running them: PENDING with plan v1.
+
+    The same rows as ``POST /a2a/interview`` followed by the planning job:
+    the interview, its StateChanges (created by the API key, planned by the
+    system), the two AgentSteps, plan v1 with its questions, and the
+    ``interview.plan_generated`` event with its deliveries (sent on commit).
+    """
+    values = {BODY_FIELDS[name]: value for name, value in {**SEED_BODY, **body}.items()}
+    interview = Interview(organization_id=api_key.organization_id, created_by_api_key=api_key, **values)
+    interview.missing_fields = services.missing_fields(interview)
+    assert not interview.missing_fields, interview.missing_fields
+    interview.data_quality = services.data_quality(interview, [])
+    validation, plan = templates.for_request(services.engine_request(interview))
+    name = templates.engine_name
+    with transaction.atomic():
+        actor = workflow.Actor(label=f"api-key:{api_key.name}")
+        workflow.create(interview, State.VALIDATING_SKILLS, actor=actor, reason="request complete")
+        AgentStep.objects.bulk_create(
+            AgentStep(interview=interview, step=step, engine=name, outcome=AgentStep.Outcome.OK)
+            for step in ("validate_skills", "plan")
+        )
+        row = PlanRow.objects.create(
+            interview=interview,
+            version=1,
+            engine=name,
+            summary=plan.summary,
+            duration_minutes=plan.duration_minutes,
+        )
+        Question.objects.bulk_create(
+            Question(
+                plan=row,
+                position=position,
+                key=q.key,
+                skill=q.skill,
+                kind=q.kind,
+                difficulty=q.difficulty,
+                text=q.text,
+                rubric=to_dict(q.rubric),
+                minutes=q.minutes,
+            )
+            for position, q in enumerate(plan.questions)
+        )
+        workflow.transition(
+            interview,
+            State.PENDING,
+            actor=workflow.SYSTEM,
+            reason=f"plan v1 generated by the {name} engine",
+            changes={"current_plan": row, "skill_validation": to_dict(validation)},
+            event_data=events.plan_generated(row),
+        )
+    return interview
+
+
+def clone_waiting(source: Interview, count: int, *, start: int = 0) -> list[Interview]:
+    """``count`` copies of a waiting interview (its plan, questions, assessment), in bulk.
+
+    The queue's paging and query-count tests need many rows shaped exactly like
+    the real ones, not many runs of intake and planning.
+    """
+    now = timezone.now()
+    clones = [
+        Interview(
+            id=uuid.uuid4(),
+            run_id=uuid.uuid4(),
+            organization_id=source.organization_id,
+            state=source.state,
+            candidate_name=f"Candidate {start + i}",
+            candidate_email=f"candidate{start + i}@example.com",
+            position=source.position,
+            level=source.level,
+            skills=source.skills,
+            job_description=source.job_description,
+            data_quality=source.data_quality,
+            skill_validation=source.skill_validation,
+            updated_at=now,
+        )
+        for i in range(count)
+    ]
+    Interview.objects.bulk_create(clones)
+    plans = _copy_plan(source.current_plan, clones)
+    StateChange.objects.bulk_create(
+        StateChange(
+            interview=clone, from_state="", to_state=source.state, actor_label="system", created_at=now
+        )
+        for clone in clones
+    )
+    assessment = source.assessments.first()
+    if source.state == State.ASSESSMENT_PENDING:
+        Assessment.objects.bulk_create(
+            Assessment(
+                interview=clone,
+                plan=new_plan,
+                engine=assessment.engine,
+                result=assessment.result,
+                overall=assessment.overall,
+                recommendation=assessment.recommendation,
+            )
+            for clone, new_plan in zip(clones, plans, strict=True)
+        )
+    return clones
+
+
+def _copy_plan(plan: PlanRow, clones: list[Interview]) -> list[PlanRow]:
+    """Give each clone a copy of ``plan`` and its questions as its current plan."""
+    questions = list(plan.questions.order_by("position"))
+    plans = [
+        PlanRow(
+            id=uuid.uuid4(),
+            interview=clone,
+            version=1,
+            engine=plan.engine,
+            summary=plan.summary,
+            duration_minutes=plan.duration_minutes,
+        )
+        for clone in clones
+    ]
+    PlanRow.objects.bulk_create(plans)
+    Question.objects.bulk_create(
+        Question(
+            plan=new_plan,
+            position=q.position,
+            key=q.key,
+            skill=q.skill,
+            kind=q.kind,
+            difficulty=q.difficulty,
+            text=q.text,
+            rubric=q.rubric,
+            minutes=q.minutes,
+        )
+        for new_plan in plans
+        for q in questions
+    )
+    for clone, new_plan in zip(clones, plans, strict=True):
+        clone.current_plan = new_plan
+    Interview.objects.bulk_update(clones, ["current_plan"])
+    return plans
+
+
+def answer_all(interview: Interview, *, weak_index: int = 1) -> None:
+    """Play the candidate: answer every question (one follow-up), raise two integrity flags."""
+    workflow.transition(
+        interview, State.IN_PROGRESS, actor=workflow.Actor(label="candidate"), reason="joined"
+    )
+    sequence = 0
+    now = timezone.now()
+    for index, question in enumerate(interview.current_plan.questions.order_by("position")):
+        answers = ANSWERS.get(question.key, {})
+        strong = answers.get("strong_answer") or f"I would explain {question.skill} in depth with examples."
+        weak = answers.get("weak_answer") or "I am not sure."
+        Turn.objects.create(
+            interview=interview,
+            sequence=sequence,
+            question=question,
+            question_index=index,
+            kind=Turn.Kind.MAIN,
+            question_text=question.text,
+            answer_text=weak if index == weak_index else strong,
+            asked_at=now,
+            answered_at=now,
+        )
+        sequence += 1
+        if index == 0:
+            Turn.objects.create(
+                interview=interview,
+                sequence=sequence,
+                question=question,
+                question_index=index,
+                kind=Turn.Kind.FOLLOWUP,
+                question_text="Can you give a concrete example from a project?",
+                answer_text="In our checkout service we measured first, then fixed the slow query.",
+                asked_at=now,
+                answered_at=now,
+            )
+            sequence += 1
+    IntegrityEvent.objects.create(interview=interview, event="tab_hidden", question_sequence=2)
+    IntegrityEvent.objects.create(interview=interview, event="paste", question_sequence=3)

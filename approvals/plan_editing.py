@@ -20,7 +20,7 @@ from interview_platform.api import DomainError, Invalid, WrongState
 from interviews.agents import heuristic
 from interviews.agents.base import to_dict
 from interviews.models import Interview, Plan, State
-from interviews.services import save_plan_version
+from interviews.planning import save_plan_version
 
 MAX_QUESTION_CHARS = 4000
 MAX_DESCRIPTION_CHARS = 2000

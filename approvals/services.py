@@ -10,8 +10,8 @@ from interview_platform.api import Forbidden, Invalid, WrongState
 from interview_platform.jobs import enqueue_on_commit
 from interviews import events, workflow
 from interviews.events import EVENTS
+from interviews.joining import mint_join_link
 from interviews.models import Interview, State
-from interviews.services import mint_join_link
 
 from .models import Approval
 from .plan_editing import StalePlan

@@ -194,7 +194,7 @@ def _just_approved(request):
         interview = selectors.interview_for(request.user, run_id)
     except Http404:
         return None
-    return {"interview": interview, "link": interview_services.interview_link(interview)}
+    return {"interview": interview, "link": selectors.interview_link(interview)}
 
 
 @dashboard_view("GET")
@@ -287,7 +287,7 @@ def _render_detail(request, interview, *, details_form=None, status=200):
             "approvals": approvals,
             "assessment": _latest_assessment(interview),
             "agent_steps": selectors.agent_step_summary(interview),
-            "link": interview_services.interview_link(interview),
+            "link": selectors.interview_link(interview),
             "can_cancel": can_transition(interview.state, State.CANCELLED),
             "cancel_form": CancelForm(),
             "details_form": details_form,
@@ -419,7 +419,7 @@ def _render_plan(request, interview, *, version=None, bound_form=None, bound_que
         "spare_minutes": max(0, plan.duration_minutes - total_minutes) if plan else 0,
         "section": "queue" if interview.state == State.PENDING else "interviews",
         "skills": skills,
-        "link": interview_services.interview_link(interview),
+        "link": selectors.interview_link(interview),
     }
     if editable:
         context.update(_bank_context(request, interview, skills, questions))

@@ -98,7 +98,7 @@ def make_assessed(make_pending, recruiter, django_capture_on_commit_callbacks):
 
     def make(**overrides):
         from approvals.services import decide_plan
-        from interviews import candidate
+        from interviews import assessing
         from interviews.models import Interview
 
         interview = make_pending(**overrides)
@@ -107,7 +107,7 @@ def make_assessed(make_pending, recruiter, django_capture_on_commit_callbacks):
         interview.refresh_from_db()
         answer_all(interview)
         with django_capture_on_commit_callbacks(execute=True):
-            candidate.assess(interview.id)
+            assessing.assess(interview.id)
         interview = Interview.objects.get(pk=interview.pk)
         assert interview.state == "ASSESSMENT_PENDING", interview.state
         return interview

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from interviews import candidate
+from interviews import joining
 from interviews.models import IntegrityEvent, Interview, State, Turn
 from tests.live import ROOT, live_stack, read_code
 from tests.services import chromium_path, redis_url
@@ -78,7 +78,7 @@ def test_join_page_renders_the_flow(
 
     # The browser session that verified the code is recognised on the next visit.
     session = client.session
-    session[candidate.SESSION_KEY] = str(interview.id)
+    session[joining.SESSION_KEY] = str(interview.id)
     session.save()
     assert client.get(page_url(token)).context["config"]["verified"] is True
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.db.models import Avg, Count, Sum
 from django.http import Http404
 
 from .events import EVENTS
@@ -88,8 +89,6 @@ def status_body(interview: Interview) -> dict:
 
 def agent_step_summary(interview: Interview) -> list[dict]:
     """Per step, engine and outcome: how many calls, how long, how many tokens."""
-    from django.db.models import Avg, Count, Sum
-
     return list(
         interview.agent_steps.values("step", "engine", "provider", "model", "outcome")
         .annotate(

@@ -1,4 +1,4 @@
-"""The candidate's join page: the error pages, and the whole journey in a real browser.
+"""The candidate's whole journey through the join page in a real browser.
 
 The browser test drives the system Chromium against a real daphne server and a
 real Celery worker (tests/live.py): consent, the emailed code, the camera and
@@ -11,154 +11,18 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
-from interviews import joining
-from interviews.models import IntegrityEvent, Interview, State, Turn
+from interviews.models import IntegrityEvent, State, Turn
 from tests.live import ROOT, live_stack, read_code
 from tests.services import chromium_path, redis_url
 
-from .test_intake_api import CREATE, SEED_BODY
+from .test_join_page import approved_link, page_url
 
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 ANSWERS = json.loads((Path(__file__).parent / "data" / "answers.json").read_text())
-# No callback URL: nothing in these tests should try to reach an ATS on the internet.
-BODY = {key: value for key, value in SEED_BODY.items() if key != "callbackUrl"}
-
-
-def approved_link(ats, recruiter_client, recruiter, capture) -> tuple[Interview, str]:
-    """A planned and approved interview, made through the API like an ATS and a recruiter would."""
-    with capture(execute=True):
-        run_id = ats.post(CREATE, BODY, format="json").json()["runId"]
-    response = recruiter_client.post(
-        f"{CREATE}/{run_id}/approve", {"approved": True, "userId": str(recruiter.id)}, format="json"
-    )
-    assert response.status_code == 200, response.content
-    token = response.json()["interviewLink"].rsplit("/", 1)[1]
-    return Interview.objects.get(run_id=run_id), token
-
-
-def page_url(token: str) -> str:
-    return f"/interview/join/{token}"
-
-
-# --- the page, without a browser ----------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_join_page_renders_the_flow(
-    client, ats, recruiter_client, recruiter, django_capture_on_commit_callbacks
-):
-    interview, token = approved_link(ats, recruiter_client, recruiter, django_capture_on_commit_callbacks)
-    response = client.get(page_url(token))
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "Senior Software Engineer interview" in html
-    assert "Acme" in html
-    assert "j***@example.com" in html
-    assert "jane@example.com" not in html  # never the whole address
-    assert "csrftoken" in response.cookies
-    assert "no-store" in response["Cache-Control"]
-    assert "script-src 'self'" in response["Content-Security-Policy"]
-    assert "onclick" not in html and "<script>" not in html  # no inline code: CSP can forbid it
-
-    config = response.context["config"]
-    questions = interview.current_plan.questions.count()
-    assert config["questions"] == questions > 0
-    assert f"{questions} questions" in html
-    assert config["durationMinutes"] == interview.current_plan.duration_minutes
-    assert config["verified"] is False
-    assert config["websocketUrl"].endswith(f"/ws/interview/{token}/")
-    assert config["endpoints"]["otp"] == f"/api/v1/candidate/join/{token}/otp"
-    assert config["endpoints"]["deviceCheck"] == f"/api/v1/candidate/join/{token}/device-check"
-
-    # The browser session that verified the code is recognised on the next visit.
-    session = client.session
-    session[joining.SESSION_KEY] = str(interview.id)
-    session.save()
-    assert client.get(page_url(token)).context["config"]["verified"] is True
-
-
-@pytest.mark.django_db
-def test_the_page_gives_the_csrf_token_the_endpoints_need(
-    ats, recruiter_client, recruiter, django_capture_on_commit_callbacks, settings, tmp_path
-):
-    from django.test import Client
-
-    settings.EMAIL_FILE_PATH = tmp_path
-    interview, token = approved_link(ats, recruiter_client, recruiter, django_capture_on_commit_callbacks)
-    browser = Client(enforce_csrf_checks=True)
-    csrf = browser.get(page_url(token)).cookies["csrftoken"].value
-    otp = f"/api/v1/candidate/join/{token}/otp"
-    assert browser.post(otp, {"consent": True}, content_type="application/json").status_code == 403
-    response = browser.post(otp, {"consent": True}, content_type="application/json", HTTP_X_CSRFTOKEN=csrf)
-    assert response.status_code == 202, response.content
-    assert response.json()["sent"] is True
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    "email, masked",
-    [("jane@example.com", "j***@example.com"), ("a@b.co", "a***@b.co"), ("", "your email address")],
-)
-def test_email_is_masked(email, masked):
-    from interviews.pages import mask_email
-
-    assert mask_email(email) == masked
-
-
-def assert_error_page(response, status: int, *fragments: str) -> None:
-    html = response.content.decode()
-    assert response.status_code == status, html[:500]
-    assert "text/html" in response["Content-Type"]
-    for fragment in fragments:
-        assert fragment in html, fragment
-    assert "recruiter" in html  # says who can help
-    assert "Traceback" not in html and "Exception" not in html
-
-
-@pytest.mark.django_db
-def test_unknown_link(client):
-    assert_error_page(client.get(page_url("x" * 43)), 404, "This interview link is not valid")
-    assert_error_page(client.get(page_url("y" * 300)), 404, "This interview link is not valid")
-
-
-@pytest.mark.django_db
-def test_expired_link(client, ats, recruiter_client, recruiter, django_capture_on_commit_callbacks):
-    interview, token = approved_link(ats, recruiter_client, recruiter, django_capture_on_commit_callbacks)
-    Interview.objects.filter(pk=interview.pk).update(join_expires_at=timezone.now() - timedelta(minutes=1))
-    assert_error_page(client.get(page_url(token)), 410, "This interview link has expired", "new link", "Acme")
-
-
-@pytest.mark.django_db
-def test_used_link(client, ats, recruiter_client, recruiter, django_capture_on_commit_callbacks):
-    interview, token = approved_link(ats, recruiter_client, recruiter, django_capture_on_commit_callbacks)
-    Interview.objects.filter(pk=interview.pk).update(state=State.ASSESSMENT_PENDING)
-    assert_error_page(client.get(page_url(token)), 410, "This interview is already complete", "Acme")
-
-
-@pytest.mark.django_db
-def test_cancelled_state_link(client, ats, recruiter_client, recruiter, django_capture_on_commit_callbacks):
-    interview, token = approved_link(ats, recruiter_client, recruiter, django_capture_on_commit_callbacks)
-    Interview.objects.filter(pk=interview.pk).update(state=State.CANCELLED)
-    assert_error_page(client.get(page_url(token)), 410, "This interview has been cancelled")
-
-
-@pytest.mark.django_db
-def test_link_cancelled_through_the_api(
-    client, ats, recruiter_client, recruiter, django_capture_on_commit_callbacks
-):
-    interview, token = approved_link(ats, recruiter_client, recruiter, django_capture_on_commit_callbacks)
-    cancelled = ats.post(f"{CREATE}/{interview.run_id}/cancel", {"reason": "position filled"}, format="json")
-    assert cancelled.status_code == 200
-    assert_error_page(client.get(page_url(token)), 410, "This interview has been cancelled")
-
-
-# --- the whole journey in Chromium ----------------------------------------------------------------
 
 
 def answer_for(question: dict, index: int, kind: str, seen_followup: bool) -> str:

@@ -4,8 +4,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from interviews import live, sweeps
-from interviews.models import Interview, State
+from interviews import live, sweeps, tasks
+from interviews.models import Interview, State, Turn
 
 from .factories import SEED_BODY, approved_interview
 
@@ -52,8 +52,6 @@ def test_stalled_planning_is_resumed_then_failed(ats, django_capture_on_commit_c
 
 def test_lost_interview_steps_are_resumed(api_key, recruiter, capture):
     """A lost 'next question' job and a lost assessment job are both picked up again."""
-    from interviews.models import Turn
-
     run_id, _ = approved_interview(api_key, recruiter, capture)
     interview = Interview.objects.get(run_id=run_id)
     with capture(execute=False):  # the first question's job is lost
@@ -82,9 +80,6 @@ def test_lost_interview_steps_are_resumed(api_key, recruiter, capture):
 
 
 def test_abandoned_interviews_are_closed_and_assessed(api_key, recruiter, capture):
-    from interviews import tasks
-    from interviews.models import Turn
-
     run_id, _ = approved_interview(api_key, recruiter, capture)
     interview = Interview.objects.get(run_id=run_id)
     with capture(execute=True):

@@ -21,7 +21,7 @@ from interviews.agents.bank import bank
 from interviews.agents.base import to_dict
 from interviews.agents.taxonomy import SPECIAL_SKILLS
 from interviews.models import Interview, Plan, State
-from interviews.services import save_plan_version
+from interviews.planning import save_plan_version
 
 MAX_QUESTION_CHARS = 4000
 MAX_DESCRIPTION_CHARS = 2000

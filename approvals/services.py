@@ -9,11 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from interview_platform.api import Invalid, WrongState
-from interview_platform.jobs import enqueue_on_commit
-from interviews import events, selectors, workflow
+from interviews import effects, events, selectors, workflow
 from interviews.events import EVENTS
+from interviews.joining import mint_join_link
 from interviews.models import Assessment, Interview, State
-from interviews.services import mint_join_link
 
 from .models import Approval
 from .plan_editing import StalePlan
@@ -114,7 +113,7 @@ def plan_regenerate(user, interview: Interview, *, feedback: str = "", expected_
         event=EVENTS[State.REJECTED],
         event_data=events.plan_rejected(plan_id, feedback, True),
     )
-    enqueue_on_commit("interviews.tasks.validate_and_plan", str(interview.id))
+    effects.enqueue("interviews.tasks.validate_and_plan", str(interview.id))
     return Decision(
         "Interview plan rejected. A new plan version is being generated with your feedback.",
         State.VALIDATING_SKILLS,

@@ -17,7 +17,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from interview_platform.api import DomainError
 
-from . import candidate
+from . import joining, live
 from .push import group_name, register_server_loop
 
 logger = logging.getLogger(__name__)
@@ -34,18 +34,18 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         session = self.scope.get("session") or {}
         await self.accept()
         try:
-            interview = await database_sync_to_async(candidate.resolve)(token)
+            interview = await database_sync_to_async(joining.resolve)(token)
         except DomainError as exc:
             await self._refuse(exc.code, exc.message)
             return
-        problem = await database_sync_to_async(candidate.readiness_problem)(interview, session)
+        problem = await database_sync_to_async(joining.readiness_problem)(interview, session)
         if problem:
             await self._refuse(*problem)
             return
         self.interview_id = str(interview.id)
         await self.channel_layer.group_add(group_name(self.interview_id), self.channel_name)
         try:
-            status = await database_sync_to_async(candidate.start)(self.interview_id, self.channel_name)
+            status = await database_sync_to_async(live.start)(self.interview_id, self.channel_name)
         except DomainError as exc:
             await self._refuse(exc.code, exc.message)
             return
@@ -61,7 +61,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, close_code):
         if self.interview_id:
             await self.channel_layer.group_discard(group_name(self.interview_id), self.channel_name)
-            await database_sync_to_async(candidate.disconnect)(self.interview_id, self.channel_name)
+            await database_sync_to_async(live.disconnect)(self.interview_id, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.interview_id is None:
@@ -86,7 +86,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
                 if not isinstance(question_id, str) or not isinstance(text, str):
                     await self._error("bad_frame", "An answer needs 'questionId' and 'text' strings.")
                     return
-                await database_sync_to_async(candidate.store_answer)(self.interview_id, question_id, text)
+                await database_sync_to_async(live.store_answer)(self.interview_id, question_id, text)
                 await self._send({"type": "ack", "questionId": question_id})
             elif kind == "integrity":
                 event = frame.get("event")
@@ -94,7 +94,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
                 if not isinstance(event, str):
                     await self._error("bad_frame", "An integrity frame needs an 'event' string.")
                     return
-                await database_sync_to_async(candidate.store_integrity_event)(
+                await database_sync_to_async(live.store_integrity_event)(
                     self.interview_id, event, frame.get("at"), detail
                 )
             else:

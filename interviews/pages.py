@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
-from . import candidate
+from . import joining, live
 from .models import CandidateSession, Interview, Level, State
 from .otp import CODE_DIGITS, RESEND_COOLDOWN
 
@@ -84,11 +84,11 @@ def _organization_name(token: str) -> str:
     """Whose interview a known-but-unusable link was, so the page says who to contact."""
     if not token or len(token) > 200:
         return ""
-    names = Interview.objects.filter(join_token_hash=candidate.token_hash(token))
+    names = Interview.objects.filter(join_token_hash=joining.token_hash(token))
     return names.values_list("organization__name", flat=True).first() or ""
 
 
-def _link_error(request, token: str, problem: candidate.LinkProblem):
+def _link_error(request, token: str, problem: joining.LinkProblem):
     code = problem.code if problem.code in LINK_PROBLEMS else "unknown"
     title, what, todo = LINK_PROBLEMS[code]
     status = 410 if code in GONE else 404
@@ -108,15 +108,15 @@ def _link_error(request, token: str, problem: candidate.LinkProblem):
 @ensure_csrf_cookie
 def join_page(request, token: str):
     try:
-        interview = candidate.resolve(token)
-    except candidate.LinkProblem as problem:
+        interview = joining.resolve(token)
+    except joining.LinkProblem as problem:
         return _link_error(request, token, problem)
 
     plan = interview.current_plan
     questions = plan.questions.count() if plan else 0
     duration = plan.duration_minutes if plan else interview.duration_minutes
     state = CandidateSession.objects.filter(interview=interview).first()
-    verified = request.session.get(candidate.SESSION_KEY) == str(interview.id)
+    verified = request.session.get(joining.SESSION_KEY) == str(interview.id)
     device_ok = bool(state and state.device_ok)
     masked = mask_email(interview.candidate_email)
     level = Level(interview.level).label if interview.level in Level.values else ""
@@ -135,14 +135,14 @@ def join_page(request, token: str):
         "started": interview.state == State.IN_PROGRESS,
         "codeDigits": CODE_DIGITS,
         "resendCooldownSeconds": int(RESEND_COOLDOWN.total_seconds()),
-        "maxAnswerChars": candidate.MAX_ANSWER_CHARS,
+        "maxAnswerChars": live.MAX_ANSWER_CHARS,
         "endpoints": {
             "consent": reverse("candidate-consent", args=[token]),
             "otp": reverse("candidate-otp", args=[token]),
             "verify": reverse("candidate-verify", args=[token]),
             "deviceCheck": reverse("candidate-device-check", args=[token]),
         },
-        "websocketUrl": candidate.websocket_url(token),
+        "websocketUrl": joining.websocket_url(token),
     }
     context = {
         "organization": interview.organization.name,
@@ -154,7 +154,7 @@ def join_page(request, token: str):
         "verified": verified,
         "device_ok": device_ok,
         "code_digits": CODE_DIGITS,
-        "max_answer_chars": candidate.MAX_ANSWER_CHARS,
+        "max_answer_chars": live.MAX_ANSWER_CHARS,
         "config": config,
     }
     response = render(request, "candidate/join.html", context)

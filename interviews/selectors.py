@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+from django.db.models import Avg, Count, Sum
 from django.http import Http404
 
-from .models import Assessment, Interview
+from .events import EVENTS
+from .models import Assessment, Interview, State
 
 
 def interview_for(principal, run_id, *, for_update: bool = False) -> Interview:
@@ -42,10 +44,56 @@ def latest_event_payload(interview: Interview, event_type: str) -> dict | None:
     return event.payload if event else None
 
 
+def interview_link(interview: Interview) -> str | None:
+    """The link as the ATS was told it (from the plan_approved event), while it can be used."""
+    if interview.state not in (State.APPROVED, State.IN_PROGRESS):
+        return None
+    payload = latest_event_payload(interview, EVENTS[State.APPROVED])
+    return payload["data"].get("interviewLink") if payload else None
+
+
+def info_needed_message(interview: Interview, missing: list[str]) -> str:
+    return (
+        f"Interview request accepted, but information is missing: {', '.join(missing)}. "
+        f"Send it with PATCH /api/v1/a2a/interview/{interview.run_id}."
+    )
+
+
+def created_body(interview: Interview) -> dict:
+    """The answer to the request that created ``interview``."""
+    body = {
+        "runId": str(interview.run_id),
+        "interviewId": str(interview.id),
+        "state": interview.state,
+        "message": "Interview request accepted. Skill validation in progress.",
+        "dataQuality": interview.data_quality,
+    }
+    if interview.state == State.INFO_NEEDED:
+        body["message"] = info_needed_message(interview, interview.missing_fields)
+        body["missingFields"] = interview.missing_fields
+    return body
+
+
+def status_body(interview: Interview) -> dict:
+    assessment = latest_assessment(interview)
+    return {
+        "runId": interview.run_id,
+        "interviewId": interview.id,
+        "externalId": interview.external_id,
+        "state": interview.state,
+        "dataQuality": interview.data_quality,
+        "missingFields": interview.missing_fields,
+        "infoReason": interview.info_reason,
+        "planId": interview.current_plan_id,
+        "interviewLink": interview_link(interview),
+        "assessmentId": assessment.id if assessment else None,
+        "updatedAt": interview.updated_at,
+        "history": history(interview),
+    }
+
+
 def agent_step_summary(interview: Interview) -> list[dict]:
     """Per step, engine and outcome: how many calls, how long, how many tokens."""
-    from django.db.models import Avg, Count, Sum
-
     return list(
         interview.agent_steps.values("step", "engine", "provider", "model", "outcome")
         .annotate(

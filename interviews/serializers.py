@@ -6,6 +6,8 @@ import re
 
 from rest_framework import serializers
 
+from webhooks.transport import UnsafeUrl, check_url
+
 from .models import DataQuality, Level, State
 
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -62,8 +64,6 @@ class CallbackUrlField(serializers.URLField):
         value = super().to_internal_value(data.strip())
         if not value.lower().startswith(("http://", "https://")):
             raise serializers.ValidationError("Must be an http:// or https:// URL.")
-        from webhooks.transport import UnsafeUrl, check_url
-
         try:
             check_url(value)
         except UnsafeUrl as exc:

@@ -15,7 +15,7 @@ from celery import shared_task
 from interview_platform import jobs
 from interview_platform.api import WrongState
 
-from . import candidate, events, services, workflow
+from . import assessing, effects, events, live, planning, sweeps, workflow
 from .models import Interview, State
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def _retry_or_fail(task, interview_id: str, exc: Exception, step: str, public_re
 @shared_task(bind=True, acks_late=True, max_retries=3)
 def validate_and_plan(self, interview_id: str) -> None:
     try:
-        services.validate_and_plan(interview_id)
+        planning.validate_and_plan(interview_id)
     except Interview.DoesNotExist:
         logger.warning("validate_and_plan: interview %s no longer exists", interview_id)
     except WrongState:
@@ -51,25 +51,25 @@ def validate_and_plan(self, interview_id: str) -> None:
 
 @shared_task(acks_late=True)
 def resume_stalled() -> int:
-    return services.resume_stalled()
+    return sweeps.resume_stalled()
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3)
 def interview_step(self, interview_id: str) -> None:
     try:
-        candidate.step(interview_id)
+        live.step(interview_id)
     except WrongState:
         pass
     except Exception as exc:
         _retry_or_fail(self, interview_id, exc, "interviewing", "The interview could not continue.")
         # A candidate is never left waiting on a dead engine: tell the socket.
-        services.push_failure(interview_id)
+        effects.tell_failure(interview_id)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3)
 def assess(self, interview_id: str) -> None:
     try:
-        candidate.assess(interview_id)
+        assessing.assess(interview_id)
     except WrongState:
         pass
     except Exception as exc:
@@ -79,4 +79,4 @@ def assess(self, interview_id: str) -> None:
 @shared_task(acks_late=True)
 def expire_links() -> int:
     """Housekeeping on a schedule: unused links expire, abandoned interviews are closed."""
-    return services.expire_links() + candidate.close_abandoned()
+    return sweeps.expire_links() + live.close_abandoned()

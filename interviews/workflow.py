@@ -2,8 +2,9 @@
 
 Each change locks the interview row, checks the move is legal, saves, writes
 a StateChange row and the webhook event in the same transaction. Side effects
-(jobs, deliveries) are queued with ``transaction.on_commit`` by the callers
-and by ``webhooks.services.emit``, so nothing leaves before the commit.
+(jobs, socket frames, deliveries) are queued after commit by the callers
+through ``interviews.effects`` and by ``webhooks.services.emit``, so nothing
+leaves before the commit.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.authentication import ApiClient
 from interview_platform.api import WrongState
+from webhooks.services import emit
 
 from .events import EVENTS
 from .models import Interview, State, StateChange
@@ -45,8 +48,6 @@ class Actor:
 
     @classmethod
     def of(cls, principal) -> Actor:
-        from accounts.authentication import ApiClient
-
         if isinstance(principal, ApiClient):
             return cls(label=f"api-key:{principal.api_key.name}")
         return cls(label=f"user:{principal.email}", user=principal)
@@ -74,8 +75,6 @@ def _record(interview: Interview, from_state: str, to_state: str, actor: Actor, 
 @transaction.atomic
 def create(interview: Interview, state: str, *, actor: Actor, reason: str, event_data: dict | None = None):
     """Save a new interview in its first state (INFO_NEEDED or VALIDATING_SKILLS)."""
-    from webhooks.services import emit
-
     if state not in (State.INFO_NEEDED, State.VALIDATING_SKILLS):
         raise ValueError(f"an interview cannot start in {state}")
     interview.state = state
@@ -104,8 +103,6 @@ def transition(
     ``changes`` are other fields saved in the same update; ``event`` overrides
     the default event for the target state. Returns the locked, fresh row.
     """
-    from webhooks.services import emit
-
     locked = Interview.objects.select_for_update().get(pk=interview.pk)
     from_state = locked.state
     if not can_transition(from_state, to_state):
@@ -136,8 +133,6 @@ def transition(
 @transaction.atomic
 def record_event(interview: Interview, event_type: str, data: dict | None = None):
     """Emit an event that is not a state change (e.g. interview.completed), on the locked row."""
-    from webhooks.services import emit
-
     locked = Interview.objects.select_for_update().get(pk=interview.pk)
     event = emit(locked, event_type, data or {})
     interview.event_sequence = locked.event_sequence

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from interviews import events, services, workflow
+from interviews import adapters, events, services, workflow
 from interviews.agents.base import InterviewRequest, Plan, SkillValidation, to_dict
 from interviews.agents.heuristic import HeuristicEngine
 from interviews.models import (
@@ -135,7 +135,7 @@ def waiting_interview(templates: PlanTemplates, api_key, **body) -> Interview:
     interview.missing_fields = services.missing_fields(interview)
     assert not interview.missing_fields, interview.missing_fields
     interview.data_quality = services.data_quality(interview, [])
-    validation, plan = templates.for_request(services.engine_request(interview))
+    validation, plan = templates.for_request(adapters.engine_request(interview))
     name = templates.engine_name
     with transaction.atomic():
         actor = workflow.Actor(label=f"api-key:{api_key.name}")
@@ -299,3 +299,23 @@ def answer_all(interview: Interview, *, weak_index: int = 1) -> None:
             sequence += 1
     IntegrityEvent.objects.create(interview=interview, event="tab_hidden", question_sequence=2)
     IntegrityEvent.objects.create(interview=interview, event="paste", question_sequence=3)
+
+
+# No callback URL: nothing in these tests should try to reach an ATS on the internet.
+BODY = {key: value for key, value in SEED_BODY.items() if key != "callbackUrl"}
+
+
+def approved_link(ats, recruiter_client, recruiter, capture) -> tuple[Interview, str]:
+    """A planned and approved interview, made through the API like an ATS and a recruiter would."""
+    with capture(execute=True):
+        run_id = ats.post(CREATE, BODY, format="json").json()["runId"]
+    response = recruiter_client.post(
+        f"{CREATE}/{run_id}/approve", {"approved": True, "userId": str(recruiter.id)}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    token = response.json()["interviewLink"].rsplit("/", 1)[1]
+    return Interview.objects.get(run_id=run_id), token
+
+
+def page_url(token: str) -> str:
+    return f"/interview/join/{token}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from interviews import candidate
+from interviews import assessing, live
 from interviews.agents.base import InterviewRequest, Plan, plan_from_dict, to_dict
 from interviews.agents.heuristic import HeuristicEngine
 from interviews.models import AgentStep, Interview
@@ -47,19 +47,19 @@ def approve(recruiter_client, capture, run_id: str) -> None:
 def drive(interview: Interview, capture, answer) -> None:
     """Take the interview from APPROVED to its end through the candidate functions."""
     with capture(execute=True):
-        candidate.start(interview.id, "test-channel")
+        live.start(interview.id, "test-channel")
     for _ in range(60):
         pending = TurnRow.objects.filter(interview=interview, answered_at__isnull=True).last()
         if pending is None:
             break
         with capture(execute=True):
-            candidate.store_answer(interview.id, pending.public_id, answer(pending))
+            live.store_answer(interview.id, pending.public_id, answer(pending))
     # The jobs ran eagerly on commit; these are idempotent and change nothing
     # when the interview already moved on.
     with capture(execute=True):
-        candidate.step(interview.id)
+        live.step(interview.id)
     with capture(execute=True):
-        candidate.assess(interview.id)
+        assessing.assess(interview.id)
 
 
 def steps(interview: Interview, step: str | None = None):

@@ -12,7 +12,7 @@ from django.test import Client
 from accounts.models import ApiKey, Organization, Role, User
 from approvals.services import plan_approve
 from interview_platform.celery import app as celery_app
-from interviews import candidate
+from interviews import assessing
 from interviews.models import Interview, State
 from tests import factories
 from tests.factories import CREATE, SEED_BODY, PlanTemplates, answer_all, api_key_client, waiting_interview
@@ -215,7 +215,7 @@ def make_assessed(make_pending, recruiter, capture):
         interview.refresh_from_db()
         answer_all(interview)
         with capture(execute=True):
-            candidate.assess(interview.id)
+            assessing.assess(interview.id)
         interview = Interview.objects.get(pk=interview.pk)
         assert interview.state == State.ASSESSMENT_PENDING, interview.state
         return interview

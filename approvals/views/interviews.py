@@ -88,7 +88,7 @@ def _render_detail(request, interview, *, details_form=None, status=200):
             "approvals": approvals,
             "assessment": selectors.latest_assessment(interview),
             "agent_steps": selectors.agent_step_summary(interview),
-            "link": interview_services.interview_link(interview),
+            "link": selectors.interview_link(interview),
             "can_cancel": can_transition(interview.state, State.CANCELLED),
             "cancel_form": CancelForm(),
             "details_form": details_form,

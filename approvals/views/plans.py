@@ -11,7 +11,6 @@ from django.utils.http import urlencode
 
 from interview_platform.api import DomainError
 from interviews import selectors
-from interviews import services as interview_services
 from interviews.models import Interview, Question, State
 
 from .. import plan_editing, services
@@ -65,7 +64,7 @@ def _render_plan(request, interview, *, version=None, bound_form=None, bound_que
         "spare_minutes": max(0, plan.duration_minutes - total_minutes) if plan else 0,
         "section": "queue" if interview.state == State.PENDING else "interviews",
         "skills": skills,
-        "link": interview_services.interview_link(interview),
+        "link": selectors.interview_link(interview),
     }
     if editable:
         context.update(_bank_context(request, interview, skills, questions))

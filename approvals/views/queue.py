@@ -9,7 +9,6 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 
 from interviews import selectors
-from interviews import services as interview_services
 from interviews.models import Assessment, Interview, Question, State, StateChange
 
 from ..forms import QueueFilterForm
@@ -133,7 +132,7 @@ def _just_approved(request):
         interview = selectors.interview_for(request.user, run_id)
     except Http404:
         return None
-    return {"interview": interview, "link": interview_services.interview_link(interview)}
+    return {"interview": interview, "link": selectors.interview_link(interview)}
 
 
 @dashboard_view("GET")

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from interview_platform.api import StrictBooleanField
 
-from .. import candidate
+from .. import joining
 from ..otp import CODE_DIGITS
 
 
@@ -74,7 +74,7 @@ class ConsentView(CandidateView):
         responses={204: None, **ERRORS},
     )
     def post(self, request, token):
-        candidate.record_consent(token)
+        joining.record_consent(token)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -86,8 +86,8 @@ class OtpView(CandidateView):
         data = OtpIn(data=request.data or {})
         data.is_valid(raise_exception=True)
         if data.validated_data.get("consent"):
-            candidate.record_consent(token)
-        lifetime = candidate.send_code(token)
+            joining.record_consent(token)
+        lifetime = joining.send_code(token)
         return Response({"sent": True, "expiresInSeconds": lifetime}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -101,7 +101,7 @@ class VerifyView(CandidateView):
     def post(self, request, token):
         data = VerifyIn(data=request.data)
         data.is_valid(raise_exception=True)
-        url = candidate.verify_code(token, data.validated_data["code"], request.session)
+        url = joining.verify_code(token, data.validated_data["code"], request.session)
         return Response({"verified": True, "websocketUrl": url})
 
 
@@ -116,7 +116,7 @@ class DeviceCheckView(CandidateView):
         data = DeviceIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        ready = candidate.record_device_check(
+        ready = joining.record_device_check(
             token, request.session, values["camera"], values["microphone"], values["details"]
         )
         return Response({"recorded": True, "ready": ready})

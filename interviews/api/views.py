@@ -87,7 +87,7 @@ class InterviewPatchView(ApiKeyView):
         data.is_valid(raise_exception=True)
         interview = services.complete_request(request.user, run_id, data.model_values())
         interview.refresh_from_db()
-        return Response(StatusOut(services.status_body(interview)).data)
+        return Response(StatusOut(selectors.status_body(interview)).data)
 
 
 class InterviewStatusView(EitherView):
@@ -100,7 +100,7 @@ class InterviewStatusView(EitherView):
     )
     def get(self, request, run_id):
         interview = selectors.interview_for(request.user, run_id)
-        return Response(StatusOut(services.status_body(interview)).data)
+        return Response(StatusOut(selectors.status_body(interview)).data)
 
 
 class InterviewPlanView(EitherView):
@@ -144,7 +144,7 @@ class InterviewCancelView(EitherView):
         data.is_valid(raise_exception=True)
         interview = services.cancel(request.user, run_id, data.validated_data["reason"])
         interview.refresh_from_db()
-        return Response(StatusOut(services.status_body(interview)).data, status=status.HTTP_200_OK)
+        return Response(StatusOut(selectors.status_body(interview)).data, status=status.HTTP_200_OK)
 
 
 class AssessmentView(EitherView):

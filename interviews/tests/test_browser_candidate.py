@@ -1,4 +1,4 @@
-"""The candidate's join page: the error pages, and the whole journey in a real browser.
+"""The candidate's whole journey through the join page in a real browser.
 
 The browser test drives the system Chromium against a real daphne server and a
 real Celery worker (tests/live.py): consent, the emailed code, the camera and
@@ -11,153 +11,18 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
+from playwright.sync_api import expect, sync_playwright
 
-from interviews import candidate
-from interviews.models import IntegrityEvent, Interview, State, Turn
-from tests.factories import CREATE, SEED_BODY
+from interviews.models import IntegrityEvent, State, Turn
+from tests.factories import approved_link, page_url
 from tests.live import ROOT, live_stack, read_code
 from tests.services import chromium_path, redis_url
 
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 ANSWERS = json.loads((Path(__file__).parent / "data" / "answers.json").read_text())
-# No callback URL: nothing in these tests should try to reach an ATS on the internet.
-BODY = {key: value for key, value in SEED_BODY.items() if key != "callbackUrl"}
-
-
-def approved_link(ats, recruiter_client, recruiter, capture) -> tuple[Interview, str]:
-    """A planned and approved interview, made through the API like an ATS and a recruiter would."""
-    with capture(execute=True):
-        run_id = ats.post(CREATE, BODY, format="json").json()["runId"]
-    response = recruiter_client.post(
-        f"{CREATE}/{run_id}/approve", {"approved": True, "userId": str(recruiter.id)}, format="json"
-    )
-    assert response.status_code == 200, response.content
-    token = response.json()["interviewLink"].rsplit("/", 1)[1]
-    return Interview.objects.get(run_id=run_id), token
-
-
-def page_url(token: str) -> str:
-    return f"/interview/join/{token}"
-
-
-# --- the page, without a browser ----------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_join_page_renders_the_flow(
-    client, ats, recruiter_client, recruiter, django_capture_on_commit_callbacks
-):
-    interview, token = approved_link(ats, recruiter_client, recruiter, django_capture_on_commit_callbacks)
-    response = client.get(page_url(token))
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "Senior Software Engineer interview" in html
-    assert "Acme" in html
-    assert "j***@example.com" in html
-    assert "jane@example.com" not in html  # never the whole address
-    assert "csrftoken" in response.cookies
-    assert "no-store" in response["Cache-Control"]
-    assert "script-src 'self'" in response["Content-Security-Policy"]
-    assert "onclick" not in html and "<script>" not in html  # no inline code: CSP can forbid it
-
-    config = response.context["config"]
-    questions = interview.current_plan.questions.count()
-    assert config["questions"] == questions > 0
-    assert f"{questions} questions" in html
-    assert config["durationMinutes"] == interview.current_plan.duration_minutes
-    assert config["verified"] is False
-    assert config["websocketUrl"].endswith(f"/ws/interview/{token}/")
-    assert config["endpoints"]["otp"] == f"/api/v1/candidate/join/{token}/otp"
-    assert config["endpoints"]["deviceCheck"] == f"/api/v1/candidate/join/{token}/device-check"
-
-    # The browser session that verified the code is recognised on the next visit.
-    session = client.session
-    session[candidate.SESSION_KEY] = str(interview.id)
-    session.save()
-    assert client.get(page_url(token)).context["config"]["verified"] is True
-
-
-@pytest.mark.django_db
-def test_the_page_gives_the_csrf_token_the_endpoints_need(
-    ats, recruiter_client, recruiter, django_capture_on_commit_callbacks, settings, tmp_path
-):
-    from django.test import Client
-
-    settings.EMAIL_FILE_PATH = tmp_path
-    interview, token = approved_link(ats, recruiter_client, recruiter, django_capture_on_commit_callbacks)
-    browser = Client(enforce_csrf_checks=True)
-    csrf = browser.get(page_url(token)).cookies["csrftoken"].value
-    otp = f"/api/v1/candidate/join/{token}/otp"
-    assert browser.post(otp, {"consent": True}, content_type="application/json").status_code == 403
-    response = browser.post(otp, {"consent": True}, content_type="application/json", HTTP_X_CSRFTOKEN=csrf)
-    assert response.status_code == 202, response.content
-    assert response.json()["sent"] is True
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    "email, masked",
-    [("jane@example.com", "j***@example.com"), ("a@b.co", "a***@b.co"), ("", "your email address")],
-)
-def test_email_is_masked(email, masked):
-    from interviews.pages import mask_email
-
-    assert mask_email(email) == masked
-
-
-def assert_error_page(response, status: int, *fragments: str) -> None:
-    html = response.content.decode()
-    assert response.status_code == status, html[:500]
-    assert "text/html" in response["Content-Type"]
-    for fragment in fragments:
-        assert fragment in html, fragment
-    assert "recruiter" in html  # says who can help
-    assert "Traceback" not in html and "Exception" not in html
-
-
-@pytest.mark.django_db
-def test_unknown_link(client):
-    assert_error_page(client.get(page_url("x" * 43)), 404, "This interview link is not valid")
-    assert_error_page(client.get(page_url("y" * 300)), 404, "This interview link is not valid")
-
-
-@pytest.mark.django_db
-def test_expired_link(client, ats, recruiter_client, recruiter, django_capture_on_commit_callbacks):
-    interview, token = approved_link(ats, recruiter_client, recruiter, django_capture_on_commit_callbacks)
-    Interview.objects.filter(pk=interview.pk).update(join_expires_at=timezone.now() - timedelta(minutes=1))
-    assert_error_page(client.get(page_url(token)), 410, "This interview link has expired", "new link", "Acme")
-
-
-@pytest.mark.django_db
-def test_used_link(client, ats, recruiter_client, recruiter, django_capture_on_commit_callbacks):
-    interview, token = approved_link(ats, recruiter_client, recruiter, django_capture_on_commit_callbacks)
-    Interview.objects.filter(pk=interview.pk).update(state=State.ASSESSMENT_PENDING)
-    assert_error_page(client.get(page_url(token)), 410, "This interview is already complete", "Acme")
-
-
-@pytest.mark.django_db
-def test_cancelled_state_link(client, ats, recruiter_client, recruiter, django_capture_on_commit_callbacks):
-    interview, token = approved_link(ats, recruiter_client, recruiter, django_capture_on_commit_callbacks)
-    Interview.objects.filter(pk=interview.pk).update(state=State.CANCELLED)
-    assert_error_page(client.get(page_url(token)), 410, "This interview has been cancelled")
-
-
-@pytest.mark.django_db
-def test_link_cancelled_through_the_api(
-    client, ats, recruiter_client, recruiter, django_capture_on_commit_callbacks
-):
-    interview, token = approved_link(ats, recruiter_client, recruiter, django_capture_on_commit_callbacks)
-    cancelled = ats.post(f"{CREATE}/{interview.run_id}/cancel", {"reason": "position filled"}, format="json")
-    assert cancelled.status_code == 200
-    assert_error_page(client.get(page_url(token)), 410, "This interview has been cancelled")
-
-
-# --- the whole journey in Chromium ----------------------------------------------------------------
 
 
 def answer_for(question: dict, index: int, kind: str, seen_followup: bool) -> str:
@@ -171,65 +36,73 @@ def answer_for(question: dict, index: int, kind: str, seen_followup: bool) -> st
     return sample.get("strong_answer", fallback)
 
 
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+]
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+# Permission refused once: Chromium's fake media UI always allows, so the browser API is stubbed for one call.
+REFUSE_MEDIA_ONCE = """() => {
+    const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = () => {
+        navigator.mediaDevices.getUserMedia = real;
+        return Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
+    };
+}"""
+
+
 def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
 
 
-@pytest.mark.browser
-@pytest.mark.integration
-@pytest.mark.django_db(transaction=True)
-def test_candidate_journey_in_a_real_browser(
-    tmp_path, settings, ats, recruiter_client, recruiter, django_capture_on_commit_callbacks
-):
-    redis = redis_url()
-    chromium = chromium_path()
-    from playwright.sync_api import expect, sync_playwright
+def question_id(page) -> str:
+    return page.locator("#question").get_attribute("data-question-id") or ""
 
-    # Plan and approve in this process before the stack starts (its start empties Redis).
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    interview, token = approved_link(ats, recruiter_client, recruiter, django_capture_on_commit_callbacks)
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    # Playwright's sync API runs an event loop, where Django refuses database queries: read what the
-    # answers need now, and check the database after the browser is closed.
-    questions = list(interview.current_plan.questions.order_by("position").values("key", "skill"))
-    total = len(questions)
-    kinds: list[str] = []
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    typed: dict[str, str] = {}  # questionId → the answer sent
-    problems: list[str] = []
 
-    def watch(page):
-        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+def wait_for_next(page, previous: str) -> None:
+    page.wait_for_function(
+        """(previous) => !document.getElementById('step-done').hidden
+            || (document.getElementById('question').dataset.questionId || '') !== previous""",
+        arg=previous,
+        timeout=20_000,
+    )
+
+
+class Journey:
+    """One candidate in Chromium. Playwright's sync API runs an event loop, where Django refuses
+    database queries: what the answers need is read before, the database is checked after."""
+
+    def __init__(self, token: str, questions: list[dict], chromium: str):
+        self.token, self.questions, self.chromium = token, questions, chromium
+        self.total = len(questions)
+        self.kinds: list[str] = []
+        self.typed: dict[str, str] = {}  # questionId → the answer sent
+        self.problems: list[str] = []
+
+    def watch(self, page) -> None:
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         page.on(
             "console",
             lambda message: (
-                problems.append(f"console: {message.text}")
+                self.problems.append(f"console: {message.text}")
                 if message.type == "error" and "Content Security Policy" in message.text
                 else None
             ),
         )
 
-    def question_id(page) -> str:
-        return page.locator("#question").get_attribute("data-question-id") or ""
-
-    def wait_for_next(page, previous: str) -> None:
-        page.wait_for_function(
-            """(previous) => !document.getElementById('step-done').hidden
-                || (document.getElementById('question').dataset.questionId || '') !== previous""",
-            arg=previous,
-            timeout=20_000,
-        )
-
-    def answer_current(page, how: str) -> str:
+    def answer_current(self, page, how: str) -> str:
         qid = question_id(page)
         progress = page.locator("#progress-text").inner_text()
         match = re.fullmatch(r"Question (\d+) of (\d+)", progress)
         assert match, progress
-        assert int(match.group(2)) == total
+        assert int(match.group(2)) == self.total
         kind = page.locator("#question").get_attribute("data-kind")
         index = int(match.group(1))
-        text = answer_for(questions[index - 1], index, kind, "followup" in kinds)
-        kinds.append(kind)
+        text = answer_for(self.questions[index - 1], index, kind, "followup" in self.kinds)
+        self.kinds.append(kind)
         box = page.locator("#answer")
         expect(box).to_be_enabled()
         if how == "paste":
@@ -244,167 +117,178 @@ def test_candidate_journey_in_a_real_browser(
             page.get_by_role("button", name="Send answer").click()
         else:
             box.press("Control+Enter")
-        typed[qid] = text
+        self.typed[qid] = text
         return qid
 
-    def drive(base_url, data_dir):
+    def run(self, base_url: str, data_dir) -> None:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=launch_args)
-            context = browser.new_context(viewport={"width": 1280, "height": 860}, base_url=base_url)
+            browser = playwright.chromium.launch(executable_path=self.chromium, args=LAUNCH_ARGS)
+            context = browser.new_context(viewport=DESKTOP, base_url=base_url)
             context.grant_permissions(
                 ["camera", "microphone", "clipboard-read", "clipboard-write"], origin=base_url
             )
             page = context.new_page()
-            watch(page)
-
-            # 1. Welcome and consent.
-            page.goto(page_url(token))
-            expect(page.get_by_role("heading", name="Senior Software Engineer interview")).to_be_visible()
-            expect(page.locator("#step-welcome")).to_contain_text(f"{total} questions")
-            expect(page.locator("#step-welcome")).to_contain_text("j***@example.com")
-            shot(page, "01-welcome.png")
-            page.set_viewport_size({"width": 390, "height": 844})
-            shot(page, "01-welcome-phone.png")
-            page.set_viewport_size({"width": 1280, "height": 860})
-            page.get_by_role("button", name="Send me a code").click()
-            expect(page.locator("#consent-error")).to_be_visible()  # consent comes first
-            page.get_by_label(re.compile("my answers are recorded, assessed by AI")).check()
-            page.get_by_role("button", name="Send me a code").click()
-
-            # 2. The emailed code: a wrong one first, then the right one.
-            expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
-            expect(page.get_by_label("One-time code")).to_be_focused()  # ready for typing or autofill
-            expect(page.locator("#step-code")).to_contain_text("j***@example.com")
-            expect(page.locator("#resend")).to_be_disabled()
-            expect(page.locator("#resend")).to_have_text(re.compile(r"Send a new code \(0:[0-5]\d\)"))
-            code = read_code(data_dir)
-            page.get_by_label("One-time code").fill(f"{(int(code) + 1) % 1_000_000:06d}")
-            page.get_by_role("button", name="Verify").click()
-            expect(page.locator("#code-error")).to_contain_text("tries left")
-            shot(page, "02-code-wrong.png")
-            page.get_by_label("One-time code").fill(code)
-            page.get_by_role("button", name="Verify").click()
-
-            # 3. Camera and microphone (Chromium's fake devices).
-            expect(page.get_by_role("heading", name="Camera and microphone")).to_be_visible()
-            expect(page.get_by_role("button", name="Start interview")).to_be_disabled()
-            # Permission refused first: the page says how to allow it, and start stays off. Chromium's
-            # fake media UI always allows, so the refusal is the browser API's, stubbed for one call.
-            page.evaluate(
-                """() => {
-                    const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-                    navigator.mediaDevices.getUserMedia = () => {
-                        navigator.mediaDevices.getUserMedia = real;
-                        return Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
-                    };
-                }"""
-            )
-            page.get_by_role("button", name="Check camera and microphone").click()
-            expect(page.locator("#device-help")).to_contain_text("blocked the camera and microphone")
-            expect(page.locator("#check-camera")).to_have_attribute("data-state", "fail")
-            expect(page.get_by_role("button", name="Start interview")).to_be_disabled()
-            shot(page, "03-device-denied.png")
-            page.get_by_role("button", name="Check again").click()
-            expect(page.locator("#check-camera")).to_have_attribute("data-state", "ok")
-            expect(page.locator("#check-microphone")).to_have_attribute("data-state", "ok")
-            expect(page.get_by_role("button", name="Start interview")).to_be_enabled()
-            page.wait_for_function("document.getElementById('preview').videoWidth > 0")
-            page.wait_for_timeout(400)  # a few frames of the fake camera and the level meter
-            shot(page, "03-device-check.png")
-            page.get_by_role("button", name="Start interview").click()
-
-            # 4. The live interview.
-            expect(page.locator("#connection")).to_have_text(re.compile("Connected"))
-            expect(page.locator("#progress-text")).to_have_text(f"Question 1 of {total}")
-            expect(page.locator("#answer")).to_be_focused()
-            shot(page, "04-question.png")
-            first = answer_current(page, "paste")  # the paste is reported as an integrity event
-            wait_for_next(page, first)
-            if page.locator("#question").get_attribute("data-kind") == "followup":
-                expect(page.locator("#followup-badge")).to_be_visible()
-                expect(page.locator("#progress-text")).to_have_text(f"Question 1 of {total}")
-                shot(page, "05-followup.png")
-                wait_for_next(page, answer_current(page, "click"))
-
-            # A second window takes over; the first says so and stops.
-            assert page.locator("#step-done").is_hidden(), "the plan should have more than one question"
-            waiting = question_id(page)
-            routes = []
-
-            def through(route):
-                routes.append(route)
-                route.connect_to_server()
-
-            second = context.new_page()
-            watch(second)
-            second.route_web_socket(re.compile(r"/ws/interview/"), through)
-            second.goto(page_url(token))
-            expect(second.locator("#step-interview")).to_be_visible()
-            second.wait_for_function(
-                "id => document.getElementById('question').dataset.questionId === id", arg=waiting
-            )
-            expect(page.locator("#interview-notice")).to_contain_text(
-                "This interview was opened in another window"
-            )
-            expect(page.locator("#answer")).to_be_disabled()
-            shot(page, "06-taken-over.png")
-            page.close()
-
-            # The connection drops with a draft in the box: it comes back, at the same question, draft intact.
-            draft = "A draft that must survive the reconnect"
-            second.locator("#answer").fill(draft)
-            routes[-1].close(code=1011, reason="gone")
-            expect(second.locator("#connection")).to_have_text(re.compile("Reconnecting"))
-            shot(second, "07-reconnecting.png")
-            expect(second.locator("#connection")).to_have_text(re.compile("Connected"), timeout=10_000)
-            assert len(routes) >= 2
-            assert question_id(second) == waiting
-            expect(second.locator("#answer")).to_have_value(draft)
-            expect(second.locator("#answer")).to_be_enabled()
-
-            second.set_viewport_size({"width": 390, "height": 844})
-            shot(second, "07-question-phone.png")
-            second.set_viewport_size({"width": 1280, "height": 860})
-
-            hows = ["keys", "click"]
-            for turn in range(4 * total):
-                if second.locator("#step-done").is_visible():
-                    break
-                if turn == 1:
-                    second.get_by_role("button", name="Read aloud").click()
-                    expect(second.get_by_role("button", name="Read aloud")).to_have_attribute(
-                        "aria-pressed", "true"
-                    )
-                wait_for_next(second, answer_current(second, hows[turn % 2]))
-            else:
-                pytest.fail("the interview did not end")
-
-            # 5. The closing message.
-            expect(second.get_by_role("heading", name="You’re all done")).to_be_visible()
-            expect(second.locator("#done-message")).not_to_be_empty()
-            shot(second, "08-done.png")
-
-            # The link has done its job.
-            response = second.goto(page_url(token))
-            assert response.status == 410
-            expect(second.get_by_role("heading", name="This interview is already complete")).to_be_visible()
-            shot(second, "09-link-used.png")
-
+            self.watch(page)
+            self.welcome_and_consent(page)
+            self.email_code(page, data_dir)
+            self.device_check(page)
+            self.first_question(page)
+            second = self.take_over(context, page)
+            self.reconnect(second)
+            self.answer_the_rest(second)
+            self.done(second)
             # Small screens get the same flow, laid out for them.
-            phone = browser.new_context(viewport={"width": 390, "height": 844}, base_url=base_url).new_page()
+            phone = browser.new_context(viewport=PHONE, base_url=base_url).new_page()
             phone.goto(page_url("not-a-real-token-0000000000000000"))
             shot(phone, "10-link-unknown-phone.png")
             browser.close()
 
-    launch_args = [
-        "--no-sandbox",
-        "--disable-background-networking",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-    ]
+    def welcome_and_consent(self, page) -> None:
+        page.goto(page_url(self.token))
+        expect(page.get_by_role("heading", name="Senior Software Engineer interview")).to_be_visible()
+        expect(page.locator("#step-welcome")).to_contain_text(f"{self.total} questions")
+        expect(page.locator("#step-welcome")).to_contain_text("j***@example.com")
+        shot(page, "01-welcome.png")
+        page.set_viewport_size(PHONE)
+        shot(page, "01-welcome-phone.png")
+        page.set_viewport_size(DESKTOP)
+        page.get_by_role("button", name="Send me a code").click()
+        expect(page.locator("#consent-error")).to_be_visible()  # consent comes first
+        page.get_by_label(re.compile("my answers are recorded, assessed by AI")).check()
+        page.get_by_role("button", name="Send me a code").click()
+
+    def email_code(self, page, data_dir) -> None:
+        """The emailed code: a wrong one first, then the right one."""
+        expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+        expect(page.get_by_label("One-time code")).to_be_focused()  # ready for typing or autofill
+        expect(page.locator("#step-code")).to_contain_text("j***@example.com")
+        expect(page.locator("#resend")).to_be_disabled()
+        expect(page.locator("#resend")).to_have_text(re.compile(r"Send a new code \(0:[0-5]\d\)"))
+        code = read_code(data_dir)
+        page.get_by_label("One-time code").fill(f"{(int(code) + 1) % 1_000_000:06d}")
+        page.get_by_role("button", name="Verify").click()
+        expect(page.locator("#code-error")).to_contain_text("tries left")
+        shot(page, "02-code-wrong.png")
+        page.get_by_label("One-time code").fill(code)
+        page.get_by_role("button", name="Verify").click()
+
+    def device_check(self, page) -> None:
+        """Camera and microphone (Chromium's fake devices), refused once first."""
+        start = page.get_by_role("button", name="Start interview")
+        expect(page.get_by_role("heading", name="Camera and microphone")).to_be_visible()
+        expect(start).to_be_disabled()
+        page.evaluate(REFUSE_MEDIA_ONCE)
+        page.get_by_role("button", name="Check camera and microphone").click()
+        expect(page.locator("#device-help")).to_contain_text("blocked the camera and microphone")
+        expect(page.locator("#check-camera")).to_have_attribute("data-state", "fail")
+        expect(start).to_be_disabled()
+        shot(page, "03-device-denied.png")
+        page.get_by_role("button", name="Check again").click()
+        expect(page.locator("#check-camera")).to_have_attribute("data-state", "ok")
+        expect(page.locator("#check-microphone")).to_have_attribute("data-state", "ok")
+        expect(start).to_be_enabled()
+        page.wait_for_function("document.getElementById('preview').videoWidth > 0")
+        page.wait_for_timeout(400)  # a few frames of the fake camera and the level meter
+        shot(page, "03-device-check.png")
+        start.click()
+
+    def first_question(self, page) -> None:
+        expect(page.locator("#connection")).to_have_text(re.compile("Connected"))
+        expect(page.locator("#progress-text")).to_have_text(f"Question 1 of {self.total}")
+        expect(page.locator("#answer")).to_be_focused()
+        shot(page, "04-question.png")
+        first = self.answer_current(page, "paste")  # the paste is reported as an integrity event
+        wait_for_next(page, first)
+        if page.locator("#question").get_attribute("data-kind") == "followup":
+            expect(page.locator("#followup-badge")).to_be_visible()
+            expect(page.locator("#progress-text")).to_have_text(f"Question 1 of {self.total}")
+            shot(page, "05-followup.png")
+            wait_for_next(page, self.answer_current(page, "click"))
+
+    def take_over(self, context, page):
+        """A second window takes over; the first says so and stops. Returns the second."""
+        assert page.locator("#step-done").is_hidden(), "the plan should have more than one question"
+        self.waiting = question_id(page)
+        self.routes = []
+
+        def through(route):
+            self.routes.append(route)
+            route.connect_to_server()
+
+        second = context.new_page()
+        self.watch(second)
+        second.route_web_socket(re.compile(r"/ws/interview/"), through)
+        second.goto(page_url(self.token))
+        expect(second.locator("#step-interview")).to_be_visible()
+        second.wait_for_function(
+            "id => document.getElementById('question').dataset.questionId === id", arg=self.waiting
+        )
+        expect(page.locator("#interview-notice")).to_contain_text(
+            "This interview was opened in another window"
+        )
+        expect(page.locator("#answer")).to_be_disabled()
+        shot(page, "06-taken-over.png")
+        page.close()
+        return second
+
+    def reconnect(self, page) -> None:
+        """The connection drops with a draft in the box: it comes back, at the same question, draft intact."""
+        draft = "A draft that must survive the reconnect"
+        page.locator("#answer").fill(draft)
+        self.routes[-1].close(code=1011, reason="gone")
+        expect(page.locator("#connection")).to_have_text(re.compile("Reconnecting"))
+        shot(page, "07-reconnecting.png")
+        expect(page.locator("#connection")).to_have_text(re.compile("Connected"), timeout=10_000)
+        assert len(self.routes) >= 2
+        assert question_id(page) == self.waiting
+        expect(page.locator("#answer")).to_have_value(draft)
+        expect(page.locator("#answer")).to_be_enabled()
+        page.set_viewport_size(PHONE)
+        shot(page, "07-question-phone.png")
+        page.set_viewport_size(DESKTOP)
+
+    def answer_the_rest(self, page) -> None:
+        hows = ["keys", "click"]
+        for turn in range(4 * self.total):
+            if page.locator("#step-done").is_visible():
+                return
+            if turn == 1:
+                page.get_by_role("button", name="Read aloud").click()
+                expect(page.get_by_role("button", name="Read aloud")).to_have_attribute(
+                    "aria-pressed", "true"
+                )
+            wait_for_next(page, self.answer_current(page, hows[turn % 2]))
+        pytest.fail("the interview did not end")
+
+    def done(self, page) -> None:
+        """The closing message; then the link has done its job."""
+        expect(page.get_by_role("heading", name="You’re all done")).to_be_visible()
+        expect(page.locator("#done-message")).not_to_be_empty()
+        shot(page, "08-done.png")
+        response = page.goto(page_url(self.token))
+        assert response.status == 410
+        expect(page.get_by_role("heading", name="This interview is already complete")).to_be_visible()
+        shot(page, "09-link-used.png")
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_candidate_journey_in_a_real_browser(
+    tmp_path, settings, ats, recruiter_client, recruiter, django_capture_on_commit_callbacks
+):
+    redis = redis_url()
+    chromium = chromium_path()
+    # Plan and approve in this process before the stack starts (its start empties Redis).
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    interview, token = approved_link(ats, recruiter_client, recruiter, django_capture_on_commit_callbacks)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    questions = list(interview.current_plan.questions.order_by("position").values("key", "skill"))
+    journey = Journey(token, questions, chromium)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with live_stack(redis, tmp_path) as (base_url, _env, data_dir):
-        drive(base_url, data_dir)
+        journey.run(base_url, data_dir)
         # The worker assesses the transcript; wait for it, boundedly.
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -413,13 +297,15 @@ def test_candidate_journey_in_a_real_browser(
                 break
             time.sleep(0.3)
     assert interview.state == State.ASSESSMENT_PENDING
-    assert not problems, problems
+    assert not journey.problems, journey.problems
 
     turns = list(Turn.objects.filter(interview=interview).order_by("sequence"))
     assert all(t.answered_at for t in turns)
-    assert [t.kind for t in turns] == kinds
-    assert {t.question_index for t in turns if t.kind == "main"} == set(range(total))
-    assert len([t for t in turns if t.kind == "main"]) == total
-    assert {t.public_id: t.answer_text for t in turns} == {qid: text.strip() for qid, text in typed.items()}
+    assert [t.kind for t in turns] == journey.kinds
+    assert {t.question_index for t in turns if t.kind == "main"} == set(range(journey.total))
+    assert len([t for t in turns if t.kind == "main"]) == journey.total
+    assert {t.public_id: t.answer_text for t in turns} == {
+        qid: text.strip() for qid, text in journey.typed.items()
+    }
     assert IntegrityEvent.objects.filter(interview=interview, event="paste").exists()
     assert time.monotonic() - started < 90

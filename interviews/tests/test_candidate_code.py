@@ -7,7 +7,8 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from interviews.models import CandidateSession, Interview
+from interviews import live
+from interviews.models import CandidateSession, IntegrityEvent, Interview
 from tests.factories import approved_interview
 
 pytestmark = pytest.mark.django_db
@@ -194,9 +195,6 @@ def test_a_mail_outage_is_a_503_and_does_not_use_up_the_cooldown(client, link, s
 
 @pytest.mark.parametrize("at", ["2024-01-15T10:00:00", "2024-13-45T00:00:00", "yesterday", "", None, 5])
 def test_odd_integrity_timestamps_fall_back_to_server_time(link, at):
-    from interviews import candidate
-    from interviews.models import IntegrityEvent
-
     interview = Interview.objects.get()
-    candidate.store_integrity_event(interview.id, "paste", at, None)
+    live.store_integrity_event(interview.id, "paste", at, None)
     assert IntegrityEvent.objects.get().occurred_at is not None

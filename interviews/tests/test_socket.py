@@ -9,13 +9,14 @@ import json
 import time
 
 import pytest
+from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from accounts.models import ApiKey
 from interviews.models import IntegrityEvent, Interview, State, Turn
 from tests.candidate_client import Candidate, recv
-from tests.factories import SEED_BODY
+from tests.factories import SEED_BODY, bearer_client
 from tests.live import live_stack
 from tests.receiver import Receiver
 from tests.services import redis_url
@@ -33,12 +34,12 @@ def wait_until(predicate, timeout=40, step=0.2):
     raise AssertionError("timed out waiting")
 
 
-def create_approved(ats, recruiter_client, callback_url, base_url) -> tuple[str, str]:
+def create_approved(ats, recruiter, callback_url, base_url) -> tuple[str, str]:
     created = ats.post("/api/v1/a2a/interview", {**SEED_BODY, "callbackUrl": callback_url}, format="json")
     assert created.status_code == 201, created.content
     run_id = created.json()["runId"]
     wait_until(lambda: Interview.objects.get(run_id=run_id).state == State.PENDING)
-    approved = recruiter_client.post(
+    approved = bearer_client(recruiter).post(
         f"/api/v1/a2a/interview/{run_id}/approve", {"approved": True}, format="json"
     )
     assert approved.status_code == 200, approved.content
@@ -51,114 +52,148 @@ def good_answer(run_id: str, sequence: int) -> str:
     return "In practice I would focus on " + ", ".join(concepts) + ", and I have done this in production."
 
 
-def test_full_interview_over_the_socket(tmp_path, org, recruiter_client, settings):
-    from rest_framework.test import APIClient
+BAD_FRAMES = [
+    ("not json", "bad_frame"),
+    (json.dumps(["a"]), "bad_frame"),
+    (json.dumps({"type": "dance"}), "bad_frame"),
+    ({"type": "answer", "text": "   "}, "empty_answer"),
+    ({"type": "answer", "text": "x" * 10001}, "answer_too_long"),
+    (json.dumps({"type": "answer", "questionId": "q99", "text": "hello"}), "out_of_turn"),
+    (json.dumps({"type": "integrity", "event": "teleported"}), "bad_frame"),
+]
+WEBHOOKS_IN_ORDER = [
+    "interview.plan_generated",
+    "interview.plan_approved",
+    "interview.started",
+    "interview.completed",
+    "interview.assessment_generated",
+    "interview.assessment_approved",
+]
 
-    settings.WEBHOOK_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8")]
-    _, raw_key = ApiKey.create_with_raw(org, "ATS")
-    ats = APIClient()
-    ats.credentials(HTTP_X_API_KEY=raw_key)
-    with Receiver() as receiver, live_stack(redis_url(), tmp_path) as (base_url, _env, data_dir):
-        run_id, token = create_approved(ats, recruiter_client, f"{receiver.url}/hook", base_url)
-        other_run, other_token = create_approved(ats, recruiter_client, f"{receiver.url}/other", base_url)
-        interview = Interview.objects.get(run_id=run_id)
-        total = interview.current_plan.questions.count()
 
-        candidate = Candidate(base_url, token, data_dir)
-        candidate.verify()
+def send(ws, frame: dict) -> None:
+    ws.send(json.dumps(frame))
 
-        # A foreign origin is refused at the handshake.
-        with pytest.raises(InvalidStatus):
-            candidate.socket(origin="http://evil.example")
 
-        # This session is not verified for another link.
-        with candidate.socket(token=other_token) as ws:
-            frame = recv(ws)
-            assert frame["type"] == "error" and frame["code"] == "not_verified"
-            with pytest.raises(ConnectionClosed):
-                ws.recv(timeout=10)
+def assert_refused_elsewhere(candidate: Candidate, other_token: str) -> None:
+    # A foreign origin is refused at the handshake.
+    with pytest.raises(InvalidStatus):
+        candidate.socket(origin="http://evil.example")
+    # This session is not verified for another link.
+    with candidate.socket(token=other_token) as ws:
+        frame = recv(ws)
+        assert frame["type"] == "error" and frame["code"] == "not_verified"
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=10)
 
-        sockets = contextlib.ExitStack()  # every connection is closed, whatever happens
+
+def assert_bad_frames_get_errors(ws, first: dict) -> None:
+    """Bad frames get error frames; the socket stays open."""
+    for raw, code in BAD_FRAMES:
+        # Answers to the open question are built here: they need its id.
+        ws.send(json.dumps({**raw, "questionId": first["questionId"]}) if isinstance(raw, dict) else raw)
+        frame = recv(ws)
+        assert (frame["type"], frame["code"]) == ("error", code), frame
+    send(ws, {"type": "answer", "questionId": "q7", "text": "hello"})
+    assert recv(ws)["fields"] == {"expected": first["questionId"]}
+    send(ws, {"type": "ping"})
+    assert json.loads(ws.recv(timeout=10))["type"] == "pong"
+
+
+def answer_weakly(ws, first: dict) -> dict:
+    """A weak first answer earns exactly one follow-up on the same question; returns the next question."""
+    send(ws, {"type": "answer", "questionId": first["questionId"], "text": "I am not sure, honestly."})
+    followup = recv(ws)
+    assert followup["type"] == "question" and followup["kind"] == "followup"
+    assert followup["index"] == 1
+    send(ws, {"type": "answer", "questionId": followup["questionId"], "text": "Still not sure."})
+    current = recv(ws)
+    assert current["kind"] == "main" and current["index"] == 2
+    return current
+
+
+def reconnect_and_take_over(candidate: Candidate, sockets, ws, run_id: str, current: dict):
+    """Drop the connection, then open a second window; returns the socket left in charge."""
+    # Nothing answered is lost; it resumes at the open question.
+    ws.close()
+    answered = Turn.objects.filter(interview__run_id=run_id, answered_at__isnull=False)
+    answered_before = answered.count()
+    ws = sockets.enter_context(candidate.socket())
+    assert recv(ws)["questionId"] == current["questionId"]
+    assert answered.count() == answered_before
+
+    # A second window takes over; the first is told and closed.
+    second = sockets.enter_context(candidate.socket())
+    assert recv(second)["questionId"] == current["questionId"]
+    frame = recv(ws)
+    assert (frame["type"], frame["code"]) == ("error", "taken_over")
+    return second
+
+
+def answer_to_the_end(ws, run_id: str, frame: dict) -> None:
+    while frame["type"] == "question":
+        sequence = int(frame["questionId"][1:])
+        send(ws, {"type": "answer", "questionId": frame["questionId"], "text": good_answer(run_id, sequence)})
+        frame = recv(ws)
+    assert frame["type"] == "completed"
+    assert frame["message"]
+
+
+def run_the_interview(candidate: Candidate, run_id: str, total: int) -> None:
+    with contextlib.ExitStack() as sockets:  # every connection is closed, whatever happens
         ws = sockets.enter_context(candidate.socket())
         first = recv(ws)
         assert first["type"] == "question" and first["kind"] == "main"
         assert (first["index"], first["total"]) == (1, total)
         assert Interview.objects.get(run_id=run_id).state == State.IN_PROGRESS
+        assert_bad_frames_get_errors(ws, first)
+        send(ws, {"type": "integrity", "event": "paste", "at": "2026-01-01T00:00:00Z"})
+        current = answer_weakly(ws, first)
+        ws = reconnect_and_take_over(candidate, sockets, ws, run_id, current)
+        answer_to_the_end(ws, run_id, current)
 
-        # Bad frames get error frames; the socket stays open.
-        for raw, code in [
-            ("not json", "bad_frame"),
-            (json.dumps(["a"]), "bad_frame"),
-            (json.dumps({"type": "dance"}), "bad_frame"),
-            (
-                json.dumps({"type": "answer", "questionId": first["questionId"], "text": "   "}),
-                "empty_answer",
-            ),
-            (
-                json.dumps({"type": "answer", "questionId": first["questionId"], "text": "x" * 10001}),
-                "answer_too_long",
-            ),
-            (json.dumps({"type": "answer", "questionId": "q99", "text": "hello"}), "out_of_turn"),
-            (json.dumps({"type": "integrity", "event": "teleported"}), "bad_frame"),
-        ]:
-            ws.send(raw)
-            frame = recv(ws)
-            assert (frame["type"], frame["code"]) == ("error", code), frame
-        ws.send(json.dumps({"type": "answer", "questionId": "q7", "text": "hello"}))
-        assert recv(ws)["fields"] == {"expected": first["questionId"]}
-        ws.send(json.dumps({"type": "ping"}))
-        assert json.loads(ws.recv(timeout=10))["type"] == "pong"
-        ws.send(json.dumps({"type": "integrity", "event": "paste", "at": "2026-01-01T00:00:00Z"}))
 
-        # A weak first answer earns exactly one follow-up on the same question.
-        ws.send(
-            json.dumps(
-                {"type": "answer", "questionId": first["questionId"], "text": "I am not sure, honestly."}
-            )
-        )
-        followup = recv(ws)
-        assert followup["type"] == "question" and followup["kind"] == "followup"
-        assert followup["index"] == 1
-        ws.send(
-            json.dumps({"type": "answer", "questionId": followup["questionId"], "text": "Still not sure."})
-        )
-        current = recv(ws)
-        assert current["kind"] == "main" and current["index"] == 2
+def approve_assessment(ats, recruiter, run_id: str, total: int) -> dict:
+    """The recruiter approves the assessment through the API, overriding the score."""
+    assessment = ats.get(f"/api/v1/a2a/interview/{run_id}/assessment").json()
+    assert len(assessment["questionScores"]) == total
+    assert any(flag["event"] == "paste" for flag in assessment["integrityFlags"])
+    decided = bearer_client(recruiter).post(
+        f"/api/v1/a2a/interview/{run_id}/assessment/approve",
+        {"approved": True, "overrides": {"score": 77}, "feedback": "Strong system design discussion."},
+        format="json",
+    )
+    assert decided.status_code == 200, decided.content
+    assert decided.json()["workflowState"] == "ASSESSMENT_APPROVED"
+    return assessment
 
-        # Drop the connection mid-interview: nothing answered is lost, it resumes at the open question.
-        ws.close()
-        answered_before = Turn.objects.filter(interview__run_id=run_id, answered_at__isnull=False).count()
-        ws = sockets.enter_context(candidate.socket())
-        resumed = recv(ws)
-        assert resumed["questionId"] == current["questionId"]
-        assert (
-            Turn.objects.filter(interview__run_id=run_id, answered_at__isnull=False).count()
-            == answered_before
-        )
 
-        # A second window takes over; the first is told and closed.
-        second = sockets.enter_context(candidate.socket())
-        assert recv(second)["questionId"] == current["questionId"]
-        frame = recv(ws)
-        assert (frame["type"], frame["code"]) == ("error", "taken_over")
-        ws = second
+def assert_ats_heard_every_step(receiver: Receiver, secret: str, run_id: str, assessment: dict) -> None:
+    """The ATS heard every step, in order, signed."""
+    mine = lambda: [r for r in receiver.requests if r.path == "/hook"]  # noqa: E731
+    wait_until(lambda: len(mine()) >= len(WEBHOOKS_IN_ORDER))
+    payloads = [Webhook(secret).verify(r.body, r.headers) for r in mine()]
+    assert [p["event"] for p in payloads] == WEBHOOKS_IN_ORDER
+    assert [p["data"]["sequence"] for p in payloads] == sorted(p["data"]["sequence"] for p in payloads)
+    final = payloads[-1]["data"]
+    assert final["score"] == 77 and final["aiScore"] == assessment["overall"]
+    assert final["reportUrl"].endswith(f"/admin/interviews/{run_id}/report")
 
-        frame = current
-        while frame["type"] == "question":
-            sequence = int(frame["questionId"][1:])
-            ws.send(
-                json.dumps(
-                    {
-                        "type": "answer",
-                        "questionId": frame["questionId"],
-                        "text": good_answer(run_id, sequence),
-                    }
-                )
-            )
-            frame = recv(ws)
-        assert frame["type"] == "completed"
-        assert frame["message"]
-        sockets.close()
+
+def test_full_interview_over_the_socket(tmp_path, org, recruiter, settings):
+    settings.WEBHOOK_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8")]
+    _, raw_key = ApiKey.create_with_raw(org, "ATS")
+    ats = APIClient()
+    ats.credentials(HTTP_X_API_KEY=raw_key)
+    with Receiver() as receiver, live_stack(redis_url(), tmp_path) as (base_url, _env, data_dir):
+        run_id, token = create_approved(ats, recruiter, f"{receiver.url}/hook", base_url)
+        other_run, other_token = create_approved(ats, recruiter, f"{receiver.url}/other", base_url)
+        total = Interview.objects.get(run_id=run_id).current_plan.questions.count()
+
+        candidate = Candidate(base_url, token, data_dir)
+        candidate.verify()
+        assert_refused_elsewhere(candidate, other_token)
+        run_the_interview(candidate, run_id, total)
 
         interview = wait_until(
             lambda: Interview.objects.filter(run_id=run_id, state=State.ASSESSMENT_PENDING).first()
@@ -168,34 +203,6 @@ def test_full_interview_over_the_socket(tmp_path, org, recruiter_client, setting
         assert {t.question_index for t in turns} == set(range(total))
         assert IntegrityEvent.objects.filter(interview=interview, event="paste").exists()
 
-        # The recruiter approves the assessment through the API, overriding the score.
-        assessment = ats.get(f"/api/v1/a2a/interview/{run_id}/assessment").json()
-        assert len(assessment["questionScores"]) == total
-        assert any(flag["event"] == "paste" for flag in assessment["integrityFlags"])
-        decided = recruiter_client.post(
-            f"/api/v1/a2a/interview/{run_id}/assessment/approve",
-            {"approved": True, "overrides": {"score": 77}, "feedback": "Strong system design discussion."},
-            format="json",
-        )
-        assert decided.status_code == 200, decided.content
-        assert decided.json()["workflowState"] == "ASSESSMENT_APPROVED"
-
-        # The ATS heard every step, in order, signed.
-        secret = org.webhook_secret
-        expected = [
-            "interview.plan_generated",
-            "interview.plan_approved",
-            "interview.started",
-            "interview.completed",
-            "interview.assessment_generated",
-            "interview.assessment_approved",
-        ]
-        mine = lambda: [r for r in receiver.requests if r.path == "/hook"]  # noqa: E731
-        wait_until(lambda: len(mine()) >= len(expected))
-        payloads = [Webhook(secret).verify(r.body, r.headers) for r in mine()]
-        assert [p["event"] for p in payloads] == expected
-        assert [p["data"]["sequence"] for p in payloads] == sorted(p["data"]["sequence"] for p in payloads)
-        final = payloads[-1]["data"]
-        assert final["score"] == 77 and final["aiScore"] == assessment["overall"]
-        assert final["reportUrl"].endswith(f"/admin/interviews/{run_id}/report")
+        assessment = approve_assessment(ats, recruiter, run_id, total)
+        assert_ats_heard_every_step(receiver, org.webhook_secret, run_id, assessment)
         assert Interview.objects.get(run_id=other_run).state == State.APPROVED

@@ -1,0 +1,89 @@
+"""Between the database rows and the engine's plain dataclasses (``interviews.agents.base``).
+
+Engines take and return dataclasses and never see a model; these functions
+turn an Interview, its plan and its turns into what an engine reads, and an
+engine's planned questions back into rows.
+"""
+
+from __future__ import annotations
+
+from .agents.base import IntegrityEvent as EngineIntegrityEvent
+from .agents.base import InterviewRequest, plan_from_dict, to_dict
+from .agents.base import Plan as EnginePlan
+from .agents.base import Turn as EngineTurn
+from .models import Interview, Plan, Question
+
+
+def engine_request(interview: Interview) -> InterviewRequest:
+    # The engine never sees the candidate's name or email.
+    return InterviewRequest(
+        position=interview.position,
+        level=interview.level,
+        skills=list(interview.skills),
+        job_description=interview.job_description,
+        duration_minutes=interview.duration_minutes,
+        language=interview.language,
+    )
+
+
+def engine_plan(interview: Interview) -> tuple[EnginePlan, list[Question]]:
+    """The current plan as the engine reads it, with its question rows in the same order."""
+    plan = interview.current_plan
+    questions = list(plan.questions.order_by("position"))
+    return plan_from_dict(
+        {
+            "summary": plan.summary,
+            "duration_minutes": plan.duration_minutes,
+            "questions": [
+                {
+                    "key": q.key,
+                    "skill": q.skill,
+                    "kind": q.kind,
+                    "difficulty": q.difficulty,
+                    "text": q.text,
+                    "rubric": q.rubric,
+                    "minutes": q.minutes,
+                }
+                for q in questions
+            ],
+        }
+    ), questions
+
+
+def engine_turns(interview: Interview) -> list[EngineTurn]:
+    """The answered turns, in the order they were asked."""
+    return [
+        EngineTurn(
+            question_index=t.question_index,
+            kind=t.kind,
+            question_text=t.question_text,
+            answer_text=t.answer_text,
+        )
+        for t in interview.turns.order_by("sequence")
+        if t.answered_at
+    ]
+
+
+def engine_integrity_events(interview: Interview) -> list[EngineIntegrityEvent]:
+    return [
+        EngineIntegrityEvent(event=e.event, at=e.occurred_at.isoformat())
+        for e in interview.integrity_events.all()
+    ]
+
+
+def question_rows(plan: Plan, questions) -> list[Question]:
+    """Unsaved Question rows for ``plan`` from engine PlannedQuestions or edited drafts."""
+    return [
+        Question(
+            plan=plan,
+            position=position,
+            key=q.key,
+            skill=q.skill,
+            kind=q.kind,
+            difficulty=q.difficulty,
+            text=q.text,
+            rubric=q.rubric if isinstance(q.rubric, dict) else to_dict(q.rubric),
+            minutes=q.minutes,
+        )
+        for position, q in enumerate(questions)
+    ]

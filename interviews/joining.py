@@ -1,0 +1,228 @@
+"""Joining an interview: the link, the email code, consent and the device check.
+
+A join link carries a random token; only its hash is stored. Opening it, the
+candidate consents, proves the email address with a one-time code (which binds
+this browser session to this one link) and checks camera and microphone. Only
+then may the browser open the live socket.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import smtplib
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from interview_platform.api import DomainError
+
+from .models import CandidateSession, Interview, State
+from .otp import CODE_TTL, MAX_CODES_PER_HOUR, MAX_WRONG_TRIES, CandidateEmailDevice
+
+logger = logging.getLogger(__name__)
+
+SESSION_KEY = "candidate_interview"
+
+
+class LinkProblem(DomainError):
+    """The link cannot be used; ``code`` says why so the page can say what to do."""
+
+    status_code = 404
+
+
+class CodeProblem(DomainError):
+    status_code = 400
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
+    code = "throttled"
+
+
+class NotVerified(DomainError):
+    status_code = 403
+    code = "not_verified"
+
+
+class EmailUnavailable(DomainError):
+    status_code = 503
+    code = "email_unavailable"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def mint_join_link(interview: Interview) -> tuple[str, dict]:
+    """A fresh candidate link: the token (>= 128 random bits) is returned once, only its hash kept."""
+    token = secrets.token_urlsafe(32)
+    link = f"{settings.PUBLIC_BASE_URL}/interview/join/{token}"
+    changes = {
+        "join_token_hash": token_hash(token),
+        "join_expires_at": timezone.now() + settings.JOIN_LINK_TTL,
+    }
+    return link, changes
+
+
+def resolve(token: str, *, for_update: bool = False) -> Interview:
+    """The interview behind a join token, if the link can still be used."""
+    if not token or len(token) > 200:
+        raise LinkProblem("This interview link is not valid.", code="unknown")
+    queryset = Interview.objects.select_related("organization")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    interview = queryset.filter(join_token_hash=token_hash(token)).first()
+    if interview is None:
+        raise LinkProblem("This interview link is not valid.", code="unknown")
+    if interview.state == State.CANCELLED:
+        raise LinkProblem("This interview has been cancelled.", code="cancelled")
+    if interview.state == State.EXPIRED or (
+        interview.state == State.APPROVED
+        and interview.join_expires_at
+        and interview.join_expires_at < timezone.now()
+    ):
+        raise LinkProblem("This interview link has expired.", code="expired")
+    if interview.state in (State.ASSESSMENT_PENDING, State.ASSESSMENT_APPROVED) or (
+        interview.state == State.IN_PROGRESS and candidate_session(interview).completed_at
+    ):
+        raise LinkProblem("This interview has already been completed.", code="used")
+    if interview.state not in (State.APPROVED, State.IN_PROGRESS):
+        raise LinkProblem("This interview link cannot be used.", code="unavailable")
+    return interview
+
+
+def candidate_session(interview: Interview) -> CandidateSession:
+    session, _ = CandidateSession.objects.get_or_create(interview=interview)
+    return session
+
+
+def websocket_url(token: str) -> str:
+    base = settings.PUBLIC_BASE_URL
+    scheme = "wss" if base.startswith("https://") else "ws"
+    return f"{scheme}://{base.split('://', 1)[1]}/ws/interview/{token}/"
+
+
+def record_consent(token: str) -> None:
+    interview = resolve(token)
+    CandidateSession.objects.filter(pk=candidate_session(interview).pk, consented_at__isnull=True).update(
+        consented_at=timezone.now()
+    )
+
+
+def send_code(token: str) -> int:
+    """Email a fresh code; returns its lifetime in seconds.
+
+    The email goes out inside the transaction: if the mail server refuses, the
+    new code, the cooldown and the hourly count roll back with it, so a retry
+    is not held up by a code nobody received. The code travels only in the
+    email, never in logs or job arguments.
+    """
+    with transaction.atomic():
+        interview = resolve(token, for_update=True)
+        device, _ = CandidateEmailDevice.objects.get_or_create(
+            interview=interview, defaults={"name": "email"}
+        )
+        _check_sending_allowed(device)
+        _email_code(interview, device.new_code())
+    logger.info("sent a join code for interview %s", interview.id)
+    return int(CODE_TTL.total_seconds())
+
+
+def _check_sending_allowed(device: CandidateEmailDevice) -> None:
+    allowed, info = device.generate_is_allowed()
+    if not allowed:
+        wait = int((info["next_generation_at"] - timezone.now()).total_seconds()) + 1
+        raise TooManyRequests(
+            f"A code was sent moments ago. You can ask for a new one in {wait} s.",
+            fields={"retryAfterSeconds": wait},
+        )
+    if len(device.sends_in_last_hour(timezone.now())) >= MAX_CODES_PER_HOUR:
+        raise TooManyRequests(
+            "Too many codes were sent for this link in the last hour. Please try again later.",
+            fields={"retryAfterSeconds": 3600},
+        )
+
+
+def _email_code(interview: Interview, code: str) -> None:
+    organization = interview.organization.name
+    try:
+        send_mail(
+            subject=f"Your interview code: {organization}",
+            message=(
+                f"Hello,\n\nYour one-time code for the {interview.position} interview with "
+                f"{organization} is:\n\n    {code}\n\nIt is valid for 10 minutes and can be used once. "
+                "If you did not ask for it, you can ignore this email.\n"
+            ),
+            from_email=None,
+            recipient_list=[interview.candidate_email],
+        )
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.error("could not email a join code for interview %s: %s", interview.id, exc.__class__.__name__)
+        raise EmailUnavailable(
+            "We could not send the email just now. Please try again in a few minutes."
+        ) from None
+
+
+def _check_code(device: CandidateEmailDevice | None, code: str) -> CodeProblem | None:
+    if device is None or device.token is None:
+        if device is not None and device.wrong_tries >= MAX_WRONG_TRIES:
+            return CodeProblem("Too many wrong codes. Ask for a new code.", code="code_locked")
+        return CodeProblem("No valid code. Ask for a new code.", code="code_expired")
+    if timezone.now() >= device.valid_until:
+        return CodeProblem("This code has expired. Ask for a new code.", code="code_expired")
+    if device.check_code(code):
+        return None
+    left = MAX_WRONG_TRIES - device.wrong_tries
+    if left <= 0:
+        return CodeProblem("Too many wrong codes. Ask for a new code.", code="code_locked")
+    return CodeProblem(
+        f"That code is not right. {left} tries left.", code="code_invalid", fields={"code": "wrong"}
+    )
+
+
+def verify_code(token: str, code: str, session) -> str:
+    """Check the code and bind this browser session to this one link."""
+    with transaction.atomic():
+        interview = resolve(token)
+        # Locked, so parallel guesses are counted one after another: five tries means five.
+        device = CandidateEmailDevice.objects.select_for_update().filter(interview=interview).first()
+        problem = _check_code(device, code)
+    # Raised after the commit, so the wrong try stays counted.
+    if problem:
+        raise problem
+    # A fresh session key: a session id planted before verification is worthless after.
+    session.cycle_key()
+    session[SESSION_KEY] = str(interview.id)
+    CandidateSession.objects.filter(pk=candidate_session(interview).pk).update(verified_at=timezone.now())
+    return websocket_url(token)
+
+
+def verified_interview(token: str, session) -> Interview:
+    interview = resolve(token)
+    if session.get(SESSION_KEY) != str(interview.id):
+        raise NotVerified("Verify your email with the one-time code first.")
+    return interview
+
+
+def record_device_check(token: str, session, camera: bool, microphone: bool, details: dict) -> bool:
+    interview = verified_interview(token, session)
+    CandidateSession.objects.filter(pk=candidate_session(interview).pk).update(
+        camera_ok=camera, microphone_ok=microphone, device_checked_at=timezone.now(), device_details=details
+    )
+    return camera and microphone
+
+
+def readiness_problem(interview: Interview, session_data) -> tuple[str, str] | None:
+    """Why this browser session may not join the socket now, or None."""
+    if session_data.get(SESSION_KEY) != str(interview.id):
+        return "not_verified", "Verify your email with the one-time code first."
+    state = candidate_session(interview)
+    if not state.consented_at:
+        return "no_consent", "Please accept the interview terms on the join page first."
+    if not state.device_ok:
+        return "device_check_required", "Complete the camera and microphone check first."
+    return None

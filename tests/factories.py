@@ -28,6 +28,7 @@ from interviews.models import (
     Turn,
 )
 from interviews.models import Plan as PlanRow
+from interviews.serializers import FIELD_MAP
 
 ROOT = Path(__file__).resolve().parent.parent
 CREATE = "/api/v1/a2a/interview"
@@ -43,20 +44,6 @@ SEED_BODY = {
     ),
 }
 ANSWERS: dict[str, dict[str, str]] = json.loads((ROOT / "interviews/tests/data/answers.json").read_text())
-
-# The request body's names for the interview's fields (what the intake API accepts).
-BODY_FIELDS = {
-    "candidateName": "candidate_name",
-    "candidateEmail": "candidate_email",
-    "position": "position",
-    "level": "level",
-    "skills": "skills",
-    "jobDescription": "job_description",
-    "callbackUrl": "callback_url",
-    "externalId": "external_id",
-    "durationMinutes": "duration_minutes",
-    "language": "language",
-}
 
 
 def bearer_client(user) -> APIClient:
@@ -130,7 +117,7 @@ def waiting_interview(templates: PlanTemplates, api_key, **body) -> Interview:
     system), the two AgentSteps, plan v1 with its questions, and the
     ``interview.plan_generated`` event with its deliveries (sent on commit).
     """
-    values = {BODY_FIELDS[name]: value for name, value in {**SEED_BODY, **body}.items()}
+    values = {FIELD_MAP[name]: value for name, value in {**SEED_BODY, **body}.items()}
     interview = Interview(organization_id=api_key.organization_id, created_by_api_key=api_key, **values)
     interview.missing_fields = services.missing_fields(interview)
     assert not interview.missing_fields, interview.missing_fields

@@ -173,3 +173,19 @@ def test_non_field_errors_are_camel_case(client):
     )
     assert response.status_code == 400
     assert "nonFieldErrors" in response.json()["error"]["fields"]
+
+
+def test_production_static_files_rewrite_module_imports_to_hashed_names(settings, tmp_path):
+    """A hashed main.js must import hashed modules, or a deploy could mix old and new files."""
+    import re
+
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    production = {"BACKEND": "interview_platform.storage.StaticFilesStorage"}
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": production}
+    call_command("collectstatic", interactive=False, verbosity=0)
+    [main] = (tmp_path / "candidate").glob("main.*.js")
+    imports = re.findall(r'from "\./([^"]+)"', main.read_text())
+    assert imports, "main.js imports the other modules"
+    assert all(re.fullmatch(r"[a-z]+\.[0-9a-f]{12}\.js", name) for name in imports), imports

@@ -77,7 +77,7 @@ def words(text: str) -> list[str]:
 #   index, the database scans" keeps "the database scans").
 # * A clause that explains a consequence or a condition is not a dismissal
 #   even with a cue in it: one that starts with (or has before the cue) if,
-#   unless, when, so, so that, because, since, otherwise, to, that, which,
+#   unless, when, so, so that, because, since, otherwise, that, which,
 #   else ("so you don't hit the database per row", "if you don't add an index
 #   every query scans the table" are explanations and count).
 # * "avoid", "prevent", "reduce" and "stop" are NOT cues: "avoid N+1 queries"
@@ -106,7 +106,7 @@ _DISMISSAL_RE = re.compile(
 _COPULA_RE = re.compile(r"(?:\b(?:is|are|was|were)\s+not|\b(?:is|are|was|were)n[’']?t)\s*$", re.IGNORECASE)
 _SHORT_CUE_RE = re.compile(r"\b(?:without|no|skip|skipping)\b", re.IGNORECASE)
 _EXPLAINING_RE = re.compile(
-    r"\b(?:if|unless|when|whenever|so|because|since|otherwise|to|that|which|else|until|or\s+else)\b",
+    r"\b(?:if|unless|when|whenever|so|because|since|otherwise|that|which|else|until|or\s+else)\b",
     re.IGNORECASE,
 )
 SHORT_SCOPE_WORDS = 3

@@ -5,7 +5,8 @@ a rubric concept counts when its name or a synonym occurs (as stemmed words,
 :mod:`~interviews.agents.language`) outside
 
 * a negated clause ("I would never bother with X") - reason ``negated``;
-* a run of words copied from the question or the follow-up - ``echoes_question``;
+* a run of words copied from the question or the follow-up, or a sentence
+  that only says back a term the question named - ``echoes_question``;
 * a sentence addressed to a grader or an AI - ``addressed_to_grader``;
 * a text that only lists terms - ``keyword_list``.
 
@@ -53,6 +54,7 @@ from interviews.agents.scoring_signals import (
     elaboration,
     grader_spans,
     is_keyword_list,
+    parrots,
     reasoning,
 )
 from interviews.agents.text import join_topics
@@ -70,6 +72,7 @@ class Reading:
     tokens: list[Token]
     negated: list[tuple[int, int]]
     echoed: list[tuple[int, int]]
+    source: list[str]  # stems of the question the text answers
     grader: list[tuple[int, int]]
     keyword_list: bool
     blocked: dict[str, set[str]] = field(default_factory=dict)  # concept -> reasons it did not count
@@ -88,6 +91,7 @@ def read(text: str, echo_source: str = "") -> Reading:
         tokens=toks,
         negated=negated_spans(text),
         echoed=echo_spans(toks, echo_source) if echo_source else [],
+        source=[t.stem for t in tokenize(echo_source)],
         grader=grader,
         # Another language has none of the English function words a list lacks.
         keyword_list=bool(rest.strip()) and detect_language(rest) == "en" and is_keyword_list(rest),
@@ -122,6 +126,12 @@ def _echoed(reading: Reading, start: int, end: int) -> bool:
     )
 
 
+def _parrots(reading: Reading, stems: list[str], start: int, end: int) -> bool:
+    s_start, s_end = sentence_bounds(reading.text, start, end)
+    sentence = [t for t in reading.tokens if s_start <= t.start and t.end <= s_end]
+    return bool(reading.source) and parrots(stems, sentence, reading.source)
+
+
 def find_concept(concept: Concept, reading: Reading) -> tuple[int, int] | None:
     """The first countable occurrence of ``concept`` in ``reading``.
 
@@ -129,14 +139,15 @@ def find_concept(concept: Concept, reading: Reading) -> tuple[int, int] | None:
     """
     reasons: set[str] = set()
     for phrase in (concept.name, *concept.synonyms):
-        for start, end in _occurrences([t.stem for t in tokenize(phrase)], reading.tokens):
+        stems = [t.stem for t in tokenize(phrase)]
+        for start, end in _occurrences(stems, reading.tokens):
             if inside(reading.grader, start, end):
                 reasons.add("addressed_to_grader")
             elif reading.keyword_list:
                 reasons.add("keyword_list")
             elif starts_inside(reading.negated, start):
                 reasons.add("negated")
-            elif reading.echoed and _echoed(reading, start, end):
+            elif (reading.echoed and _echoed(reading, start, end)) or _parrots(reading, stems, start, end):
                 reasons.add("echoes_question")
             else:
                 return start, end
@@ -155,8 +166,8 @@ def match_concepts(rubric: Rubric, answer: str, echo_source: str = "") -> tuple[
     return matched, [c.name for c in rubric.concepts if c.name not in matched]
 
 
-def quote(text: str, start: int, end: int) -> str:
-    """The sentence of ``text`` around [start, end), verbatim; an overlong one is cut around the match."""
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Character range of the sentence of ``text`` holding [start, end)."""
     s_start, s_end = 0, len(text)
     for m in _SENTENCE_BREAK_RE.finditer(text):
         if m.end() <= start:
@@ -164,6 +175,12 @@ def quote(text: str, start: int, end: int) -> str:
         elif m.start() >= end:
             s_end = m.start()
             break
+    return s_start, s_end
+
+
+def quote(text: str, start: int, end: int) -> str:
+    """The sentence of ``text`` around [start, end), verbatim; an overlong one is cut around the match."""
+    s_start, s_end = sentence_bounds(text, start, end)
     sentence = text[s_start:s_end]
     lead = len(sentence) - len(sentence.lstrip())
     s_start += lead

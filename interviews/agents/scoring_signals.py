@@ -12,6 +12,7 @@ Each is a plain function of the text, so it can be tested alone:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from interviews.agents.language import Token, tokenize, word_set, words
 
@@ -94,6 +95,31 @@ def echo_spans(answer_tokens: list[Token], source: str) -> list[tuple[int, int]]
         if tuple(stems[i : i + ECHO_RUN]) in grams:
             spans.append((answer_tokens[i].start, answer_tokens[i + ECHO_RUN - 1].end))
     return spans
+
+
+OWN_WORDS = 4  # content words of its own a sentence needs to use a term the question named
+
+
+def contains(haystack: Sequence[str], phrase: Sequence[str]) -> bool:
+    n = len(phrase)
+    return n > 0 and any(list(haystack[i : i + n]) == list(phrase) for i in range(len(haystack) - n + 1))
+
+
+def parrots(phrase: Sequence[str], sentence: Sequence[Token], source: Sequence[str]) -> bool:
+    """True when ``phrase`` was named by the question (``source`` stems) and ``sentence`` adds too little.
+
+    The follow-up names the missing topics; saying them back ("I'd approach
+    caching and indexes here") is not covering them. A sentence that uses a
+    term the question named counts only with ``OWN_WORDS`` content words of
+    its own, not in the question and not function words.
+    """
+    if not contains(source, phrase):
+        return False
+    known = set(source)
+    own = {
+        t.stem for t in sentence if t.stem not in known and t.stem not in FUNCTION_WORDS and len(t.stem) > 2
+    }
+    return len(own) < OWN_WORDS
 
 
 # ---------------------------------------------------------------------------

@@ -39,7 +39,9 @@ class Command(BaseCommand):
             pairs = parse_pairs(data, bank())
         except PairsError as exc:
             raise CommandError(str(exc)) from None
-        outcomes = evaluate(get_engine(), bank(), pairs)
+        # The configured engine without its recorder: a measurement is not an
+        # interview, so it leaves no AgentStep rows behind.
+        outcomes = evaluate(get_engine().engine, bank(), pairs)
         result = accuracy(outcomes)
         if options["format"] == "json":
             counts = {k: sum(1 for o in outcomes if k in ("overall", o.pair.kind)) for k in result}

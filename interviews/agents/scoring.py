@@ -8,7 +8,8 @@ a rubric concept counts when its name or a synonym occurs (as stemmed words,
 * a run of words copied from the question or the follow-up, or a sentence
   that only says back a term the question named - ``echoes_question``;
 * a sentence addressed to a grader or an AI - ``addressed_to_grader``;
-* a text that only lists terms - ``keyword_list``.
+* a text that only lists terms, or a sentence naming three or more concepts
+  in a row with nothing but commas and function words between - ``keyword_list``.
 
 A concept counts 1 in the main answer and ``PROMPTED_WEIGHT`` when first
 covered in the follow-up answer (``prompted``). Points are
@@ -50,10 +51,12 @@ from interviews.agents.policy import (
     score_for_points,
 )
 from interviews.agents.scoring_signals import (
+    SERIES_CONCEPTS,
     echo_spans,
     elaboration,
     grader_spans,
     is_keyword_list,
+    longest_series,
     parrots,
     reasoning,
 )
@@ -75,6 +78,7 @@ class Reading:
     source: list[str]  # stems of the question the text answers
     grader: list[tuple[int, int]]
     keyword_list: bool
+    listed: list[tuple[int, int]] = field(default_factory=list)  # sentences that only list concepts
     blocked: dict[str, set[str]] = field(default_factory=dict)  # concept -> reasons it did not count
 
     def countable_text(self) -> str:
@@ -143,7 +147,7 @@ def find_concept(concept: Concept, reading: Reading) -> tuple[int, int] | None:
         for start, end in _occurrences(stems, reading.tokens):
             if inside(reading.grader, start, end):
                 reasons.add("addressed_to_grader")
-            elif reading.keyword_list:
+            elif reading.keyword_list or inside(reading.listed, start, end):
                 reasons.add("keyword_list")
             elif starts_inside(reading.negated, start):
                 reasons.add("negated")
@@ -156,12 +160,26 @@ def find_concept(concept: Concept, reading: Reading) -> tuple[int, int] | None:
     return None
 
 
+def mark_listed(reading: Reading, rubric: Rubric) -> Reading:
+    """Fill ``reading.listed`` with the sentences naming ``SERIES_CONCEPTS`` concepts in a row."""
+    by_sentence: dict[tuple[int, int], list[tuple[int, int, str]]] = {}
+    for concept in rubric.concepts:
+        for phrase in (concept.name, *concept.synonyms):
+            for start, end in _occurrences([t.stem for t in tokenize(phrase)], reading.tokens):
+                bounds = sentence_bounds(reading.text, start, end)
+                by_sentence.setdefault(bounds, []).append((start, end, concept.name))
+    for bounds, found in by_sentence.items():
+        if longest_series(reading.text, found) >= SERIES_CONCEPTS:
+            reading.listed.append(bounds)
+    return reading
+
+
 def match_concepts(rubric: Rubric, answer: str, echo_source: str = "") -> tuple[list[str], list[str]]:
     """(matched, missing) concept names of ``rubric`` in ``answer``, rubric order.
 
     Words of ``answer`` that copy ``echo_source`` (the question) do not count.
     """
-    reading = read(answer, echo_source)
+    reading = mark_listed(read(answer, echo_source), rubric)
     matched = [c.name for c in rubric.concepts if find_concept(c, reading)]
     return matched, [c.name for c in rubric.concepts if c.name not in matched]
 
@@ -217,6 +235,8 @@ class _Coverage:
 
 def _cover(rubric: Rubric, main: Reading, follow: Reading) -> _Coverage:
     cov = _Coverage()
+    for reading in (main, follow):
+        mark_listed(reading, rubric)
     for concept in rubric.concepts:
         for reading, weight in ((main, 1.0), (follow, PROMPTED_WEIGHT)):
             hit = find_concept(concept, reading)
@@ -239,7 +259,7 @@ def _reasons(main: Reading, follow: Reading, cov: _Coverage, language: str, word
     for reading in (main, follow):
         if reading.grader:
             found.add("addressed_to_grader")
-        if reading.keyword_list:
+        if reading.keyword_list or reading.listed:
             found.add("keyword_list")
         for name, why in reading.blocked.items():
             if name in cov.missing:

@@ -56,6 +56,7 @@ _LIST_SPLIT_RE = re.compile(r"[,;\n|•·]+|\s[-/]\s|\band\b", re.IGNORECASE)
 KEYWORD_LIST_MAX_FUNCTION_SHARE = 0.15
 KEYWORD_LIST_MIN_ITEMS = 3
 BARE_LIST_WORDS = 8
+LINE_ITEM_WORDS = 5
 BARE_LIST_MAX_FUNCTION_SHARE = 0.05
 
 
@@ -65,7 +66,8 @@ def is_keyword_list(text: str) -> bool:
     From four words on, with fewer than two distinct explanation markers
     (:func:`reasoning`): under 15 % function words in at least three items
     separated by commas, semicolons, slashes, line breaks or "and"; or, from
-    eight words on, almost no function words at all (under 5 %). Short plain
+    eight words on, almost no function words at all (under 5 %); or three or
+    more lines of at most five words without a full stop. Short plain
     sentences ("Kubernetes runs containers and Services expose them.") are
     not lists: they have too few items or enough glue words.
     """
@@ -75,8 +77,46 @@ def is_keyword_list(text: str) -> bool:
     share = sum(1 for w in ws if w in FUNCTION_WORDS) / len(ws)
     if len(ws) >= BARE_LIST_WORDS and share < BARE_LIST_MAX_FUNCTION_SHARE:
         return True
+    lines = [line.strip(" -*•\t") for line in text.splitlines() if words(line)]
+    if len(lines) >= KEYWORD_LIST_MIN_ITEMS and all(
+        len(words(line)) <= LINE_ITEM_WORDS and not line.endswith((".", "!", "?")) for line in lines
+    ):
+        return True
     items = [i for i in _LIST_SPLIT_RE.split(text) if words(i)]
     return len(items) >= KEYWORD_LIST_MIN_ITEMS and share < KEYWORD_LIST_MAX_FUNCTION_SHARE
+
+
+SERIES_CONCEPTS = 3  # this many concepts named in a row, with nothing between them, is a list
+_GAP_RE = re.compile(r"^[\s,;/&|()]*$")
+
+
+def longest_series(text: str, occurrences: Sequence[tuple[int, int, str]]) -> int:
+    """The most distinct concepts ``text`` names in a row with only separators and function words between.
+
+    ``occurrences`` are (start, end, concept) of every mention. "I would rely
+    on A, B, C and D, which I have used for years" names four in a row: a
+    keyword list dressed as a sentence. "Merge adds a merge commit; rebase
+    replays commits" has words of its own between them.
+    """
+    best, run, last_end = 0, set(), -1
+    for start, end, name in sorted(occurrences, key=lambda o: (o[0], -o[1])):
+        if start < last_end:
+            last_end = max(last_end, end)
+            continue  # overlapping mentions are one phrase, not a series
+        if last_end >= 0 and not _separates(text[last_end:start]):
+            run = set()
+        run.add(name)
+        best = max(best, len(run))
+        last_end = end
+    return best
+
+
+def _separates(gap: str) -> bool:
+    # Only a list separator (comma, semicolon, slash, "and", "or") and
+    # function words between two mentions.
+    words = gap.replace(",", " , ").split()
+    content = " ".join(w for w in words if w.lower() not in FUNCTION_WORDS)
+    return bool(_GAP_RE.match(content)) and any(w in {",", ";", "/", "&", "|", "and", "or"} for w in words)
 
 
 # ---------------------------------------------------------------------------

@@ -116,6 +116,23 @@ def test_a_thirteen_word_list_scores_far_below_a_real_explanation():
     assert assess(CACHING, STRONG_CACHING).points - assess(CACHING, listing).points >= 50
 
 
+def test_concepts_strung_together_in_a_sentence_or_on_lines_do_not_count():
+    names = [c.name for c in CACHING.rubric.concepts]
+    dressed = (
+        f"I would rely on {', '.join(names[:-1])} and {names[-1]}, which I have used in production for years."
+    )
+    lines = "\n".join(names)
+    for text in (dressed, lines):
+        score = assess(CACHING, text)
+        assert score.matched_concepts == [] and score.score == 1, text
+        assert score.needs_review and "keyword_list" in score.review_reasons
+    # Concepts with words of their own between them are an explanation, not a list.
+    concise = (
+        "Cache-aside with a TTL plus jitter, delete the key on write, and a lock against a thundering herd."
+    )
+    assert assess(CACHING, concise).review_reasons == []
+
+
 # --- words copied from the question or the follow-up -----------------------------------------
 
 

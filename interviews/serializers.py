@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from interviews.agents.base import band_middle
 from webhooks.transport import UnsafeUrl, check_url
 
 from .models import DataQuality, Level, State
@@ -212,6 +214,30 @@ class InterviewPatchIn(InterviewRequestIn):
     pass
 
 
+class QuestionScoreOut(serializers.Serializer):
+    questionIndex = serializers.IntegerField()
+    questionKey = serializers.CharField()
+    skill = serializers.CharField()
+    score = serializers.IntegerField(min_value=1, max_value=5, help_text="1-5: the band `points` falls in.")
+    points = serializers.FloatField(
+        min_value=0, max_value=100, help_text="0-100; bands 0-19.9 -> 1, 20-39.9 -> 2, ... 80-100 -> 5."
+    )
+    needsReview = serializers.BooleanField(
+        help_text="A person should read the answer before trusting the score."
+    )
+    reviewReasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Codes: addressed_to_grader, other_language, keyword_list, negated, "
+        "echoes_question, too_short, prompted.",
+    )
+    matchedConcepts = serializers.ListField(child=serializers.CharField())
+    missingConcepts = serializers.ListField(child=serializers.CharField())
+    evidence = serializers.ListField(
+        child=serializers.CharField(), help_text="Verbatim quotes from the answers, one per matched concept."
+    )
+    rationale = serializers.CharField()
+
+
 class AssessmentOut(serializers.Serializer):
     assessmentId = serializers.UUIDField(source="id")
     runId = serializers.UUIDField(source="interview.run_id")
@@ -229,13 +255,18 @@ class AssessmentOut(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")
     decision = serializers.SerializerMethodField()
 
+    @extend_schema_field(QuestionScoreOut(many=True))
     def get_questionScores(self, a) -> list[dict]:
+        # Assessments stored before points existed show their band's middle.
         return [
             {
                 "questionIndex": q["question_index"],
                 "questionKey": q["question_key"],
                 "skill": q["skill"],
                 "score": q["score"],
+                "points": q["points"] if q.get("points") is not None else band_middle(q["score"]),
+                "needsReview": bool(q.get("needs_review", False)),
+                "reviewReasons": list(q.get("review_reasons") or []),
                 "matchedConcepts": q["matched_concepts"],
                 "missingConcepts": q["missing_concepts"],
                 "evidence": q["evidence"],

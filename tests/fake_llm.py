@@ -277,16 +277,24 @@ def assessment_draft(body: dict) -> dict:
                     "matched_concepts": [],
                     "evidence": [],
                     "rationale": "Not answered.",
+                    "points": None,
+                    "needs_review": False,
+                    "review_reasons": [],
                 }
             )
             continue
         text = " ".join(answers)
         concepts = [c["name"] for c in question["rubric"]["concepts"] if c["name"].lower() in text.lower()]
         first_sentence = re.split(r"(?<=[.!?])\s+", answers[0].strip())[0]
+        score = min(5, 2 + len(concepts))
         entries.append(
             {
                 "question_index": index,
-                "score": min(5, 2 + len(concepts)),
+                "score": score,
+                # Inside the score's band; a model may also leave it to the platform (null).
+                "points": 20 * (score - 1) + 5 + len(concepts),
+                "needs_review": False,
+                "review_reasons": [],
                 "matched_concepts": [*concepts, "a concept that is not in the rubric"],
                 "evidence": [first_sentence, INVENTED_QUOTE],
                 "rationale": f"Covered {len(concepts)} rubric concepts.",

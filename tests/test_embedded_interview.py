@@ -51,8 +51,11 @@ def take_interview(base: str, mail_dir) -> tuple[str, dict, dict]:
         asked = set()
         while frame["type"] == "question":
             question = plan["questions"][frame["index"] - 1]
-            concepts = ", ".join(c["name"] for c in question["rubric"]["concepts"])
-            answer = f"I would rely on {concepts}, which I have used in production for years."
+            # One explained sentence per rubric concept: a bare list of them scores low.
+            answer = " ".join(
+                f"I rely on {c['name']} because it keeps our production service fast when traffic grows."
+                for c in question["rubric"]["concepts"]
+            )
             ws.send(json.dumps({"type": "answer", "questionId": frame["questionId"], "text": answer}))
             asked.add(frame["index"])
             frame = recv(ws, timeout=20)

@@ -8,8 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from interviews.agents.base import LEVELS, Concept, PlannedQuestion, Rubric
+from interviews.agents.language import tokens
 from interviews.agents.policy import MAX_QUESTION_MINUTES, MIN_QUESTION_MINUTES
-from interviews.agents.scoring import tokens
 from interviews.agents.taxonomy import (
     DATA_DIR,
     KINDS,

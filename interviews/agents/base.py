@@ -115,6 +115,9 @@ class QuestionScore:
     missing_concepts: list[str]
     evidence: list[str]  # verbatim quotes from the candidate's answers
     rationale: str
+    points: float = 0.0  # 0..100; ``score`` is the band it falls in (policy.SCORE_BANDS)
+    needs_review: bool = False  # a person should read the answer
+    review_reasons: list[str] = field(default_factory=list)  # policy.REVIEW_REASONS codes
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,11 @@ def validation_from_dict(d: dict) -> SkillValidation:
     )
 
 
+def band_middle(score: int) -> float:
+    """The middle points of a 1..5 score's band (1 -> 10, 3 -> 50, 5 -> 90)."""
+    return 10.0 + 20.0 * (min(5, max(1, score)) - 1)
+
+
 def assessment_from_dict(d: dict) -> Assessment:
     """Rebuild an :class:`Assessment` from ``to_dict(assessment)``."""
     return Assessment(
@@ -221,6 +229,9 @@ def assessment_from_dict(d: dict) -> Assessment:
                 missing_concepts=list(q.get("missing_concepts") or []),
                 evidence=list(q.get("evidence") or []),
                 rationale=q.get("rationale", ""),
+                points=float(q["points"]) if q.get("points") is not None else band_middle(int(q["score"])),
+                needs_review=bool(q.get("needs_review", False)),
+                review_reasons=list(q.get("review_reasons") or []),
             )
             for q in d.get("question_scores") or []
         ],

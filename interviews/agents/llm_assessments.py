@@ -1,9 +1,13 @@
 """The LLM engine's assessment step: the assessor's input, and the checks on its scores.
 
-The model scores each question 1-5 against its rubric and quotes evidence;
-quotes that are not verbatim in the candidate's answers to that question are
-dropped. The verdict on a silent question, the short-answer cap, per-skill
-averages, the overall score and the recommendation are the shared policy's.
+The model scores each question 1-5 against its rubric, may give points inside
+the score's band and may flag the answer for a person (``needs_review`` with
+reason codes); quotes that are not verbatim in the candidate's answers to that
+question are dropped. Points the model leaves out (or puts outside its score's
+band) come from the shared policy (:func:`~interviews.agents.policy.points_in_band`).
+The verdict on a silent question, the short-answer cap, the grader-directed
+text check, per-skill averages, the overall score and the recommendation are
+the shared policy's.
 The assessor sees the plan and the transcript only, never the candidate's
 name or email.
 """
@@ -13,17 +17,30 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from interviews.agents.base import Assessment, IntegrityEvent, Plan, QuestionScore, Rubric, Turn
+from interviews.agents.base import (
+    Assessment,
+    IntegrityEvent,
+    Plan,
+    PlannedQuestion,
+    QuestionScore,
+    Rubric,
+    Turn,
+)
 from interviews.agents.llm_calls import OutputInvalid, data_block
 from interviews.agents.policy import (
     MAX_EVIDENCE,
     MAX_EVIDENCE_CHARS,
+    REVIEW_REASONS,
     SHORT_ANSWER_MAX_SCORE,
+    SHORT_ANSWER_WORDS,
     aggregate,
     cap_short_answer,
+    needs_review,
     not_answered,
+    points_in_band,
 )
 from interviews.agents.schemas import AssessmentDraft, QuestionAssessment
+from interviews.agents.scoring_signals import grader_spans
 
 # A quote shorter than this ("yes", "I think") proves nothing about a score.
 MIN_QUOTE_CHARS = 8
@@ -95,33 +112,47 @@ def finish_assessment(
         if not answers[i]:
             scores.append(not_answered(i, q))
             continue
-        entry = entries[i]
-        matched = _rubric_matches(q.rubric, entry.matched_concepts)
-        words = len(" ".join(answers[i]).split())
-        # A guard whatever the model says: a few words ("give me 5/5") cannot
-        # earn a good score.
-        score = cap_short_answer(entry.score, words)
-        rationale = entry.rationale
-        if score != entry.score:
-            rationale += f" Capped at {SHORT_ANSWER_MAX_SCORE}: the answer was very short ({words} words)."
-        scores.append(
-            QuestionScore(
-                question_index=i,
-                question_key=q.key,
-                skill=q.skill,
-                score=score,
-                matched_concepts=matched,
-                missing_concepts=[c.name for c in q.rubric.concepts if c.name not in matched],
-                evidence=verified_quotes(entry.evidence, answers[i]),
-                rationale=rationale,
-            )
-        )
+        scores.append(_question_score(i, q, entries[i], answers[i]))
     base = aggregate(scores, integrity, {s.question_index for s in scores if not answers[s.question_index]})
     return replace(
         base,
         strengths=base.strengths + [s for s in draft.strengths if s not in base.strengths],
         concerns=base.concerns + [c for c in draft.concerns if c not in base.concerns],
         summary=f"{base.summary} {draft.summary}" if draft.summary else base.summary,
+    )
+
+
+def _question_score(
+    i: int, q: PlannedQuestion, entry: QuestionAssessment, answers: list[str]
+) -> QuestionScore:
+    matched = _rubric_matches(q.rubric, entry.matched_concepts)
+    words = len(" ".join(answers).split())
+    # A guard whatever the model says: a few words ("give me 5/5") cannot
+    # earn a good score.
+    score = cap_short_answer(entry.score, words)
+    rationale = entry.rationale
+    if score != entry.score:
+        rationale += f" Capped at {SHORT_ANSWER_MAX_SCORE}: the answer was very short ({words} words)."
+    reasons = set(entry.review_reasons)
+    # The same deterministic checks as the offline engine: text addressed to
+    # the grader goes to a person whatever the model made of it.
+    if any(grader_spans(a) for a in answers):
+        reasons.add("addressed_to_grader")
+    if words < SHORT_ANSWER_WORDS:
+        reasons.add("too_short")
+    ordered = [r for r in REVIEW_REASONS if r in reasons]
+    return QuestionScore(
+        question_index=i,
+        question_key=q.key,
+        skill=q.skill,
+        score=score,
+        matched_concepts=matched,
+        missing_concepts=[c.name for c in q.rubric.concepts if c.name not in matched],
+        evidence=verified_quotes(entry.evidence, answers),
+        rationale=rationale,
+        points=points_in_band(entry.points, score),
+        needs_review=entry.needs_review or needs_review(ordered),
+        review_reasons=ordered,
     )
 
 

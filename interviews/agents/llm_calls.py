@@ -36,7 +36,7 @@ PROMPT_VERSIONS = {
     "validate_skills": "skills.v1",
     "plan": "planner.v1",
     "next_turn": "interviewer.v1",
-    "assess": "assessor.v1",
+    "assess": "assessor.v2",
 }
 # How much of an unusable reply is echoed back in the repair prompt.
 MAX_REPAIR_ECHO_CHARS = 8000

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from interviews.agents.base import Concept, InterviewRequest, Plan, PlannedQuestion, Rubric, ValidatedSkill
+from interviews.agents.language import tokens
 from interviews.agents.llm_calls import OutputInvalid
 from interviews.agents.policy import (
     MIN_QUESTION_MINUTES,
@@ -26,7 +27,6 @@ from interviews.agents.policy import (
     question_budget,
 )
 from interviews.agents.schemas import PlanDraft, QuestionDraft
-from interviews.agents.scoring import tokens
 from interviews.agents.taxonomy import (
     BEHAVIORAL,
     SPECIAL_SKILLS,

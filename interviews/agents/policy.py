@@ -16,10 +16,13 @@ Order and flow
     ends with ``CLOSING``.
 
 Scores
-    A question scores 1..5; an unanswered question scores 1 and an answer
-    shorter than ``SHORT_ANSWER_WORDS`` words at most 2. A skill's score is the
-    mean of its questions' scores (2 decimals); the overall score is
-    ``round((mean question score - 1) / 4 * 100)``, half rounded up.
+    A question earns ``points`` (0-100) and a score 1..5, the band they fall
+    in (``SCORE_BANDS``). Unanswered: 0 points; under ``SHORT_ANSWER_WORDS``
+    words or a list of terms: capped. A skill's score is the mean of its
+    questions' scores (2 decimals); the overall is the mean of the points,
+    half rounded up, without the questions the engine could not judge
+    (``UNJUDGED_REASONS``) while another is judged. Flags in
+    ``NEEDS_REVIEW_REASONS`` become concerns for a person.
 
 Recommendation (``RECOMMENDATION_THRESHOLDS``)
     overall >= 80 STRONG_HIRE, >= 65 HIRE, >= 45 LEAN_NO_HIRE, else NO_HIRE.
@@ -45,6 +48,7 @@ from interviews.agents.base import (
     PlannedQuestion,
     QuestionScore,
     Turn,
+    band_middle,
 )
 from interviews.agents.taxonomy import BEHAVIORAL, SPECIAL_SKILLS, SYSTEM_DESIGN, Taxonomy, taxonomy
 from interviews.agents.text import count_phrase, join_topics, phrase_pattern
@@ -146,6 +150,68 @@ STRENGTH_MIN_SCORE = 4.0
 CONCERN_MAX_SCORE = 2.5
 
 
+# Offline points: concept coverage, explanation markers and own words
+# (:func:`answer_points`).
+SCORE_BANDS: tuple[tuple[float, int], ...] = ((80, 5), (60, 4), (40, 3), (20, 2))
+CONCEPT_SHARE = 70.0
+REASONING_SHARE = 20.0
+ELABORATION_SHARE = 10.0
+EXPLANATION_FLOOR = 0.25  # share of reasoning/elaboration points an answer without concepts keeps
+PROMPTED_WEIGHT = 0.5  # a concept first covered in the follow-up answer
+SHORT_ANSWER_MAX_POINTS = 39.0
+KEYWORD_LIST_MAX_POINTS = 30.0
+
+# reviewReasons codes, in the order they are listed.
+REVIEW_REASONS = ("addressed_to_grader", "other_language", "keyword_list", "negated")
+REVIEW_REASONS += ("echoes_question", "too_short", "prompted")
+# Reasons that put the answer in front of a person (needsReview).
+NEEDS_REVIEW_REASONS = frozenset({"addressed_to_grader", "other_language", "keyword_list"})
+# Reasons the engine cannot judge the answer at all: left out of the overall.
+UNJUDGED_REASONS = frozenset({"other_language"})
+
+
+def score_for_points(points: float) -> int:
+    """The 1..5 band ``points`` falls in (``SCORE_BANDS``)."""
+    for floor, score in SCORE_BANDS:
+        if points >= floor:
+            return score
+    return 1
+
+
+def points_in_band(points: float | None, score: int) -> float:
+    """``points`` moved into ``score``'s band, or the band's middle (3 -> 50) when there are none."""
+    if points is None:
+        return band_middle(score)
+    low = {s: f for f, s in SCORE_BANDS}.get(score, 0.0)
+    high = 100.0 if score == 5 else low + 19.9
+    return round(min(high, max(float(low), float(points))), 1)
+
+
+def answer_points(coverage: float, reasoning: float, elaboration: float) -> float:
+    """0..100 from weighted concept coverage and the 0..1 reasoning / elaboration shares.
+
+    The explanation shares count fully from a quarter of the concepts on, so
+    a long, well-connected answer that names no concept stays under 20.
+    """
+    weight = min(1.0, EXPLANATION_FLOOR + coverage)
+    explanation = REASONING_SHARE * reasoning + ELABORATION_SHARE * elaboration
+    points = CONCEPT_SHARE * coverage + explanation * weight
+    return round(min(100.0, max(0.0, points)), 1)
+
+
+def cap_points(points: float, word_count: int, *, keyword_list: bool = False) -> float:
+    """The short-answer and keyword-list caps on points."""
+    if word_count < SHORT_ANSWER_WORDS:
+        points = min(points, SHORT_ANSWER_MAX_POINTS)
+    if keyword_list:
+        points = min(points, KEYWORD_LIST_MAX_POINTS)
+    return points
+
+
+def needs_review(reasons: Iterable[str]) -> bool:
+    return any(r in NEEDS_REVIEW_REASONS for r in reasons)
+
+
 def cap_short_answer(score: int, word_count: int) -> int:
     """A few words cannot earn a good score, whoever scored them."""
     if word_count < SHORT_ANSWER_WORDS:
@@ -156,15 +222,19 @@ def cap_short_answer(score: int, word_count: int) -> int:
 def not_answered(index: int, question: PlannedQuestion) -> QuestionScore:
     """The verdict on a question the candidate left silent."""
     names = [c.name for c in question.rubric.concepts]
-    return QuestionScore(index, question.key, question.skill, 1, [], names, [], NOT_ANSWERED)
+    return QuestionScore(index, question.key, question.skill, 1, [], names, [], NOT_ANSWERED, points=0.0)
 
 
-def overall_score(scores: Sequence[int]) -> int:
-    """0-100 from question scores of 1..5: round((mean - 1) / 4 * 100), half rounded up."""
-    if not scores:
+def overall_score(points: Sequence[float]) -> int:
+    """0-100: the mean of the questions' points, half rounded up."""
+    if not points:
         return 0
-    mean = sum(scores) / len(scores)
-    return math.floor((mean - 1) / 4 * 100 + 0.5)
+    return math.floor(sum(points) / len(points) + 0.5)
+
+
+def _judged_points(scores: Sequence[QuestionScore]) -> list[float]:
+    judged = [s.points for s in scores if not UNJUDGED_REASONS.intersection(s.review_reasons)]
+    return judged or [s.points for s in scores]
 
 
 def recommendation_for(overall: int) -> str:
@@ -182,7 +252,7 @@ def aggregate(
     for s in scores:
         by_skill.setdefault(s.skill, []).append(s.score)
     skill_scores = {k: round(sum(v) / len(v), 2) for k, v in by_skill.items()}
-    overall = overall_score([s.score for s in scores])
+    overall = overall_score(_judged_points(scores))
     recommendation = recommendation_for(overall)
     strong = [k for k, v in skill_scores.items() if v >= STRENGTH_MIN_SCORE]
     weak = [k for k, v in skill_scores.items() if v <= CONCERN_MAX_SCORE]
@@ -191,6 +261,11 @@ def aggregate(
         f"Question {s.question_index + 1} ({s.skill}) not answered"
         for s in scores
         if s.question_index in unanswered
+    ]
+    concerns += [
+        f"Question {s.question_index + 1} ({s.skill}) needs review: {', '.join(s.review_reasons)}"
+        for s in scores
+        if s.needs_review
     ]
     summary = (
         f"Overall {overall}/100 ({recommendation.replace('_', ' ').lower()}) over "

@@ -19,6 +19,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from interviews.agents.policy import REVIEW_REASONS
+
 Level = Literal["JUNIOR", "MID", "SENIOR", "LEAD", "PRINCIPAL"]
 Kind = Literal["technical", "behavioral", "system_design"]
 
@@ -180,6 +182,14 @@ class QuestionAssessment(_Reply):
         description="Up to 3 short quotes copied character for character from the candidate's answers."
     )
     rationale: str = Field(description="One or two sentences explaining the score.")
+    points: int | None = Field(
+        description="0 to 100 inside the score's band (1: 0-19, 2: 20-39, 3: 40-59, 4: 60-79, 5: 80-100), "
+        "or null to let the platform use the band's middle."
+    )
+    needs_review: bool = Field(description="True when a person should read the answer before it is trusted.")
+    review_reasons: list[str] = Field(
+        description="Why, as codes: " + ", ".join(REVIEW_REASONS) + ". Empty when there is nothing to flag."
+    )
 
     @field_validator("score")
     @classmethod
@@ -187,6 +197,20 @@ class QuestionAssessment(_Reply):
         if not 1 <= value <= 5:
             raise ValueError("score must be between 1 and 5")
         return value
+
+    @field_validator("points")
+    @classmethod
+    def _points(cls, value: int | None) -> int | None:
+        if value is not None and not 0 <= value <= 100:
+            raise ValueError("points must be between 0 and 100, or null")
+        return value
+
+    @field_validator("review_reasons")
+    @classmethod
+    def _reasons(cls, value: list[str]) -> list[str]:
+        # Unknown codes are dropped rather than failing the whole assessment.
+        given = {v.strip().lower() for v in value}
+        return [r for r in REVIEW_REASONS if r in given]
 
     @field_validator("question_index")
     @classmethod

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from interviews.agents.bank import bank
 from interviews.agents.base import IntegrityEvent, Plan, Turn, to_dict
 from interviews.agents.heuristic import HeuristicEngine
 from interviews.agents.policy import recommendation_for
-from interviews.agents.scoring import match_concepts, score_from_coverage
+from interviews.agents.scoring import match_concepts
 from tests.engine_inputs import ANSWERS, SEED, all_questions, answer, plan_for, skill_counts
 
 
@@ -83,18 +85,6 @@ def test_a_good_answer_needs_no_followup(engine):
 # --- assessing -------------------------------------------------------------------------
 
 
-def test_score_mapping_and_short_answer_cap():
-    assert score_from_coverage(0, 4, 50) == 1
-    assert score_from_coverage(1, 5, 50) == 2
-    assert score_from_coverage(1, 4, 50) == 3
-    assert score_from_coverage(2, 4, 50) == 4
-    assert score_from_coverage(3, 4, 50) == 4
-    assert score_from_coverage(4, 5, 50) == 5
-    assert score_from_coverage(4, 4, 50) == 5
-    assert score_from_coverage(4, 4, 7) == 2
-    assert score_from_coverage(0, 4, 3) == 1
-
-
 def test_concept_matching_handles_phrases_and_plurals():
     q = bank().questions["PostgreSQL"][0]
     matched, _ = match_concepts(q.rubric, "We added GIN INDEXES for jsonb documents and BRIN ones.")
@@ -121,14 +111,16 @@ def test_assessment_of_a_full_interview(engine):
         IntegrityEvent("paste", "2025-01-01T10:01:00Z"),
     ]
     strong = engine.assess(plan, answer(plan, "strong_answer"), events)
-    assert strong.overall == 100
+    mean_points = sum(s.points for s in strong.question_scores) / len(plan.questions)
+    assert strong.overall == math.floor(mean_points + 0.5)
+    assert strong.overall >= 85
     assert strong.recommendation == "STRONG_HIRE"
     assert set(strong.skill_scores) == set(skill_counts(plan))
-    assert all(score == 5.0 for score in strong.skill_scores.values())
+    assert all(score >= 4.0 for score in strong.skill_scores.values())
     assert strong.strengths and not strong.concerns
     assert strong.integrity_flags == events
     for score, turn in zip(strong.question_scores, answer(plan, "strong_answer"), strict=True):
-        assert 1 <= len(score.evidence) <= 3
+        assert 1 <= len(score.evidence) <= len(score.matched_concepts)
         for quote in score.evidence:
             assert quote in turn.answer_text
             assert len(quote) <= 300
@@ -163,7 +155,8 @@ def test_unanswered_questions_score_one_and_are_concerns(engine):
         assert score.evidence == []
         assert score.matched_concepts == []
     assert any("not answered" in c for c in result.concerns)
-    expected = round((sum(s.score for s in result.question_scores) / len(plan.questions) - 1) / 4 * 100)
+    # The overall is the mean of the questions' points, half rounded up.
+    expected = math.floor(sum(s.points for s in result.question_scores) / len(plan.questions) + 0.5)
     assert result.overall == expected
 
 
@@ -191,18 +184,21 @@ def test_recommendation_thresholds(overall, expected):
 
 
 def test_overall_score_formula_and_recommendation_from_a_transcript(engine):
-    # Three questions scored 5, 3 and 1 -> mean 3 -> overall 50 -> LEAN_NO_HIRE.
+    # A strong answer (86 points), one concept of four named without any
+    # explanation (70 * 1/4 plus a little elaboration = 18.6 points, score 1)
+    # and a silent question (0) -> mean 34.9 -> overall 35 -> NO_HIRE.
     questions = [bank().questions["Python"][i] for i in (0, 1, 2)]
     plan = Plan(questions=questions, duration_minutes=45)
     q1 = questions[1]
-    assert len(q1.rubric.concepts) == 4  # one concept out of four is 25 % -> 3
+    assert len(q1.rubric.concepts) == 4
     partial = q1.rubric.concepts[0].name
     turns = [
         Turn(0, "main", questions[0].text, ANSWERS[questions[0].key]["strong_answer"]),
         Turn(1, "main", q1.text, f"I think the main thing here is {partial}, and honestly not much else."),
     ]
     result = engine.assess(plan, turns, [])
-    assert [s.score for s in result.question_scores] == [5, 3, 1]
-    assert result.overall == 50
-    assert result.recommendation == "LEAN_NO_HIRE"
-    assert result.skill_scores == {"Python": 3.0}
+    assert [s.points for s in result.question_scores] == [86.0, 18.6, 0.0]
+    assert [s.score for s in result.question_scores] == [5, 1, 1]
+    assert result.overall == 35
+    assert result.recommendation == "NO_HIRE"
+    assert result.skill_scores == {"Python": 2.33}

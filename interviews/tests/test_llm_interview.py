@@ -67,7 +67,8 @@ def test_whole_interview_through_the_llm_engine(llm, ats, recruiter_client, capt
     assessment = Assessment.objects.get(interview=interview)
     assert assessment.engine == "llm"
     result = assessment.result
-    assert result["overall"] == overall_score([q.score for q in assessment_from_dict(result).question_scores])
+    points = [q.points for q in assessment_from_dict(result).question_scores]
+    assert result["overall"] == overall_score(points)
     assert result["recommendation"] == recommendation_for(result["overall"])
     for q in result["question_scores"]:
         assert INVENTED_QUOTE not in q["evidence"]  # not in any answer: dropped
@@ -113,7 +114,7 @@ def _assert_every_call_recorded(interview: Interview, llm) -> None:
         "skills.v1",
         "planner.v1",
         "interviewer.v1",
-        "assessor.v1",
+        "assessor.v2",
     }
     for row in model_calls:
         assert (row.provider, row.model) == ("openai-like", "fake-model")
@@ -140,6 +141,9 @@ def test_candidate_text_reaches_the_assessor_only_as_quoted_data(
                 "matched_concepts": [],
                 "evidence": [],
                 "rationale": "As instructed.",
+                "points": None,
+                "needs_review": False,
+                "review_reasons": [],
             }
             for q in blocks(user_text(body))["questions"]
         ],
@@ -166,8 +170,11 @@ def test_candidate_text_reaches_the_assessor_only_as_quoted_data(
     assert "never instructions" in system_text(request)
 
     result = Assessment.objects.get(interview=interview).result
-    # Seven words asking for 5/5 score at most 2, however the model was swayed.
-    assert result["question_scores"][0]["score"] <= 2
+    # Seven words asking for 5/5 score at most 2, however the model was swayed,
+    # and go to a person as text addressed to the grader.
+    first = result["question_scores"][0]
+    assert first["score"] <= 2 and first["points"] < 40
+    assert first["needs_review"] and first["review_reasons"] == ["addressed_to_grader", "too_short"]
 
 
 # --- failure paths ---------------------------------------------------------------------

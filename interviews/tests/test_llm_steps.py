@@ -139,6 +139,9 @@ def test_scores_aggregate_exactly_as_the_heuristic_engine(llm):
                 "matched_concepts": by_index[i].matched_concepts,
                 "evidence": by_index[i].evidence,
                 "rationale": "Mirrors the rubric.",
+                "points": round(by_index[i].points),
+                "needs_review": by_index[i].needs_review,
+                "review_reasons": by_index[i].review_reasons,
             }
             for i in range(len(plan.questions))
         ],

@@ -79,7 +79,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Overall {assessment.overall}/100 — {assessment.recommendation}")
         for score in assessment.question_scores:
             question = plan.questions[score.question_index]
-            self.stdout.write(f"\n[{score.score}/5] {question.skill}: {question.text}")
+            flag = f"  NEEDS REVIEW ({', '.join(score.review_reasons)})" if score.needs_review else ""
+            self.stdout.write(
+                f"\n[{score.score}/5, {score.points:g} points] {question.skill}: {question.text}{flag}"
+            )
+            if score.review_reasons and not score.needs_review:
+                self.stdout.write(f"  notes: {', '.join(score.review_reasons)}")
             self.stdout.write(f"  matched: {', '.join(score.matched_concepts) or '—'}")
             self.stdout.write(f"  missing: {', '.join(score.missing_concepts) or '—'}")
             for quote in score.evidence:

@@ -143,13 +143,13 @@ class LLMEngine:
             # Nothing was answered: every question scores 1 and there is
             # nothing for a model to judge.
             empty = AssessmentDraft(questions=[], strengths=[], concerns=[], summary="")
-            return finish_assessment(empty, plan, answers, integrity)
+            return finish_assessment(empty, plan, answers, integrity, turns)
         return run_step(
             "assess",
             config=lambda: self.config,
             schema=AssessmentDraft,
             prompt=assessor_prompt(plan, turns),
-            finish=lambda draft: finish_assessment(draft, plan, answers, integrity),
+            finish=lambda draft: finish_assessment(draft, plan, answers, integrity, turns),
             fallback=lambda: self.fallback.assess(plan, turns, integrity),
         )
 

@@ -11,6 +11,7 @@ name or email.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 from interviews.agents.base import Assessment, IntegrityEvent, Plan, QuestionScore, Rubric, Turn
@@ -86,7 +87,11 @@ def _entries(draft: AssessmentDraft, count: int, answers: list[list[str]]) -> di
 
 
 def finish_assessment(
-    draft: AssessmentDraft, plan: Plan, answers: list[list[str]], integrity: list[IntegrityEvent]
+    draft: AssessmentDraft,
+    plan: Plan,
+    answers: list[list[str]],
+    integrity: list[IntegrityEvent],
+    turns: Sequence[Turn] = (),
 ) -> Assessment:
     """The assessment from the model's draft; raises OutputInvalid when unusable."""
     entries = _entries(draft, len(plan.questions), answers)
@@ -116,7 +121,8 @@ def finish_assessment(
                 rationale=rationale,
             )
         )
-    base = aggregate(scores, integrity, {s.question_index for s in scores if not answers[s.question_index]})
+    unanswered = {s.question_index for s in scores if not answers[s.question_index]}
+    base = aggregate(scores, integrity, unanswered, turns)
     return replace(
         base,
         strengths=base.strengths + [s for s in draft.strengths if s not in base.strengths],

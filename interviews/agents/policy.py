@@ -46,8 +46,10 @@ from interviews.agents.base import (
     QuestionScore,
     Turn,
 )
+from interviews.agents.concerns import build_flags
+from interviews.agents.summaries import summary
 from interviews.agents.taxonomy import BEHAVIORAL, SPECIAL_SKILLS, SYSTEM_DESIGN, Taxonomy, taxonomy
-from interviews.agents.text import count_phrase, join_topics, phrase_pattern
+from interviews.agents.text import phrase_pattern
 
 # ---------------------------------------------------------------------------
 # Time
@@ -175,9 +177,12 @@ def recommendation_for(overall: int) -> str:
 
 
 def aggregate(
-    scores: list[QuestionScore], integrity: Iterable[IntegrityEvent], unanswered: set[int]
+    scores: list[QuestionScore],
+    integrity: Iterable[IntegrityEvent],
+    unanswered: set[int],
+    turns: Sequence[Turn] = (),
 ) -> Assessment:
-    """Per-skill means, overall score, recommendation, strengths and concerns from question scores."""
+    """Per-skill means, overall score, recommendation, strengths, concerns, flags and summary."""
     by_skill: dict[str, list[int]] = {}
     for s in scores:
         by_skill.setdefault(s.skill, []).append(s.score)
@@ -192,14 +197,10 @@ def aggregate(
         for s in scores
         if s.question_index in unanswered
     ]
-    summary = (
-        f"Overall {overall}/100 ({recommendation.replace('_', ' ').lower()}) over "
-        f"{count_phrase(len(scores), 'question')}"
-    )
-    if strong:
-        summary += f"; strongest in {join_topics(strong)}"
-    if weak:
-        summary += f"; weakest in {join_topics(weak)}"
+    events = list(integrity)
+    flags = build_flags(turns, events)
+    # Every flag is a concern too, so "none raised" never hides one.
+    concerns += [f.message for f in flags]
     return Assessment(
         question_scores=scores,
         skill_scores=skill_scores,
@@ -207,8 +208,9 @@ def aggregate(
         recommendation=recommendation,
         strengths=[f"{k} ({skill_scores[k]:g}/5)" for k in strong],
         concerns=concerns,
-        integrity_flags=list(integrity),
-        summary=summary + ".",
+        integrity_flags=events,
+        summary=summary(scores, overall, recommendation, unanswered, len(flags)),
+        flags=flags,
     )
 
 

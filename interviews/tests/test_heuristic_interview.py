@@ -124,7 +124,13 @@ def test_assessment_of_a_full_interview(engine):
     assert strong.recommendation == "STRONG_HIRE"
     assert set(strong.skill_scores) == set(skill_counts(plan))
     assert all(score == 5.0 for score in strong.skill_scores.values())
-    assert strong.strengths and not strong.concerns
+    assert strong.strengths
+    # The browser's events reach the recruiter as concerns, never silently.
+    assert strong.concerns == [
+        "Left the interview window at 10:00:00 and did not come back",
+        "Pasted text at 10:01:00",
+    ]
+    assert [f.kind for f in strong.flags] == ["away", "paste"]
     assert strong.integrity_flags == events
     for score, turn in zip(strong.question_scores, answer(plan, "strong_answer"), strict=True):
         assert 1 <= len(score.evidence) <= 3

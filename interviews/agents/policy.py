@@ -227,6 +227,10 @@ _HARDER_RE = re.compile(r"\b(harder|tougher|more (?:difficult|challenging|advanc
 _EASIER_RE = re.compile(
     r"\b(easier|simpler|less (?:difficult|challenging|advanced)|more (?:basic|junior)|too hard)\b"
 )
+# A clause about difficulty or question counts in general, not about a skill.
+_LEVEL_ONLY_RE = re.compile(
+    r"\b(harder|easier|simpler|difficult|challenging|advanced|basic|junior|senior|level)\b"
+)
 # A full stop ends a sentence only before whitespace, so "Node.js" and ".NET"
 # stay whole.
 _SENTENCE_SPLIT_RE = re.compile(r"[.!?]+(?=\s|$)|[;\n]+")
@@ -245,9 +249,12 @@ class Feedback:
     fewer: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
     level_shift: int = 0
+    # Clauses that asked for a change ("more Elixir") but named no skill the
+    # plan has: nothing in the plan can answer them.
+    unmatched: tuple[str, ...] = ()
 
 
-def _mentions(
+def mentions(
     clause: str, skill_names: Iterable[str], b: Taxonomy, *, sentence_start: bool = False
 ) -> list[str]:
     lower = clause.lower()
@@ -312,15 +319,23 @@ def parse_feedback(text: str, skill_names: Sequence[str], b: Taxonomy | None = N
     shift = (1 if _HARDER_RE.search(lower) else 0) - (1 if _EASIER_RE.search(lower) else 0)
     names = [*skill_names, *SPECIAL_SKILLS]
     found: dict[str, list[str]] = {"more": [], "fewer": [], "skip": []}
+    unmatched: list[str] = []
     direction = ""
     for sentence in _SENTENCE_SPLIT_RE.split(text):
         for i, clause in enumerate(_CLAUSE_SPLIT_RE.split(sentence)):
             direction = _direction(clause) or ("" if i == 0 else direction)
             if not direction:
                 continue
-            for name in _mentions(clause, names, b, sentence_start=i == 0):
+            mentioned = mentions(clause, names, b, sentence_start=i == 0)
+            if not mentioned and _direction(clause) and not _LEVEL_ONLY_RE.search(clause.lower()):
+                unmatched.append(clause.strip())
+            for name in mentioned:
                 if all(name not in listed for listed in found.values()):
                     found[direction].append(name)
     return Feedback(
-        more=tuple(found["more"]), fewer=tuple(found["fewer"]), skip=tuple(found["skip"]), level_shift=shift
+        more=tuple(found["more"]),
+        fewer=tuple(found["fewer"]),
+        skip=tuple(found["skip"]),
+        level_shift=shift,
+        unmatched=tuple(c for c in unmatched if c),
     )

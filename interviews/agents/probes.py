@@ -43,7 +43,7 @@ ACK_POSITIVE = ("Thanks, that's a helpful start.", "Good, thanks for walking me 
 _DONT_KNOW_RE = re.compile(
     r"\b(i\s+(?:do\s*n[o']?t|dont|really\s+don'?t)\s+know|not\s+sure|no\s+idea|"
     r"(?:can'?t|cannot|don'?t)\s+remember|never\s+(?:used|heard|worked)|google\s+it|"
-    r"i\s+(?:would|'d|usually)\s+(?:just\s+)?(?:google|look\s+it\s+up|search)|pass)\b",
+    r"i\s+(?:would|'d|usually)\s+(?:just\s+)?(?:google|look\s+it\s+up|search)|i'?(?:ll|\s+will)\s+pass)\b",
     re.IGNORECASE,
 )
 # Praise an interviewer must not give a non-answer ("Interesting." after

@@ -51,13 +51,18 @@ def engine_plan(interview: Interview) -> tuple[EnginePlan, list[Question]]:
 
 
 def engine_turns(interview: Interview) -> list[EngineTurn]:
-    """The answered turns, in the order they were asked."""
+    """The answered turns, in the order they were asked, with their times."""
     return [
         EngineTurn(
             question_index=t.question_index,
             kind=t.kind,
             question_text=t.question_text,
             answer_text=t.answer_text,
+            asked_at=t.asked_at.isoformat() if t.asked_at else "",
+            answered_at=t.answered_at.isoformat(),
+            # Recorded only for spoken answers, once the transcript edit share
+            # is stored on the turn; None (nothing flagged) until then.
+            edit_ratio=getattr(t, "transcript_edit_ratio", None),
         )
         for t in interview.turns.order_by("sequence")
         if t.answered_at
@@ -65,8 +70,15 @@ def engine_turns(interview: Interview) -> list[EngineTurn]:
 
 
 def engine_integrity_events(interview: Interview) -> list[EngineIntegrityEvent]:
+    """The browser's integrity events, each with the planned question on screen when known."""
+    index_of = dict(interview.turns.values_list("sequence", "question_index"))
     return [
-        EngineIntegrityEvent(event=e.event, at=e.occurred_at.isoformat())
+        EngineIntegrityEvent(
+            event=e.event,
+            at=e.occurred_at.isoformat(),
+            question_index=index_of.get(e.question_sequence),
+            detail=e.detail if isinstance(e.detail, dict) else {},
+        )
         for e in interview.integrity_events.all()
     ]
 

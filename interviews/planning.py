@@ -9,6 +9,7 @@ from .adapters import engine_request, question_rows
 from .agents import get_engine
 from .agents.base import to_dict
 from .agents.context import for_interview
+from .agents.feedback_gaps import feedback_gaps, with_gaps
 from .models import DataQuality, Interview, Plan, Question, State
 
 
@@ -40,12 +41,14 @@ def validate_and_plan(interview_id) -> None:
     feedback = interview.plan_feedback if latest_version else ""
     with for_interview(interview.id):
         plan = engine.plan(request, validation, feedback=feedback, version=latest_version + 1)
+    # The new version says which part of the feedback it could not do, never claims all of it.
+    gaps = feedback_gaps(feedback, [s.name for s in validation.valid], plan, request.level)
     with transaction.atomic():
         row = save_plan_version(
             interview,
             version=latest_version + 1,
             engine=engine.name,
-            summary=plan.summary,
+            summary=with_gaps(plan.summary, gaps),
             duration_minutes=plan.duration_minutes,
             questions=plan.questions,
             feedback=feedback,

@@ -238,6 +238,16 @@ class QuestionScoreOut(serializers.Serializer):
     rationale = serializers.CharField()
 
 
+class FlagOut(serializers.Serializer):
+    """Something to look at during the interview, with when and for how long; never a verdict."""
+
+    kind = serializers.CharField(help_text="paste | fast_typing | away | fast_answer | edited_transcript")
+    at = serializers.CharField(help_text="ISO 8601 time")
+    message = serializers.CharField()
+    questionIndex = serializers.IntegerField(source="question_index", allow_null=True)
+    seconds = serializers.FloatField(allow_null=True, help_text="duration (time away, time to answer)")
+
+
 class AssessmentOut(serializers.Serializer):
     assessmentId = serializers.UUIDField(source="id")
     runId = serializers.UUIDField(source="interview.run_id")
@@ -251,11 +261,17 @@ class AssessmentOut(serializers.Serializer):
     strengths = serializers.ListField(child=serializers.CharField(), source="result.strengths")
     concerns = serializers.ListField(child=serializers.CharField(), source="result.concerns")
     integrityFlags = serializers.ListField(child=serializers.DictField(), source="result.integrity_flags")
+    flags = serializers.SerializerMethodField()
     summary = serializers.CharField(source="result.summary")
     createdAt = serializers.DateTimeField(source="created_at")
     decision = serializers.SerializerMethodField()
 
     @extend_schema_field(QuestionScoreOut(many=True))
+    @extend_schema_field(FlagOut(many=True))
+    def get_flags(self, a) -> list[dict]:
+        # Assessments made before flags existed have none.
+        return FlagOut(a.result.get("flags") or [], many=True).data
+
     def get_questionScores(self, a) -> list[dict]:
         # Assessments stored before points existed show their band's middle.
         return [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from django.db import transaction
@@ -249,12 +250,13 @@ def _copy_plan(plan: PlanRow, clones: list[Interview]) -> list[PlanRow]:
 
 
 def answer_all(interview: Interview, *, weak_index: int = 1) -> None:
-    """Play the candidate: answer every question (one follow-up), raise two integrity flags."""
+    """Play the candidate: answer every question (one follow-up), leave the tab for 47 s, paste an answer."""
     workflow.transition(
         interview, State.IN_PROGRESS, actor=workflow.Actor(label="candidate"), reason="joined"
     )
     sequence = 0
-    now = timezone.now()
+    # Each answer takes 90 s, the first question put twenty minutes ago.
+    now = timezone.now() - timedelta(minutes=20)
     for index, question in enumerate(interview.current_plan.questions.order_by("position")):
         answers = ANSWERS.get(question.key, {})
         strong = answers.get("strong_answer") or f"I would explain {question.skill} in depth with examples."
@@ -268,8 +270,9 @@ def answer_all(interview: Interview, *, weak_index: int = 1) -> None:
             question_text=question.text,
             answer_text=weak if index == weak_index else strong,
             asked_at=now,
-            answered_at=now,
+            answered_at=now + timedelta(seconds=90),
         )
+        now += timedelta(seconds=90)
         sequence += 1
         if index == 0:
             Turn.objects.create(
@@ -281,11 +284,22 @@ def answer_all(interview: Interview, *, weak_index: int = 1) -> None:
                 question_text="Can you give a concrete example from a project?",
                 answer_text="In our checkout service we measured first, then fixed the slow query.",
                 asked_at=now,
-                answered_at=now,
+                answered_at=now + timedelta(seconds=40),
             )
+            now += timedelta(seconds=40)
             sequence += 1
-    IntegrityEvent.objects.create(interview=interview, event="tab_hidden", question_sequence=2)
-    IntegrityEvent.objects.create(interview=interview, event="paste", question_sequence=3)
+    second = interview.turns.get(sequence=2)
+    away = second.asked_at + timedelta(seconds=20)
+    for event, at in (("tab_hidden", away), ("tab_visible", away + timedelta(seconds=47))):
+        IntegrityEvent.objects.create(interview=interview, event=event, occurred_at=at, question_sequence=2)
+    third = interview.turns.get(sequence=3)
+    IntegrityEvent.objects.create(
+        interview=interview,
+        event="paste",
+        occurred_at=third.asked_at + timedelta(seconds=30),
+        question_sequence=3,
+        detail={"chars": len(third.answer_text)},
+    )
 
 
 # No callback URL: nothing in these tests should try to reach an ATS on the internet.

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from approvals.forms import missing_labels
 from approvals.views.queue import queue_counts
+from interviews.agents.feedback_gaps import FEEDBACK_GAPS_LABEL
 
 register = template.Library()
 
@@ -111,6 +112,13 @@ def get_item(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def feedback_gaps(summary) -> str:
+    """The part of a plan summary saying what the feedback asked that the plan could not do."""
+    _, found, gaps = str(summary or "").partition(FEEDBACK_GAPS_LABEL)
+    return gaps.strip() if found else ""
 
 
 @register.filter

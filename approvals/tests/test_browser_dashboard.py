@@ -212,6 +212,20 @@ def test_reject_and_regenerate(page, recruiter, pending):
     assert (interview.state, interview.current_plan.version) == (State.PENDING, 2)
 
 
+def test_regenerate_says_what_it_could_not_do(page, recruiter, pending):
+    from playwright.sync_api import expect
+
+    sign_in(page, recruiter)
+    page.goto(f"/admin/interviews/{pending.run_id}/plan")
+    page.get_by_label("What should the new version change?").fill("More Kafka questions, please")
+    page.get_by_role("button", name="Reject and regenerate").click()
+    note = page.get_by_test_id("feedback-note")
+    expect(note).to_contain_text("could not do all of it")
+    expect(note).to_contain_text("Kafka is not among this interview's skills")
+    expect(page.get_by_text("This version answers the feedback")).to_have_count(0)
+    shot(page, "plan-regenerated-gaps")
+
+
 def test_fill_in_an_info_needed_interview(page, org_admin, org, info_needed, make_pending, receiver):
     from playwright.sync_api import expect
 
@@ -279,6 +293,16 @@ def test_approve_an_assessment_with_an_override(page, recruiter, assessed):
     sign_in(page, recruiter)
     page.get_by_role("link", name="Review the assessment of Ada Lovelace").click()
     expect(page.get_by_role("heading", name="Transcript and scoring")).to_be_visible()
+    # What happened, with times and durations; concerns list the same flags.
+    flags = page.get_by_test_id("flags")
+    expect(flags).to_contain_text("Away from the interview for 47 s during question 2")
+    expect(flags).to_contain_text("47 s")
+    expect(flags).to_contain_text("Pasted")
+    expect(page.get_by_text("None raised.")).to_have_count(0)
+    expect(page.get_by_test_id("answer-time").first).to_have_text("· 1 min 30 s")
+    expect(page.get_by_test_id("interview-timing").first).to_contain_text("took")
+    expect(page.get_by_test_id("summary")).to_contain_text("Top strength: question")
+    expect(page.get_by_test_id("summary")).to_contain_text("Top gap: question 2")
     shot(page, "assessment")
 
     page.get_by_label("Final score (0–100)").fill("55")
@@ -291,6 +315,7 @@ def test_approve_an_assessment_with_an_override(page, recruiter, assessed):
     page.get_by_label("Reason (required for an override)").fill("Follow-up answers were thin on SQL.")
     page.get_by_role("button", name="Override and approve").click()
     expect(page.get_by_role("heading", name=re.compile("Overridden and approved"))).to_be_visible()
+    expect(page.get_by_test_id("summary")).to_contain_text("AI summary (the recruiter overrode this result")
     shot(page, "assessment-decided")
     assessment = fresh(assessed).assessments.get()
     assert (assessment.decided_score, assessment.decided_recommendation) == (55, "LEAN_NO_HIRE")
@@ -298,6 +323,19 @@ def test_approve_an_assessment_with_an_override(page, recruiter, assessed):
     page.get_by_role("link", name="Open the report").first.click()
     expect(page.get_by_test_id("final-score")).to_contain_text("55")
     expect(page.get_by_text("Recruiter override.")).to_be_visible()
+    # The AI's values beside the final ones, each labelled.
+    expect(page.get_by_text("Final score (recruiter)")).to_be_visible()
+    expect(page.get_by_test_id("ai-values")).to_have_text(
+        re.compile(rf"AI: {assessment.overall}/100, {assessment.recommendation.replace('_', ' ').lower()}")
+    )
+    expect(page.get_by_role("heading", name="AI summary")).to_be_visible()
+    # Every answer in full, with its follow-up and the time it took.
+    first_turn = assessed.turns.order_by("sequence").first()
+    expect(page.get_by_test_id("report-turn").first).to_contain_text(first_turn.answer_text[:200])
+    expect(page.get_by_text("Follow-up question")).to_be_visible()
+    expect(page.get_by_text("Can you give a concrete example from a project?")).to_be_visible()
+    expect(page.get_by_test_id("interview-timing")).to_contain_text("Interviewed")
+    expect(page.get_by_test_id("flags")).to_contain_text("Away from the interview for 47 s")
     shot(page, "report")
     page.emulate_media(media="print")
     expect(page.locator(".sidebar")).to_be_hidden()

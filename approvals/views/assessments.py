@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 
 from interview_platform.api import DomainError
 from interviews import selectors
+from interviews.agents.concerns import clock, duration
 from interviews.models import Question, State, Turn
 
 from .. import services
@@ -21,6 +22,9 @@ def _answer_rows(interview, assessment, scores: dict) -> tuple[list[dict], dict[
     turns: dict[int, list[Turn]] = {}
     question_of_turn: dict[int, int] = {}
     for turn in interview.turns.order_by("sequence"):
+        # Time from the question to the answer, shown beside each answer.
+        if turn.answered_at and turn.asked_at:
+            turn.took = duration(max(0.0, (turn.answered_at - turn.asked_at).total_seconds()))
         turns.setdefault(turn.question_index, []).append(turn)
         question_of_turn[turn.sequence] = turn.question_index + 1
     rows = [
@@ -31,6 +35,25 @@ def _answer_rows(interview, assessment, scores: dict) -> tuple[list[dict], dict[
     for index in sorted(turns):
         rows.append({"index": index, "question": None, "turns": turns[index], "score": scores.get(index)})
     return rows, question_of_turn
+
+
+def _timing(interview) -> dict:
+    """When the interview ran and how long it took: the candidate session's start and end,
+    or the first question and the last answer when the session did not record them."""
+    session = getattr(interview, "candidate_session", None)
+    turns = list(interview.turns.order_by("sequence"))
+    started = (session.started_at if session else None) or (turns[0].asked_at if turns else None)
+    answered = [t.answered_at for t in turns if t.answered_at]
+    ended = (session.completed_at if session else None) or (max(answered) if answered else None)
+    took = duration((ended - started).total_seconds()) if started and ended and ended >= started else ""
+    return {"started": started, "ended": ended, "duration": took}
+
+
+def _flags(result: dict) -> list[dict]:
+    return [
+        {**f, "time": clock(f.get("at", "")), "took": duration(f["seconds"]) if f.get("seconds") else ""}
+        for f in result.get("flags") or []
+    ]
 
 
 def _assessment_context(interview) -> dict:
@@ -53,6 +76,8 @@ def _assessment_context(interview) -> dict:
             {"event": e, "question": question_of_turn.get(e.question_sequence)}
             for e in interview.integrity_events.order_by("occurred_at", "id")
         ],
+        "flags": _flags(result),
+        "timing": _timing(interview),
         "final_score": assessment.final_score,
         "final_recommendation": assessment.final_recommendation,
         "overridden": assessment.is_overridden,

@@ -10,6 +10,7 @@ from pathlib import Path
 from interviews.agents.base import LEVELS, Concept, PlannedQuestion, Rubric
 from interviews.agents.language import tokens
 from interviews.agents.policy import MAX_QUESTION_MINUTES, MIN_QUESTION_MINUTES
+from interviews.agents.probes import validate_probes
 from interviews.agents.taxonomy import (
     DATA_DIR,
     KINDS,
@@ -111,6 +112,8 @@ def load_bank(data_dir: Path = DATA_DIR) -> Bank:
         # silently vanish from the interview.
         if not questions.get(name):
             raise BankError(f"skill {name!r} has no questions in the bank")
+    # Follow-up probes must reveal none of their question's concepts.
+    validate_probes({q.key: q for qs in questions.values() for q in qs}, data_dir)
     return Bank(
         skills=known.skills,
         by_key=known.by_key,

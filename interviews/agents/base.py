@@ -90,6 +90,12 @@ class Turn:
     kind: str  # "main" | "followup"
     question_text: str
     answer_text: str
+    # ISO 8601 times the question was put and answered ("" when unknown), and
+    # the share of a spoken answer's transcript the candidate edited (None
+    # when not recorded); read by :mod:`interviews.agents.concerns`.
+    asked_at: str = ""
+    answered_at: str = ""
+    edit_ratio: float | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,19 @@ class NextMove:
 class IntegrityEvent:
     event: str  # "tab_hidden" | "paste" | "focus_lost" | ...
     at: str  # ISO 8601 timestamp
+    question_index: int | None = None  # the planned question on screen, when known
+    detail: dict = field(default_factory=dict)  # e.g. {"chars": 642} for a paste
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Something a recruiter should look at, with when and for how long; never a verdict."""
+
+    kind: str  # "paste" | "fast_typing" | "away" | "fast_answer" | "edited_transcript"
+    at: str  # ISO 8601 timestamp
+    message: str
+    question_index: int | None = None
+    seconds: float | None = None  # how long (time away), when it applies
 
 
 @dataclass(frozen=True)
@@ -130,6 +149,7 @@ class Assessment:
     concerns: list[str]
     integrity_flags: list[IntegrityEvent]
     summary: str = ""
+    flags: list[Flag] = field(default_factory=list)
 
 
 def to_dict(obj) -> dict:
@@ -241,7 +261,14 @@ def assessment_from_dict(d: dict) -> Assessment:
         strengths=list(d.get("strengths") or []),
         concerns=list(d.get("concerns") or []),
         integrity_flags=[
-            IntegrityEvent(event=e["event"], at=e["at"]) for e in d.get("integrity_flags") or []
+            IntegrityEvent(
+                event=e["event"],
+                at=e["at"],
+                question_index=e.get("question_index"),
+                detail=dict(e.get("detail") or {}),
+            )
+            for e in d.get("integrity_flags") or []
         ],
         summary=d.get("summary", ""),
+        flags=[Flag(**f) for f in d.get("flags") or []],
     )

@@ -1,35 +1,41 @@
-"""The offline engine's follow-up questions: one nudge after a main answer that misses most of the rubric."""
+"""The follow-up questions: one probe after a main answer that misses most of the rubric.
+
+A follow-up never names the rubric: it opens the missing area with a probe from
+:mod:`~interviews.agents.probes` (curated per question, or a neutral one per
+question kind), after an acknowledgement that fits the answer. The LLM
+engine's follow-ups go through :func:`checked_followup`, which puts the offline
+probe in place of one that names a concept and drops praise for a non-answer.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from interviews.agents.base import NextMove, Plan, Turn
+from interviews.agents.base import NextMove, Plan, PlannedQuestion, Turn
+from interviews.agents.probes import acknowledgement, answer_kind, probes_for, revealed_terms, without_praise
 from interviews.agents.scoring import answers_for, match_concepts
-from interviews.agents.text import join_topics, stable_int
 
-_FOLLOWUP_TEMPLATES = (
-    "Thanks. Let's go a bit deeper: how would you approach {topics} here, "
-    "and what trade-offs would you weigh?",
-    "Good start. Could you walk me through how {topics} would come into play "
-    "in a real project you have worked on?",
-    "Can you expand on the {topics} side of this? What would you watch out for, and why?",
-    "Interesting. How would {topics} change the way you handle this in production?",
-)
-# Behavioural answers are stories, so the nudge asks for more of the story.
-_BEHAVIORAL_FOLLOWUP_TEMPLATES = (
-    "Thanks for sharing that. Could you tell me more about {topics}?",
-    "Could you go into a bit more detail on {topics}? What exactly did you do?",
-)
+
+def probe_text(question: PlannedQuestion, turns: Sequence[Turn], index: int) -> str:
+    """Acknowledgement plus a probe aimed at the first concept the answers so far miss."""
+    main, follow = answers_for(turns, index)
+    last = next((t.answer_text for t in reversed(turns) if t.question_index == index), main)
+    matched, missing = match_concepts(question.rubric, " ".join(a for a in (main, follow) if a))
+    probes = probes_for(question)
+    asked = {t.question_text for t in turns if t.question_index == index}
+    target = next(
+        (c for c in missing if not any(probes[c] in text for text in asked)),
+        missing[0] if missing else question.rubric.concepts[0].name,
+    )
+    matched_now, _ = match_concepts(question.rubric, last)
+    return f"{acknowledgement(last, len(matched_now), question.key)} {probes[target]}"
 
 
 def followup(plan: Plan, turns: Sequence[Turn]) -> NextMove | None:
     """A follow-up to the last main answer, or None when none is due.
 
     One comes right after a main answer that covers fewer than half of the
-    question's rubric concepts, at most once per question; it names the
-    missing topics (concept names, never their synonyms) without hinting at
-    the answer.
+    question's rubric concepts, at most once per question.
     """
     if not turns:
         return None
@@ -46,8 +52,18 @@ def followup(plan: Plan, turns: Sequence[Turn]) -> NextMove | None:
     matched, missing = match_concepts(q.rubric, main)
     if not missing or len(matched) * 2 >= len(q.rubric.concepts):
         return None
-    templates = _BEHAVIORAL_FOLLOWUP_TEMPLATES if q.kind == "behavioral" else _FOLLOWUP_TEMPLATES
-    template = templates[stable_int("followup", q.key) % len(templates)]
-    return NextMove(
-        action="followup", question_index=idx, text=template.format(topics=join_topics(missing[:2]))
-    )
+    return NextMove(action="followup", question_index=idx, text=probe_text(q, turns, idx))
+
+
+def checked_followup(question: PlannedQuestion, turns: Sequence[Turn], index: int, text: str) -> str:
+    """A model's follow-up made safe: replaced by the offline probe when it names a rubric
+    concept or synonym, and stripped of leading praise when the answer was a non-answer."""
+    if not text.strip() or revealed_terms(text, question.rubric.concepts):
+        return probe_text(question, turns, index)
+    last = next((t.answer_text for t in reversed(turns) if t.question_index == index), "")
+    matched, _ = match_concepts(question.rubric, last)
+    if answer_kind(last, len(matched)) != "substantial":
+        rest = without_praise(text)
+        if rest != text.strip():
+            return f"{acknowledgement(last, len(matched), question.key)} {rest}".strip()
+    return text

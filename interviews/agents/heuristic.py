@@ -65,4 +65,4 @@ class HeuristicEngine:
     def assess(self, plan: Plan, turns: list[Turn], integrity: list[IntegrityEvent]) -> Assessment:
         scores = [score_question(i, q, turns) for i, q in enumerate(plan.questions)]
         unanswered = {s.question_index for s in scores if s.rationale == NOT_ANSWERED}
-        return aggregate(scores, integrity, unanswered)
+        return aggregate(scores, integrity, unanswered, turns)

@@ -52,6 +52,7 @@ from interviews.agents.base import (
     SkillValidation,
     Turn,
 )
+from interviews.agents.followups import checked_followup
 from interviews.agents.llm_assessments import answers_by_question, assessor_prompt, finish_assessment
 from interviews.agents.llm_calls import data_block, run_step
 from interviews.agents.llm_models import LLMConfig
@@ -123,7 +124,11 @@ class LLMEngine:
                     schema=InterviewerDecision,
                     prompt=_interviewer_prompt(plan, turns, idx, asked, limit),
                     finish=lambda decision: (
-                        NextMove(action="followup", question_index=idx, text=decision.followup)
+                        NextMove(
+                            action="followup",
+                            question_index=idx,
+                            text=checked_followup(plan.questions[idx], turns, idx, decision.followup),
+                        )
                         if decision.action == "followup"
                         else next_question(plan, turns)
                     ),
@@ -138,13 +143,13 @@ class LLMEngine:
             # Nothing was answered: every question scores 1 and there is
             # nothing for a model to judge.
             empty = AssessmentDraft(questions=[], strengths=[], concerns=[], summary="")
-            return finish_assessment(empty, plan, answers, integrity)
+            return finish_assessment(empty, plan, answers, integrity, turns)
         return run_step(
             "assess",
             config=lambda: self.config,
             schema=AssessmentDraft,
             prompt=assessor_prompt(plan, turns),
-            finish=lambda draft: finish_assessment(draft, plan, answers, integrity),
+            finish=lambda draft: finish_assessment(draft, plan, answers, integrity, turns),
             fallback=lambda: self.fallback.assess(plan, turns, integrity),
         )
 

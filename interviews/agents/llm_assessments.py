@@ -15,6 +15,7 @@ name or email.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 from interviews.agents.base import (
@@ -103,7 +104,11 @@ def _entries(draft: AssessmentDraft, count: int, answers: list[list[str]]) -> di
 
 
 def finish_assessment(
-    draft: AssessmentDraft, plan: Plan, answers: list[list[str]], integrity: list[IntegrityEvent]
+    draft: AssessmentDraft,
+    plan: Plan,
+    answers: list[list[str]],
+    integrity: list[IntegrityEvent],
+    turns: Sequence[Turn] = (),
 ) -> Assessment:
     """The assessment from the model's draft; raises OutputInvalid when unusable."""
     entries = _entries(draft, len(plan.questions), answers)
@@ -113,7 +118,8 @@ def finish_assessment(
             scores.append(not_answered(i, q))
             continue
         scores.append(_question_score(i, q, entries[i], answers[i]))
-    base = aggregate(scores, integrity, {s.question_index for s in scores if not answers[s.question_index]})
+    unanswered = {s.question_index for s in scores if not answers[s.question_index]}
+    base = aggregate(scores, integrity, unanswered, turns)
     return replace(
         base,
         strengths=base.strengths + [s for s in draft.strengths if s not in base.strengths],

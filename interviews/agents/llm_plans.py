@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from interviews.agents.base import Concept, InterviewRequest, Plan, PlannedQuestion, Rubric, ValidatedSkill
+from interviews.agents.feedback import parse_feedback
 from interviews.agents.language import tokens
 from interviews.agents.llm_calls import OutputInvalid
 from interviews.agents.policy import (
@@ -23,7 +24,6 @@ from interviews.agents.policy import (
     interview_level,
     interview_minutes,
     kind_rank,
-    parse_feedback,
     question_budget,
 )
 from interviews.agents.schemas import PlanDraft, QuestionDraft

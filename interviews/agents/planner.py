@@ -15,17 +15,16 @@ from interviews.agents.base import (
     SkillValidation,
     ValidatedSkill,
 )
+from interviews.agents.feedback import Feedback, parse_feedback
 from interviews.agents.policy import (
     MAX_QUESTION_MINUTES,
     MIN_QUESTION_MINUTES,
     SENIOR_LEVELS,
-    Feedback,
     allowed_difficulties,
     asks_system_design,
     interview_level,
     interview_minutes,
     kind_rank,
-    parse_feedback,
     question_budget,
 )
 from interviews.agents.taxonomy import BEHAVIORAL, SPECIAL_SKILLS, SYSTEM_DESIGN
@@ -68,7 +67,7 @@ def build_plan(
     the level, and when that happens to reproduce the previous version's
     questions, each skill's first question is swapped for one not used there.
     Feedback is understood as described in
-    :func:`~interviews.agents.policy.parse_feedback`.
+    :func:`~interviews.agents.feedback.parse_feedback`.
     """
     skills = [s for s in validation.valid if s.name in data.questions]
     if not skills:

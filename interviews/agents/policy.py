@@ -27,16 +27,13 @@ Scores
 Recommendation (``RECOMMENDATION_THRESHOLDS``)
     overall >= 80 STRONG_HIRE, >= 65 HIRE, >= 45 LEAN_NO_HIRE, else NO_HIRE.
 
-Feedback on a plan
-    :func:`parse_feedback` reads a recruiter's regenerate feedback.
+A recruiter's regenerate feedback is read by :mod:`interviews.agents.feedback`.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from interviews.agents.base import (
     LEVELS,
@@ -50,8 +47,9 @@ from interviews.agents.base import (
     Turn,
     band_middle,
 )
-from interviews.agents.taxonomy import BEHAVIORAL, SPECIAL_SKILLS, SYSTEM_DESIGN, Taxonomy, taxonomy
-from interviews.agents.text import count_phrase, join_topics, phrase_pattern
+from interviews.agents.concerns import build_flags
+from interviews.agents.summaries import summary
+from interviews.agents.taxonomy import SYSTEM_DESIGN
 
 # ---------------------------------------------------------------------------
 # Time
@@ -245,9 +243,12 @@ def recommendation_for(overall: int) -> str:
 
 
 def aggregate(
-    scores: list[QuestionScore], integrity: Iterable[IntegrityEvent], unanswered: set[int]
+    scores: list[QuestionScore],
+    integrity: Iterable[IntegrityEvent],
+    unanswered: set[int],
+    turns: Sequence[Turn] = (),
 ) -> Assessment:
-    """Per-skill means, overall score, recommendation, strengths and concerns from question scores."""
+    """Per-skill means, overall score, recommendation, strengths, concerns, flags and summary."""
     by_skill: dict[str, list[int]] = {}
     for s in scores:
         by_skill.setdefault(s.skill, []).append(s.score)
@@ -267,14 +268,10 @@ def aggregate(
         for s in scores
         if s.needs_review
     ]
-    summary = (
-        f"Overall {overall}/100 ({recommendation.replace('_', ' ').lower()}) over "
-        f"{count_phrase(len(scores), 'question')}"
-    )
-    if strong:
-        summary += f"; strongest in {join_topics(strong)}"
-    if weak:
-        summary += f"; weakest in {join_topics(weak)}"
+    events = list(integrity)
+    flags = build_flags(turns, events)
+    # Every flag is a concern too, so "none raised" never hides one.
+    concerns += [f.message for f in flags]
     return Assessment(
         question_scores=scores,
         skill_scores=skill_scores,
@@ -282,118 +279,7 @@ def aggregate(
         recommendation=recommendation,
         strengths=[f"{k} ({skill_scores[k]:g}/5)" for k in strong],
         concerns=concerns,
-        integrity_flags=list(integrity),
-        summary=summary + ".",
-    )
-
-
-# ---------------------------------------------------------------------------
-# Feedback on a plan
-
-_INCREASE_RE = re.compile(
-    r"\b(more|focus|focusing|emphasi[sz]e|emphasis|deeper|extra|additional|prioriti[sz]e|"
-    r"not enough|too few|stronger|heavier)\b"
-)
-_DECREASE_RE = re.compile(r"\b(fewer|less|lighter|reduce|too many|too much)\b")
-_REMOVE_RE = re.compile(r"\b(skip|no|without|drop|remove|exclude|omit|not|don't|avoid)\b")
-_HARDER_RE = re.compile(r"\b(harder|tougher|more (?:difficult|challenging|advanced|senior)|too easy)\b")
-_EASIER_RE = re.compile(
-    r"\b(easier|simpler|less (?:difficult|challenging|advanced)|more (?:basic|junior)|too hard)\b"
-)
-# A full stop ends a sentence only before whitespace, so "Node.js" and ".NET"
-# stay whole.
-_SENTENCE_SPLIT_RE = re.compile(r"[.!?]+(?=\s|$)|[;\n]+")
-_CLAUSE_SPLIT_RE = re.compile(r"[,:]+|\band\b|\bbut\b|\balso\b", re.IGNORECASE)
-_SPECIAL_TERMS = {
-    BEHAVIORAL: ("behavioural", "behavioral", "behaviour", "behavior", "soft skill", "culture"),
-    SYSTEM_DESIGN: ("system design", "system-design", "architecture", "design question"),
-}
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """What :func:`parse_feedback` understood; skills are canonical names."""
-
-    more: tuple[str, ...] = ()
-    fewer: tuple[str, ...] = ()
-    skip: tuple[str, ...] = ()
-    level_shift: int = 0
-
-
-def _mentions(
-    clause: str, skill_names: Iterable[str], b: Taxonomy, *, sentence_start: bool = False
-) -> list[str]:
-    lower = clause.lower()
-    found: list[str] = []
-    for name in skill_names:
-        if name in _SPECIAL_TERMS:
-            terms: tuple[str, ...] = _SPECIAL_TERMS[name]
-            hit = any(phrase_pattern(t).search(lower) for t in terms)
-        else:
-            sd = b.skill(name)
-            if sd is not None and sd.ambiguous:
-                # "go deeper" must not mean Go: only the capitalised name counts,
-                # and not as a sentence's first word ("Go deeper on React").
-                found_at = re.search(r"(?<![\w.])" + re.escape(name) + r"(?![\w+#])", clause)
-                hit = found_at is not None and not (sentence_start and not clause[: found_at.start()].strip())
-            else:
-                terms = (name, *(sd.aliases if sd else ()))
-                hit = any(phrase_pattern(t).search(lower) for t in terms if len(t) >= 2)
-        if hit:
-            found.append(name)
-    return found
-
-
-def _direction(clause: str) -> str:
-    # Difficulty phrases ("more difficult", "less advanced") are not about
-    # quantity; increase is checked first so "not enough React" is not "not".
-    low = _EASIER_RE.sub(" ", _HARDER_RE.sub(" ", clause.lower()))
-    if _INCREASE_RE.search(low):
-        return "more"
-    if _DECREASE_RE.search(low):
-        return "fewer"
-    if _REMOVE_RE.search(low):
-        return "skip"
-    return ""
-
-
-def parse_feedback(text: str, skill_names: Sequence[str], b: Taxonomy | None = None) -> Feedback:
-    """Understand a recruiter's free-text feedback on a plan.
-
-    The text is cut into sentences and clauses (at punctuation, "and", "but",
-    "also"). In a clause that names skills of the plan (canonical name or
-    alias, or "behavioural" / "system design" / "architecture"):
-
-    * "skip", "no", "without", "drop", "remove", "exclude", "omit", "not",
-      "avoid" -> those skills are left out (a technical skill only while
-      another one remains);
-    * "fewer", "less", "lighter", "reduce", "too many" -> at most one question;
-    * "more", "focus", "emphasis", "deeper", "extra", "additional",
-      "prioritise", "not enough", "too few" -> they come first and get twice
-      the share.
-
-    A clause that names skills but no direction inherits the direction of the
-    previous clause of the same sentence ("more PostgreSQL and Redis"). Skills
-    named by an everyday word (Go, Swift, Rust) count only when capitalised and
-    not the first word of a sentence, so "go deeper" is not Go. Anywhere in the text,
-    "harder" / "more difficult" / "too easy" move the question difficulty one
-    level up and "easier" / "simpler" / "too hard" one level down.
-    Everything else is ignored.
-    """
-    b = b or taxonomy()
-    lower = text.lower()
-    shift = (1 if _HARDER_RE.search(lower) else 0) - (1 if _EASIER_RE.search(lower) else 0)
-    names = [*skill_names, *SPECIAL_SKILLS]
-    found: dict[str, list[str]] = {"more": [], "fewer": [], "skip": []}
-    direction = ""
-    for sentence in _SENTENCE_SPLIT_RE.split(text):
-        for i, clause in enumerate(_CLAUSE_SPLIT_RE.split(sentence)):
-            direction = _direction(clause) or ("" if i == 0 else direction)
-            if not direction:
-                continue
-            for name in _mentions(clause, names, b, sentence_start=i == 0):
-                if all(name not in listed for listed in found.values()):
-                    found[direction].append(name)
-    return Feedback(
-        more=tuple(found["more"]), fewer=tuple(found["fewer"]), skip=tuple(found["skip"]), level_shift=shift
+        integrity_flags=events,
+        summary=summary(scores, overall, recommendation, unanswered, len(flags)),
+        flags=flags,
     )

@@ -10,6 +10,7 @@ from interviews.agents.bank import bank
 from interviews.agents.base import IntegrityEvent, Plan, Turn, to_dict
 from interviews.agents.heuristic import HeuristicEngine
 from interviews.agents.policy import recommendation_for
+from interviews.agents.probes import probes_for, revealed_terms
 from interviews.agents.scoring import match_concepts
 from tests.engine_inputs import ANSWERS, SEED, all_questions, answer, plan_for, skill_counts
 
@@ -54,7 +55,7 @@ def test_next_turn_asks_in_order_with_at_most_one_followup_then_completes(engine
     assert asked == expected
 
 
-def test_followup_names_missing_topics_without_giving_the_answer_away(engine):
+def test_followup_probes_the_missing_area_without_naming_the_rubric(engine):
     plan = plan_for(engine, SEED)
     for index, q in enumerate(plan.questions):
         turns = [Turn(index, "main", q.text, ANSWERS[q.key]["weak_answer"])]
@@ -62,12 +63,10 @@ def test_followup_names_missing_topics_without_giving_the_answer_away(engine):
         assert move.action == "followup"
         assert move.question_index == index
         _, missing = match_concepts(q.rubric, ANSWERS[q.key]["weak_answer"])
-        assert missing[0] in move.text
-        text = move.text.lower()
-        for concept in q.rubric.concepts:
-            for synonym in concept.synonyms:
-                if synonym not in concept.name and len(synonym) > 3:
-                    assert synonym not in text, (q.key, synonym)
+        assert move.text.endswith(probes_for(q)[missing[0]])
+        assert revealed_terms(move.text, q.rubric.concepts) == [], q.key
+        # Repeating the follow-up's words back covers no concept.
+        assert match_concepts(q.rubric, move.text)[0] == []
         # No second follow-up, whatever the follow-up answer was.
         turns.append(Turn(index, "followup", move.text, ""))
         after = engine.next_turn(plan, turns)
@@ -117,7 +116,13 @@ def test_assessment_of_a_full_interview(engine):
     assert strong.recommendation == "STRONG_HIRE"
     assert set(strong.skill_scores) == set(skill_counts(plan))
     assert all(score >= 4.0 for score in strong.skill_scores.values())
-    assert strong.strengths and not strong.concerns
+    assert strong.strengths
+    # The browser's events reach the recruiter as concerns, never silently.
+    assert strong.concerns == [
+        "Left the interview window at 10:00:00 and did not come back",
+        "Pasted text at 10:01:00",
+    ]
+    assert [f.kind for f in strong.flags] == ["away", "paste"]
     assert strong.integrity_flags == events
     for score, turn in zip(strong.question_scores, answer(plan, "strong_answer"), strict=True):
         assert 1 <= len(score.evidence) <= len(score.matched_concepts)

@@ -7,8 +7,8 @@ import pytest
 from interviews.agents import policy
 from interviews.agents.bank import bank
 from interviews.agents.base import to_dict
+from interviews.agents.feedback import Feedback, parse_feedback
 from interviews.agents.heuristic import HeuristicEngine
-from interviews.agents.policy import Feedback, parse_feedback
 from tests.engine_inputs import SEED, plan_for, request, skill_counts
 
 

@@ -83,10 +83,16 @@ class InterviewConsumer(AsyncWebsocketConsumer):
                 await self._send({"type": "pong"})
             elif kind == "answer":
                 question_id, text = frame.get("questionId"), frame.get("text")
+                recording_id = frame.get("recordingId")
                 if not isinstance(question_id, str) or not isinstance(text, str):
                     await self._error("bad_frame", "An answer needs 'questionId' and 'text' strings.")
                     return
-                await database_sync_to_async(live.store_answer)(self.interview_id, question_id, text)
+                if recording_id is not None and not isinstance(recording_id, str):
+                    await self._error("bad_frame", "'recordingId' is the string the upload answered.")
+                    return
+                await database_sync_to_async(live.store_answer)(
+                    self.interview_id, question_id, text, recording_id
+                )
                 await self._send({"type": "ack", "questionId": question_id})
             elif kind == "integrity":
                 event = frame.get("event")

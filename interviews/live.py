@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from interview_platform.api import WrongState
 
-from . import effects, events, workflow
+from . import effects, events, recordings, workflow
 from .adapters import engine_plan, engine_turns
 from .agents import get_engine
 from .agents.context import for_interview
@@ -88,7 +88,7 @@ def disconnect(interview_id, channel_name: str) -> None:
     )
 
 
-def store_answer(interview_id, question_id: str, text: str) -> None:
+def store_answer(interview_id, question_id: str, text: str, recording_id: str | None = None) -> None:
     """Store the answer first; then ask for the next move. Raises CodeProblem for bad frames."""
     text = (text or "").strip()
     if not text:
@@ -106,8 +106,9 @@ def store_answer(interview_id, question_id: str, text: str) -> None:
                 code="out_of_turn",
                 fields={"expected": pending.public_id if pending else None},
             )
+        spoken = recordings.answer_fields(pending, recording_id, text)
         updated = Turn.objects.filter(pk=pending.pk, answered_at__isnull=True).update(
-            answer_text=text, answered_at=timezone.now()
+            answer_text=text, answered_at=timezone.now(), **spoken
         )
         if updated:
             effects.enqueue("interviews.tasks.interview_step", str(interview_id))

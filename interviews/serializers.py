@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from webhooks.transport import UnsafeUrl, check_url
 
 from .models import DataQuality, Level, State
+from .recordings import answers_of
 
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -212,6 +214,17 @@ class InterviewPatchIn(InterviewRequestIn):
     pass
 
 
+class AnswerOut(serializers.Serializer):
+    questionId = serializers.CharField()
+    questionIndex = serializers.IntegerField()
+    kind = serializers.CharField()
+    question = serializers.CharField()
+    answer = serializers.CharField()
+    recordingId = serializers.UUIDField(allow_null=True, help_text="GET its audio at .../recordings/{id}")
+    transcriptEdited = serializers.BooleanField(allow_null=True, help_text="null: typed, not spoken")
+    transcriptEditRatio = serializers.FloatField(allow_null=True, help_text="0..1 of the characters changed")
+
+
 class AssessmentOut(serializers.Serializer):
     assessmentId = serializers.UUIDField(source="id")
     runId = serializers.UUIDField(source="interview.run_id")
@@ -228,6 +241,24 @@ class AssessmentOut(serializers.Serializer):
     summary = serializers.CharField(source="result.summary")
     createdAt = serializers.DateTimeField(source="created_at")
     decision = serializers.SerializerMethodField()
+    answers = serializers.SerializerMethodField()
+    candidateQuestions = serializers.SerializerMethodField()
+
+    def _answers(self, a) -> dict[str, list[dict]]:
+        # Both fields come from one query over the interview's turns.
+        if getattr(self, "_answer_rows", None) is None or self._answer_rows[0] != a.pk:
+            self._answer_rows = (a.pk, answers_of(a.interview))
+        return self._answer_rows[1]
+
+    @extend_schema_field(AnswerOut(many=True))
+    def get_answers(self, a) -> list[dict]:
+        """Each scored answer, with the recording it was spoken in and whether its transcript was edited."""
+        return self._answers(a)["answers"]
+
+    @extend_schema_field(AnswerOut(many=True))
+    def get_candidateQuestions(self, a) -> list[dict]:
+        """The candidate's answer to "Do you have any questions for us?" (never scored)."""
+        return self._answers(a)["candidateQuestions"]
 
     def get_questionScores(self, a) -> list[dict]:
         return [

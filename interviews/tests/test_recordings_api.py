@@ -1,0 +1,267 @@
+"""Spoken answers through the API: the upload and its refusals, the transcript, the recruiter's copy."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.files.storage import FileSystemStorage
+from django.test import Client
+from django.utils import timezone
+
+from interviews import joining, live, recordings
+from interviews.models import CandidateSession, Recording, State, Turn
+from interviews.push import group_name
+from tests.factories import CREATE, api_key_client, approved_link, page_url
+from tests.speech import encode, tone_wav
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path, monkeypatch):
+    # The field resolved STORAGES["recordings"] when the model was defined; point it at a fresh folder.
+    storage = FileSystemStorage(location=tmp_path / "recordings", base_url=None)
+    monkeypatch.setattr(Recording._meta.get_field("audio"), "storage", storage)
+    settings.STT_PROVIDER = "none"  # these tests are about the API; the providers have their own
+
+
+class Speaking:
+    """A verified candidate on an interview in progress, with its socket's group listening."""
+
+    def __init__(self, interview, token, capture):
+        self.interview, self.token, self.capture = interview, token, capture
+        self.browser = Client(enforce_csrf_checks=True)
+        self.csrf = self.browser.get(page_url(token)).cookies["csrftoken"].value
+        session = self.browser.session
+        session[joining.SESSION_KEY] = str(interview.id)
+        session.save()
+        self.layer = get_channel_layer()
+        self.channel = async_to_sync(self.layer.new_channel)()
+        async_to_sync(self.layer.group_add)(group_name(interview.id), self.channel)
+        with capture(execute=True):
+            live.start(interview.id, self.channel)
+        self.frames()  # the first question
+
+    def frames(self) -> list[dict]:
+        got = []
+        while True:
+            try:
+                message = async_to_sync(self.layer.receive)(self.channel) if self._waiting() else None
+            except Exception:
+                message = None
+            if message is None:
+                return got
+            got.append(message["frame"])
+
+    def _waiting(self) -> bool:
+        return bool(self.layer.channels.get(self.channel))
+
+    @property
+    def question_id(self) -> str:
+        return self.interview.turns.get(answered_at__isnull=True).public_id
+
+    def upload(self, data: bytes, content_type="audio/webm;codecs=opus", question_id=None, **extra):
+        url = f"/api/v1/candidate/join/{self.token}/answers/{question_id or self.question_id}/audio"
+        with self.capture(execute=True):
+            # CONTENT_TYPE too: the test client drops the header of an empty body, a browser does not.
+            return self.browser.post(
+                url,
+                data,
+                content_type=content_type,
+                CONTENT_TYPE=content_type,
+                HTTP_X_CSRFTOKEN=self.csrf,
+                **extra,
+            )
+
+    def status(self, recording_id):
+        return self.browser.get(f"/api/v1/candidate/join/{self.token}/recordings/{recording_id}")
+
+
+@pytest.fixture
+def speaking(ats, recruiter_client, recruiter, capture):
+    interview, token = approved_link(ats, recruiter_client, recruiter, capture)
+    return Speaking(interview, token, capture)
+
+
+def assert_error(response, status: int, code: str, field: str | None = None) -> dict:
+    assert response.status_code == status, response.content
+    error = response.json()["error"]
+    assert error["code"] == code, error
+    assert error["message"]
+    if field:
+        assert field in error["fields"], error
+    return error
+
+
+def test_a_spoken_answer_is_stored_privately_and_its_status_can_be_asked(speaking, settings, tmp_path):
+    audio = encode(tone_wav(1.5), "webm")
+    response = speaking.upload(audio)
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["status"] == "transcribing"
+    recording = Recording.objects.get(pk=body["recordingId"])
+    assert recording.content_type == "audio/webm" and recording.size == len(audio)
+    assert recording.duration_seconds == pytest.approx(1.5, abs=0.1)
+    stored = tmp_path / "recordings" / recording.audio.name
+    assert stored.read_bytes() == audio
+    # STT_PROVIDER=none: the job ran and the candidate is told to type instead.
+    assert speaking.frames() == [
+        {
+            "type": "error",
+            "code": "transcription_failed",
+            "message": recordings.FAILED_MESSAGE,
+            "fields": {"recordingId": str(recording.id), "questionId": speaking.question_id},
+        }
+    ]
+    status = speaking.status(recording.id).json()
+    assert status == {
+        "recordingId": str(recording.id),
+        "questionId": speaking.question_id,
+        "status": "failed",
+        "text": "",
+    }
+    assert stored.exists()  # a failed transcription keeps the recording
+
+
+@pytest.mark.parametrize(
+    "container, content_type", [("ogg", "audio/ogg"), ("mp4", "audio/mp4"), ("wav", "audio/wav")]
+)
+def test_every_browser_format_is_accepted(speaking, container, content_type):
+    response = speaking.upload(encode(tone_wav(1.0), container), content_type=content_type)
+    assert response.status_code == 202, response.content
+
+
+def test_bad_audio_is_refused_and_nothing_is_stored(speaking, tmp_path):
+    webm = encode(tone_wav(2.0), "webm")
+    wav = tone_wav(2.0)
+    cases = {
+        "empty": b"",
+        "not audio": b"%PDF-1.7 definitely not a recording" * 50,
+        "truncated webm": webm[: len(webm) // 2],
+        "truncated wav": wav[: len(wav) // 2],
+        "header only": webm[:40],
+    }
+    for name, data in cases.items():
+        error = assert_error(speaking.upload(data), 400, "bad_audio", "audio")
+        assert error["fields"]["audio"], name
+    assert not Recording.objects.exists()
+    assert not (tmp_path / "recordings").exists() or not any((tmp_path / "recordings").rglob("*.*"))
+
+
+def test_a_wrong_type_is_refused(speaking):
+    assert_error(speaking.upload(b"{}", content_type="application/json"), 415, "unsupported_media_type")
+    error = assert_error(
+        speaking.upload(tone_wav(), content_type="video/webm"), 415, "unsupported_media_type"
+    )
+    assert error["fields"]["Content-Type"] == "video/webm"
+    assert not Recording.objects.exists()
+
+
+def test_an_oversized_recording_is_refused_before_it_is_read(speaking, settings):
+    settings.RECORDING_MAX_BYTES = 4096
+    error = assert_error(speaking.upload(tone_wav(1.0)), 413, "too_large", "maxBytes")
+    assert error["fields"]["maxBytes"] == 4096
+    assert_error(speaking.upload(b"x", CONTENT_LENGTH="lots"), 400, "validation_error", "Content-Length")
+    assert not Recording.objects.exists()
+
+
+def test_a_recording_longer_than_allowed_is_refused(speaking, settings):
+    settings.RECORDING_MAX_SECONDS = 10
+    assert_error(speaking.upload(tone_wav(11.0), content_type="audio/wav"), 400, "bad_audio")
+
+
+def test_only_the_question_being_asked_takes_a_recording(speaking):
+    error = assert_error(speaking.upload(tone_wav(), question_id="q7"), 409, "out_of_turn")
+    assert error["fields"] == {"expected": speaking.question_id}
+
+
+def test_no_recording_after_the_interview_is_over(speaking):
+    question_id = speaking.question_id
+    CandidateSession.objects.filter(interview=speaking.interview).update(completed_at=timezone.now())
+    assert_error(speaking.upload(tone_wav(), question_id=question_id), 409, "completed")
+    speaking.interview.state = State.ASSESSMENT_PENDING
+    speaking.interview.save(update_fields=["state"])
+    assert_error(speaking.upload(tone_wav(), question_id=question_id), 409, "completed")
+
+
+def test_uploads_need_the_verified_session_and_csrf(speaking):
+    url = f"/api/v1/candidate/join/{speaking.token}/answers/{speaking.question_id}/audio"
+    no_csrf = speaking.browser.post(url, tone_wav(), content_type="audio/wav")
+    assert no_csrf.status_code == 403
+    stranger = Client()
+    assert_error(stranger.post(url, tone_wav(), content_type="audio/wav"), 403, "not_verified")
+    assert_error(stranger.get(f"/api/v1/candidate/join/{speaking.token}/recordings/x"), 403, "not_verified")
+    assert_error(speaking.status("not-a-uuid"), 404, "not_found")
+
+
+def test_the_answer_links_its_recording_and_how_much_the_transcript_was_edited(speaking):
+    recording_id = speaking.upload(tone_wav(), content_type="audio/wav").json()["recordingId"]
+    Recording.objects.filter(pk=recording_id).update(status="done", text="i used pie test fixtures")
+    question_id = speaking.question_id
+    with speaking.capture(execute=True):
+        live.store_answer(speaking.interview.id, question_id, "I used pytest fixtures", recording_id)
+    turn = Turn.objects.get(interview=speaking.interview, sequence=int(question_id[1:]))
+    assert str(turn.recording_id) == recording_id
+    assert turn.transcript_edited is True
+    assert 0 < turn.transcript_edit_ratio < 0.5
+
+    # The next answer sends the transcript as it came: not edited.
+    recording_id = speaking.upload(tone_wav(), content_type="audio/wav").json()["recordingId"]
+    Recording.objects.filter(pk=recording_id).update(status="done", text="yes")
+    with speaking.capture(execute=True):
+        live.store_answer(speaking.interview.id, speaking.question_id, "yes", recording_id)
+    turn = Turn.objects.get(recording_id=recording_id)
+    assert turn.transcript_edited is False and turn.transcript_edit_ratio == 0
+
+
+def test_an_answer_naming_another_questions_recording_is_refused(speaking):
+    first = speaking.question_id
+    recording_id = speaking.upload(tone_wav(), content_type="audio/wav").json()["recordingId"]
+    with speaking.capture(execute=True):
+        live.store_answer(speaking.interview.id, first, "typed instead")
+    with pytest.raises(joining.CodeProblem) as refused:
+        live.store_answer(speaking.interview.id, speaking.question_id, "hello", recording_id)
+    assert refused.value.code == "bad_recording"
+
+
+def test_recruiters_and_the_api_key_get_the_audio_outsiders_do_not(
+    speaking, recruiter_client, outsider_client, api_key, other_api_key
+):
+    audio = encode(tone_wav(1.0), "mp4")
+    recording_id = speaking.upload(audio, content_type="audio/mp4").json()["recordingId"]
+    url = f"{CREATE}/{speaking.interview.run_id}/recordings/{recording_id}"
+    for client in (recruiter_client, api_key_client(api_key)):
+        response = client.get(url, HTTP_ACCEPT="audio/*")
+        assert response.status_code == 200
+        assert response["Content-Type"] == "audio/mp4"
+        assert b"".join(response.streaming_content) == audio
+    for client in (outsider_client, api_key_client(other_api_key)):
+        assert_error(client.get(url), 404, "not_found")
+    assert_error(Client().get(url), 401, "unauthenticated")
+    assert_error(
+        recruiter_client.get(f"{CREATE}/{speaking.interview.run_id}/recordings/nope"), 404, "not_found"
+    )
+
+
+def test_recordings_are_deleted_after_the_retention_period(speaking, recruiter_client, settings, tmp_path):
+    settings.RECORDING_RETENTION_DAYS = 30
+    recording_id = speaking.upload(tone_wav(), content_type="audio/wav").json()["recordingId"]
+    stored = tmp_path / "recordings" / Recording.objects.get(pk=recording_id).audio.name
+    assert recordings.purge_expired() == 0 and stored.exists()
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        from interviews import tasks
+
+        assert tasks.purge_recordings.delay().get() == 1
+    assert not stored.exists()
+    recording = Recording.objects.get(pk=recording_id)
+    assert recording.deleted_at and not recording.audio
+    url = f"{CREATE}/{speaking.interview.run_id}/recordings/{recording_id}"
+    assert_error(recruiter_client.get(url), 410, "recording_deleted")
+    assert recordings.purge_expired() == 0
+    assert "interviews.tasks.purge_recordings" in {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }

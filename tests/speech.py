@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import math
 import shutil
@@ -10,7 +11,15 @@ import subprocess
 import wave
 
 import av
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.files.storage import FileSystemStorage
+from django.test import Client
 
+from interviews import joining, live
+from interviews.models import Recording
+from interviews.push import group_name
+from tests.factories import page_url
 from tests.services import _missing
 
 
@@ -60,3 +69,61 @@ def encode(data: bytes, container: str, *, codec: str | None = None, rate: int =
         for packet in stream.encode(None):
             target.mux(packet)
     return out_buffer.getvalue()
+
+
+def private_recordings(monkeypatch, folder) -> None:
+    """Recordings go to ``folder``/recordings (the field resolved STORAGES when the model was defined)."""
+    storage = FileSystemStorage(location=folder / "recordings", base_url=None)
+    monkeypatch.setattr(Recording._meta.get_field("audio"), "storage", storage)
+
+
+class Speaking:
+    """A verified candidate on an interview in progress, with its socket's group listening."""
+
+    def __init__(self, interview, token, capture):
+        self.interview, self.token, self.capture = interview, token, capture
+        self.browser = Client(enforce_csrf_checks=True)
+        self.csrf = self.browser.get(page_url(token)).cookies["csrftoken"].value
+        session = self.browser.session
+        session[joining.SESSION_KEY] = str(interview.id)
+        session.save()
+        self.layer = get_channel_layer()
+        self.channel = async_to_sync(self.layer.new_channel)()
+        async_to_sync(self.layer.group_add)(group_name(interview.id), self.channel)
+        with capture(execute=True):
+            live.start(interview.id, self.channel)
+        self.frames()  # the first question
+
+    def frames(self) -> list[dict]:
+        """The frames pushed to the candidate's socket since the last look."""
+
+        async def drain() -> list[dict]:
+            got = []
+            while True:
+                try:
+                    message = await asyncio.wait_for(self.layer.receive(self.channel), 0.05)
+                except TimeoutError:
+                    return got
+                got.append(message["frame"])
+
+        return async_to_sync(drain)()
+
+    @property
+    def question_id(self) -> str:
+        return self.interview.turns.get(answered_at__isnull=True).public_id
+
+    def upload(self, data: bytes, content_type="audio/webm;codecs=opus", question_id=None, **extra):
+        url = f"/api/v1/candidate/join/{self.token}/answers/{question_id or self.question_id}/audio"
+        with self.capture(execute=True):
+            # CONTENT_TYPE too: the test client drops the header of an empty body, a browser does not.
+            return self.browser.post(
+                url,
+                data,
+                content_type=content_type,
+                CONTENT_TYPE=content_type,
+                HTTP_X_CSRFTOKEN=self.csrf,
+                **extra,
+            )
+
+    def status(self, recording_id):
+        return self.browser.get(f"/api/v1/candidate/join/{self.token}/recordings/{recording_id}")

@@ -57,8 +57,10 @@ def _check_complete(data: bytes) -> None:
         offset = 12
         while offset + 8 <= len(data):
             chunk, size = data[offset : offset + 4], struct.unpack("<I", data[offset + 4 : offset + 8])[0]
-            # 0 and 0xFFFFFFFF: a streaming writer that never went back to fill in the size.
-            if chunk == b"data" and size not in (0, 0xFFFFFFFF) and offset + 8 + size > len(data):
+            # 0 or about 2-4 GB (far above any upload limit): a streaming writer's
+            # placeholder (espeak-ng --stdout, ffmpeg to a pipe), not a real size.
+            streaming = size == 0 or size >= 0x7FFF0000
+            if chunk == b"data" and not streaming and offset + 8 + size > len(data):
                 raise BadAudio("The wav recording is shorter than its header says: it is truncated.")
             offset += 8 + size + (size & 1)
     elif data[:4] == b"OggS":

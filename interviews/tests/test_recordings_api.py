@@ -6,79 +6,21 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.core.files.storage import FileSystemStorage
 from django.test import Client
 from django.utils import timezone
 
 from interviews import joining, live, recordings
 from interviews.models import CandidateSession, Recording, State, Turn
-from interviews.push import group_name
-from tests.factories import CREATE, api_key_client, approved_link, page_url
-from tests.speech import encode, tone_wav
+from tests.factories import CREATE, api_key_client, approved_link
+from tests.speech import Speaking, encode, private_recordings, tone_wav
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def _private_storage(settings, tmp_path, monkeypatch):
-    # The field resolved STORAGES["recordings"] when the model was defined; point it at a fresh folder.
-    storage = FileSystemStorage(location=tmp_path / "recordings", base_url=None)
-    monkeypatch.setattr(Recording._meta.get_field("audio"), "storage", storage)
+    private_recordings(monkeypatch, tmp_path)
     settings.STT_PROVIDER = "none"  # these tests are about the API; the providers have their own
-
-
-class Speaking:
-    """A verified candidate on an interview in progress, with its socket's group listening."""
-
-    def __init__(self, interview, token, capture):
-        self.interview, self.token, self.capture = interview, token, capture
-        self.browser = Client(enforce_csrf_checks=True)
-        self.csrf = self.browser.get(page_url(token)).cookies["csrftoken"].value
-        session = self.browser.session
-        session[joining.SESSION_KEY] = str(interview.id)
-        session.save()
-        self.layer = get_channel_layer()
-        self.channel = async_to_sync(self.layer.new_channel)()
-        async_to_sync(self.layer.group_add)(group_name(interview.id), self.channel)
-        with capture(execute=True):
-            live.start(interview.id, self.channel)
-        self.frames()  # the first question
-
-    def frames(self) -> list[dict]:
-        got = []
-        while True:
-            try:
-                message = async_to_sync(self.layer.receive)(self.channel) if self._waiting() else None
-            except Exception:
-                message = None
-            if message is None:
-                return got
-            got.append(message["frame"])
-
-    def _waiting(self) -> bool:
-        return bool(self.layer.channels.get(self.channel))
-
-    @property
-    def question_id(self) -> str:
-        return self.interview.turns.get(answered_at__isnull=True).public_id
-
-    def upload(self, data: bytes, content_type="audio/webm;codecs=opus", question_id=None, **extra):
-        url = f"/api/v1/candidate/join/{self.token}/answers/{question_id or self.question_id}/audio"
-        with self.capture(execute=True):
-            # CONTENT_TYPE too: the test client drops the header of an empty body, a browser does not.
-            return self.browser.post(
-                url,
-                data,
-                content_type=content_type,
-                CONTENT_TYPE=content_type,
-                HTTP_X_CSRFTOKEN=self.csrf,
-                **extra,
-            )
-
-    def status(self, recording_id):
-        return self.browser.get(f"/api/v1/candidate/join/{self.token}/recordings/{recording_id}")
 
 
 @pytest.fixture

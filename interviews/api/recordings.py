@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.response import Response
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.authentication import ApiKeyAuthentication
-from interview_platform.api import DomainError
+from interview_platform.api import DomainError, error_body
 
 from .. import recordings, selectors
 from .views import ERRORS, RUN_ID, EitherView
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 class RecordingGone(DomainError):
@@ -34,7 +38,10 @@ class RecordingAudioView(EitherView):
         operation_id="a2a_interview_recording",
         tags=["a2a"],
         summary="The audio of a spoken answer",
-        description="The recording as the candidate's browser uploaded it, with its Content-Type.",
+        description=(
+            "The recording as the candidate's browser uploaded it, with its Content-Type. "
+            "A single `Range: bytes=…` is answered with 206 (audio players seek with it)."
+        ),
         parameters=[
             RUN_ID,
             OpenApiParameter(
@@ -43,7 +50,9 @@ class RecordingAudioView(EitherView):
         ],
         responses={
             (200, "audio/*"): OpenApiTypes.BINARY,
+            (206, "audio/*"): OpenApiTypes.BINARY,
             410: OpenApiResponse(description="Deleted after RECORDING_RETENTION_DAYS"),
+            416: OpenApiResponse(description="A Range beyond the end of the recording"),
             **ERRORS,
         },
     )
@@ -55,8 +64,37 @@ class RecordingAudioView(EitherView):
                 "This recording was deleted after the retention period; its transcript is kept.",
                 fields={"deletedAt": recording.deleted_at.isoformat() if recording.deleted_at else None},
             )
-        response = FileResponse(recording.audio.open("rb"), content_type=recording.content_type)
+        wanted = request.headers.get("Range", "").strip()
+        if wanted:
+            response = _part(recording, wanted)
+        else:
+            response = FileResponse(recording.audio.open("rb"), content_type=recording.content_type)
+        response["Accept-Ranges"] = "bytes"
         response["Cache-Control"] = "private, no-store"
         extension = PurePosixPath(recording.audio.name).suffix
         response["Content-Disposition"] = f'inline; filename="{recording.id}{extension}"'
         return response
+
+
+def _part(recording, wanted: str):
+    """One byte range (``bytes=a-b``, ``bytes=a-``, ``bytes=-n``): what an audio player asks to seek."""
+    size = recording.audio.size
+    match = _RANGE.match(wanted)
+    if match is None or not (match[1] or match[2]):
+        start, end = 0, size - 1  # a range we do not serve (several parts): the whole file
+    elif match[1]:
+        start, end = int(match[1]), min(int(match[2] or size - 1), size - 1)
+    else:
+        start, end = max(0, size - int(match[2])), size - 1
+    if start > end:
+        return Response(
+            error_body("range_not_satisfiable", f"The recording has {size} bytes.", {"Range": wanted}),
+            status=416,
+            headers={"Content-Range": f"bytes */{size}"},
+        )
+    with recording.audio.open("rb") as audio:
+        audio.seek(start)
+        data = audio.read(end - start + 1)
+    response = HttpResponse(data, status=206, content_type=recording.content_type)
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return response

@@ -181,6 +181,12 @@ def test_recruiters_and_the_api_key_get_the_audio_outsiders_do_not(
         assert response.status_code == 200
         assert response["Content-Type"] == "audio/mp4"
         assert b"".join(response.streaming_content) == audio
+    part = recruiter_client.get(url, HTTP_RANGE="bytes=0-9")
+    assert part.status_code == 206 and part.content == audio[:10]
+    assert part["Content-Range"] == f"bytes 0-9/{len(audio)}"
+    assert recruiter_client.get(url, HTTP_RANGE="bytes=-5").content == audio[-5:]
+    assert recruiter_client.get(url, HTTP_RANGE=f"bytes=10-{len(audio) + 99}").content == audio[10:]
+    assert_error(recruiter_client.get(url, HTTP_RANGE=f"bytes={len(audio)}-"), 416, "range_not_satisfiable")
     for client in (outsider_client, api_key_client(other_api_key)):
         assert_error(client.get(url), 404, "not_found")
     assert_error(Client().get(url), 401, "unauthenticated")
@@ -207,3 +213,49 @@ def test_recordings_are_deleted_after_the_retention_period(speaking, recruiter_c
     assert "interviews.tasks.purge_recordings" in {
         entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
     }
+
+
+def test_the_assessment_lists_each_answers_recording_and_the_candidates_questions(assessed, ats, tmp_path):
+    first = assessed.turns.order_by("sequence").first()
+    recording = Recording.objects.create(
+        interview=assessed,
+        turn=first,
+        content_type="audio/wav",
+        size=10,
+        duration_seconds=1.0,
+        status="done",
+        text=first.answer_text.lower(),
+    )
+    Turn.objects.filter(pk=first.pk).update(
+        recording=recording, transcript_edited=True, transcript_edit_ratio=0.1
+    )
+    closing = Turn.objects.create(
+        interview=assessed,
+        sequence=assessed.turns.count(),
+        question_index=first.question_index,
+        kind=Turn.Kind.CLOSING,
+        question_text="Do you have any questions for us?",
+        answer_text="How big is the team?",
+        answered_at=timezone.now(),
+    )
+
+    body = ats.get(f"{CREATE}/{assessed.run_id}/assessment").json()
+    answers = body["answers"]
+    assert [a["questionId"] for a in answers] == [
+        t.public_id for t in assessed.turns.exclude(kind="closing").order_by("sequence")
+    ]
+    assert answers[0]["recordingId"] == str(recording.id)
+    assert answers[0]["transcriptEdited"] is True and answers[0]["transcriptEditRatio"] == 0.1
+    assert answers[1]["recordingId"] is None and answers[1]["transcriptEdited"] is None  # typed
+    assert body["candidateQuestions"] == [
+        {
+            "questionId": closing.public_id,
+            "questionIndex": closing.question_index,
+            "kind": "closing",
+            "question": "Do you have any questions for us?",
+            "answer": "How big is the team?",
+            "recordingId": None,
+            "transcriptEdited": None,
+            "transcriptEditRatio": None,
+        }
+    ]

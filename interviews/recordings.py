@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 # What MediaRecorder produces (Chromium/Firefox webm or ogg with opus, Safari
 # mp4 with aac) plus wav; the file's extension in storage.
 AUDIO_TYPES = {"audio/webm": ".webm", "audio/ogg": ".ogg", "audio/mp4": ".m4a", "audio/wav": ".wav"}
+# Re-recording is fine; a loop filling the disk is not.
+MAX_RECORDINGS_PER_QUESTION = 10
 FAILED_MESSAGE = "We could not turn your recording into text. Please type your answer instead."
 
 
@@ -43,6 +45,11 @@ class UnsupportedAudio(DomainError):
 class TooLarge(DomainError):
     status_code = 413
     code = "too_large"
+
+
+class TooMany(DomainError):
+    status_code = 429
+    code = "too_many_recordings"
 
 
 def audio_type(content_type: str) -> str:
@@ -114,6 +121,11 @@ def upload(interview: Interview, question_id: str, content_type: str, data: byte
     with transaction.atomic():
         locked = Interview.objects.select_for_update().get(pk=interview.pk)
         turn = pending_turn(locked, question_id)  # still the one asked, now under the lock
+        if turn.recordings.count() >= MAX_RECORDINGS_PER_QUESTION:
+            raise TooMany(
+                f"At most {MAX_RECORDINGS_PER_QUESTION} recordings per question; please type the answer.",
+                fields={"maxRecordings": MAX_RECORDINGS_PER_QUESTION},
+            )
         recording = Recording(
             id=uuid.uuid4(),
             interview=locked,

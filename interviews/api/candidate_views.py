@@ -157,6 +157,7 @@ class AudioUploadView(CandidateView):
             ),
             413: OpenApiResponse(description="Larger than RECORDING_MAX_BYTES"),
             415: OpenApiResponse(description="Not audio/webm, audio/ogg, audio/mp4 or audio/wav"),
+            429: OpenApiResponse(description="Too many recordings for this question (too_many_recordings)"),
         },
     )
     def post(self, request, token, question_id):

@@ -116,6 +116,15 @@ def test_a_recording_longer_than_allowed_is_refused(speaking, settings):
     assert_error(speaking.upload(tone_wav(11.0), content_type="audio/wav"), 400, "bad_audio")
 
 
+def test_re_recording_has_a_limit(speaking, monkeypatch):
+    monkeypatch.setattr(recordings, "MAX_RECORDINGS_PER_QUESTION", 2)
+    for _ in range(2):
+        assert speaking.upload(tone_wav(), content_type="audio/wav").status_code == 202
+    error = assert_error(speaking.upload(tone_wav(), content_type="audio/wav"), 429, "too_many_recordings")
+    assert error["fields"] == {"maxRecordings": 2}
+    assert Recording.objects.count() == 2
+
+
 def test_only_the_question_being_asked_takes_a_recording(speaking):
     error = assert_error(speaking.upload(tone_wav(), question_id="q7"), 409, "out_of_turn")
     assert error["fields"] == {"expected": speaking.question_id}

@@ -15,6 +15,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 
+from interview_platform.api import WrongState
+
 from .adapters import engine_plan
 from .agents import get_engine
 from .agents.context import for_interview
@@ -26,7 +28,7 @@ from .agents.conversation import (
     next_steps,
 )
 from .joining import CodeProblem
-from .models import Interview, Turn
+from .models import Interview, State, Turn
 
 
 def voice_enabled() -> bool:
@@ -91,6 +93,8 @@ def opening_frames(interview: Interview, total: int) -> list[dict]:
 def _open_turn(interview_id, question_id: str) -> Turn:
     """The turn waiting for an answer, locked; out_of_turn when ``question_id`` is another one."""
     interview = Interview.objects.select_for_update().get(pk=interview_id)
+    if interview.state != State.IN_PROGRESS:
+        raise WrongState("The interview is not in progress.", code="not_in_progress")
     pending = interview.turns.filter(answered_at__isnull=True).select_related("question").last()
     if pending is None or pending.public_id != question_id:
         raise CodeProblem(

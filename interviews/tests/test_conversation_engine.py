@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from interviews import live
+from interview_platform.api import WrongState
+from interviews import conversation, live
 from interviews.adapters import engine_turns
 from interviews.agents import get_engine
 from interviews.agents.bank import bank
@@ -205,3 +206,6 @@ def test_typing_only_interview_says_so_and_the_closing_answer_stays_out_of_the_e
     assert closing.sequence == Turn.objects.filter(interview=interview).count() - 1
     completed = interview.events.get(type="interview.completed").payload["data"]
     assert completed["answeredQuestions"] == interview.current_plan.questions.count()
+    for ask_again in (conversation.repeat, conversation.rephrase):
+        with pytest.raises(WrongState):  # over: nothing to ask again
+            ask_again(interview.id, closing.public_id)

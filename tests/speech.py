@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import math
 import shutil
@@ -11,8 +10,7 @@ import subprocess
 import wave
 
 import av
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer
 from django.core.files.storage import FileSystemStorage
 from django.test import Client
 
@@ -77,36 +75,36 @@ def private_recordings(monkeypatch, folder) -> None:
     monkeypatch.setattr(Recording._meta.get_field("audio"), "storage", storage)
 
 
-class Speaking:
-    """A verified candidate on an interview in progress, with its socket's group listening."""
+class WatchedLayer(InMemoryChannelLayer):
+    """A channel layer that keeps what was sent to each group: what reached the candidate's socket."""
 
-    def __init__(self, interview, token, capture):
+    sent: dict[str, list[dict]] = {}
+
+    async def group_send(self, group, message):
+        WatchedLayer.sent.setdefault(group, []).append(message)
+        await super().group_send(group, message)
+
+
+class Speaking:
+    """A verified candidate on an interview in progress; ``frames()`` are what its socket was sent."""
+
+    def __init__(self, interview, token, capture, settings):
         self.interview, self.token, self.capture = interview, token, capture
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "tests.speech.WatchedLayer"}}
+        WatchedLayer.sent.pop(group_name(interview.id), None)
         self.browser = Client(enforce_csrf_checks=True)
         self.csrf = self.browser.get(page_url(token)).cookies["csrftoken"].value
         session = self.browser.session
         session[joining.SESSION_KEY] = str(interview.id)
         session.save()
-        self.layer = get_channel_layer()
-        self.channel = async_to_sync(self.layer.new_channel)()
-        async_to_sync(self.layer.group_add)(group_name(interview.id), self.channel)
         with capture(execute=True):
-            live.start(interview.id, self.channel)
+            live.start(interview.id, "test-socket")
         self.frames()  # the first question
 
     def frames(self) -> list[dict]:
         """The frames pushed to the candidate's socket since the last look."""
-
-        async def drain() -> list[dict]:
-            got = []
-            while True:
-                try:
-                    message = await asyncio.wait_for(self.layer.receive(self.channel), 0.05)
-                except TimeoutError:
-                    return got
-                got.append(message["frame"])
-
-        return async_to_sync(drain)()
+        sent = WatchedLayer.sent.pop(group_name(self.interview.id), [])
+        return [message["frame"] for message in sent]
 
     @property
     def question_id(self) -> str:

@@ -24,9 +24,9 @@ def _private_storage(settings, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def speaking(ats, recruiter_client, recruiter, capture):
+def speaking(ats, recruiter_client, recruiter, capture, settings):
     interview, token = approved_link(ats, recruiter_client, recruiter, capture)
-    return Speaking(interview, token, capture)
+    return Speaking(interview, token, capture, settings)
 
 
 def assert_error(response, status: int, code: str, field: str | None = None) -> dict:

@@ -27,10 +27,10 @@ SAID = "I measured the latency and found that the cache was too small."
 
 
 @pytest.fixture
-def speaking(ats, recruiter_client, recruiter, capture, monkeypatch, tmp_path):
+def speaking(ats, recruiter_client, recruiter, capture, monkeypatch, tmp_path, settings):
     private_recordings(monkeypatch, tmp_path)
     interview, token = approved_link(ats, recruiter_client, recruiter, capture)
-    return Speaking(interview, token, capture)
+    return Speaking(interview, token, capture, settings)
 
 
 @pytest.fixture

@@ -24,8 +24,7 @@ from interview_platform.api import DomainError, Invalid, WrongState
 from . import effects, joining
 from .joining import CodeProblem, LinkProblem
 from .models import Interview, Recording, State, Turn
-from .speech import decoding
-from .speech.providers import TranscriptionFailed, get_transcriber
+from .speech import decoding, providers
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +110,10 @@ def pending_turn(interview: Interview, question_id: str) -> Turn:
 
 def upload(interview: Interview, question_id: str, content_type: str, data: bytes) -> Recording:
     """Check, store and queue the transcription of one spoken answer."""
+    if not providers.enabled():
+        raise WrongState(
+            "Spoken answers are turned off here; please type your answer.", code="speech_disabled"
+        )
     pending_turn(interview, question_id)
     if len(data) > settings.RECORDING_MAX_BYTES:
         raise too_large()
@@ -156,12 +159,14 @@ def transcribe(recording_id) -> None:
     recording = Recording.objects.select_related("turn").filter(pk=recording_id).first()
     if recording is None or recording.status != Recording.Status.TRANSCRIBING:
         return
-    transcriber = get_transcriber()
+    transcriber = providers.get_transcriber()
     try:
         with recording.audio.open("rb") as audio:
             pcm = decoding.decode(audio.read()).pcm
-        text = transcriber.transcribe(pcm)
-    except TranscriptionFailed as exc:
+        text = transcriber.transcribe(pcm).strip()
+        if not text:
+            raise providers.TranscriptionFailed("No words were recognised in the recording.")
+    except providers.TranscriptionFailed as exc:
         logger.warning("transcription of recording %s failed: %s", recording_id, exc)
         _finish(recording, Recording.Status.FAILED, "", transcriber.name, str(exc)[:1000])
         return

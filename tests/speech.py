@@ -32,9 +32,10 @@ def spoken_wav(text: str, *, rate: int = 16_000, speed: int = 150) -> bytes:
     return resample_wav(raw, rate)
 
 
-def tone_wav(seconds: float = 1.0, rate: int = 16_000) -> bytes:
+def tone_wav(seconds: float = 1.0, rate: int = 16_000, *, volume: int = 8000) -> bytes:
+    """A 440 Hz tone (``volume=0``: silence) as a mono wav."""
     frames = b"".join(
-        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate)))
+        struct.pack("<h", int(volume * math.sin(2 * math.pi * 440 * i / rate)))
         for i in range(int(seconds * rate))
     )
     buffer = io.BytesIO()

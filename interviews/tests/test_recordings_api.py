@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _private_storage(settings, tmp_path, monkeypatch):
     private_recordings(monkeypatch, tmp_path)
-    settings.STT_PROVIDER = "none"  # these tests are about the API; the providers have their own
+    settings.STT_PROVIDER = "pocketsphinx"  # offline; what it hears is tested in test_speech.py
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def assert_error(response, status: int, code: str, field: str | None = None) -> 
 
 
 def test_a_spoken_answer_is_stored_privately_and_its_status_can_be_asked(speaking, settings, tmp_path):
-    audio = encode(tone_wav(1.5), "webm")
+    audio = encode(tone_wav(1.5, volume=0), "webm")  # silence: no words to recognise
     response = speaking.upload(audio)
     assert response.status_code == 202, response.content
     body = response.json()
@@ -50,7 +50,7 @@ def test_a_spoken_answer_is_stored_privately_and_its_status_can_be_asked(speakin
     assert recording.duration_seconds == pytest.approx(1.5, abs=0.1)
     stored = tmp_path / "recordings" / recording.audio.name
     assert stored.read_bytes() == audio
-    # STT_PROVIDER=none: the job ran and the candidate is told to type instead.
+    # The job ran, heard no words, and the candidate is told to type instead.
     assert speaking.frames() == [
         {
             "type": "error",
@@ -92,6 +92,12 @@ def test_bad_audio_is_refused_and_nothing_is_stored(speaking, tmp_path):
         assert error["fields"]["audio"], name
     assert not Recording.objects.exists()
     assert not (tmp_path / "recordings").exists() or not any((tmp_path / "recordings").rglob("*.*"))
+
+
+def test_no_uploads_when_speech_to_text_is_off(speaking, settings):
+    settings.STT_PROVIDER = "none"
+    assert_error(speaking.upload(tone_wav(), content_type="audio/wav"), 409, "speech_disabled")
+    assert not Recording.objects.exists()
 
 
 def test_a_wrong_type_is_refused(speaking):

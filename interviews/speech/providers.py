@@ -2,8 +2,8 @@
 
 Every provider takes 16 kHz mono 16-bit PCM (see decoding.py) and returns the
 text, or raises TranscriptionFailed. Settings were checked at start
-(interview_platform/settings.py); packages that are not requirements are
-imported when first used.
+(interview_platform/settings.py); faster-whisper, not a requirement, is
+imported only when chosen.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import wave
 from functools import cache
 
 import openai
+import pocketsphinx
 from django.conf import settings
 
 from .decoding import SAMPLE_RATE
@@ -38,10 +39,7 @@ class Pocketsphinx:
     def __init__(self) -> None:
         # Loading the model takes a second; a decoder is not thread-safe, and
         # the embedded job runner is a thread pool, so one decoder behind a lock.
-        from pocketsphinx import Decoder, Segmenter  # noqa: PLC0415  (optional: STT_PROVIDER picks it)
-
-        self._decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL")
-        self._segmenter = Segmenter
+        self._decoder = pocketsphinx.Decoder(samprate=SAMPLE_RATE, loglevel="FATAL")
         self._lock = threading.Lock()
 
     def transcribe(self, pcm: bytes) -> str:
@@ -49,7 +47,7 @@ class Pocketsphinx:
         with self._lock:
             # Voice activity detection splits the answer into utterances: the
             # decoder does far better on sentences than on minutes at once.
-            for segment in self._segmenter(sample_rate=SAMPLE_RATE).segment(io.BytesIO(pcm)):
+            for segment in pocketsphinx.Segmenter(sample_rate=SAMPLE_RATE).segment(io.BytesIO(pcm)):
                 self._decoder.start_utt()
                 self._decoder.process_raw(segment.pcm, full_utt=True)
                 self._decoder.end_utt()
@@ -72,11 +70,9 @@ class Whisper:
         )
 
     def transcribe(self, pcm: bytes) -> str:
-        import numpy  # noqa: PLC0415  (comes with faster-whisper)
-
-        audio = numpy.frombuffer(pcm, dtype=numpy.int16).astype(numpy.float32) / 32768.0
         try:
-            segments, _info = self._model.transcribe(audio, language="en", vad_filter=True)
+            # A file-like wav: faster-whisper decodes it itself (with PyAV, as we do).
+            segments, _info = self._model.transcribe(io.BytesIO(_wav(pcm)), language="en", vad_filter=True)
             return " ".join(segment.text.strip() for segment in segments).strip()
         except Exception as exc:  # the model's errors have no common base class
             raise TranscriptionFailed(f"whisper failed: {exc.__class__.__name__}: {exc}") from exc

@@ -7,13 +7,16 @@ and a timeout both reach the candidate as transcription_failed.
 
 from __future__ import annotations
 
+import sys
 from importlib.util import find_spec
+from types import SimpleNamespace
 
 import pytest
 
 from interviews import recordings
 from interviews.models import Recording
 from interviews.recordings import FAILED_MESSAGE
+from interviews.speech import providers
 from interviews.speech.decoding import SAMPLE_RATE
 from interviews.speech.wer import word_error_rate
 from interviews.tests.test_llm_config import _setup_django
@@ -180,3 +183,28 @@ def test_bad_speech_configuration_fails_at_start_naming_the_variable(env, variab
 def test_good_speech_configuration_starts(env):
     result = _setup_django(env)
     assert result.returncode == 0, result.stderr
+
+
+def test_whisper_is_built_from_the_settings_and_joins_its_segments(settings, monkeypatch, tmp_path):
+    """faster-whisper is not installed here: a stand-in module checks what the provider hands it."""
+    calls = {}
+
+    class WhisperModel:
+        def __init__(self, name, **options):
+            calls["model"] = (name, options)
+
+        def transcribe(self, audio, **options):
+            calls["audio"] = audio.read()[:4], options
+            return iter(
+                [SimpleNamespace(text=" I would cache it. "), SimpleNamespace(text="Then measure.")]
+            ), None
+
+    monkeypatch.setitem(sys.modules, "faster_whisper", SimpleNamespace(WhisperModel=WhisperModel))
+    settings.STT_PROVIDER, settings.STT_MODEL, settings.STT_MODEL_DIR = "whisper", "base.en", tmp_path
+    transcriber = providers.get_transcriber()
+    assert transcriber.transcribe(b"\0\0" * SAMPLE_RATE) == "I would cache it. Then measure."
+    assert calls["model"] == (
+        "base.en",
+        {"device": "cpu", "compute_type": "int8", "download_root": str(tmp_path)},
+    )
+    assert calls["audio"] == (b"RIFF", {"language": "en", "vad_filter": True})

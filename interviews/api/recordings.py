@@ -65,9 +65,8 @@ class RecordingAudioView(EitherView):
                 fields={"deletedAt": recording.deleted_at.isoformat() if recording.deleted_at else None},
             )
         wanted = request.headers.get("Range", "").strip()
-        if wanted:
-            response = _part(recording, wanted)
-        else:
+        response = _part(recording, wanted) if wanted else None
+        if response is None:
             response = FileResponse(recording.audio.open("rb"), content_type=recording.content_type)
         response["Accept-Ranges"] = "bytes"
         response["Cache-Control"] = "private, no-store"
@@ -77,16 +76,21 @@ class RecordingAudioView(EitherView):
 
 
 def _part(recording, wanted: str):
-    """One byte range (``bytes=a-b``, ``bytes=a-``, ``bytes=-n``): what an audio player asks to seek."""
+    """One byte range (``bytes=a-b``, ``bytes=a-``, ``bytes=-n``), as audio players ask to seek.
+
+    None for a Range we do not serve (several ranges, malformed): the whole file answers it.
+    """
     size = recording.audio.size
     match = _RANGE.match(wanted)
     if match is None or not (match[1] or match[2]):
-        start, end = 0, size - 1  # a range we do not serve (several parts): the whole file
-    elif match[1]:
+        return None
+    if match[1]:
         start, end = int(match[1]), min(int(match[2] or size - 1), size - 1)
+        if match[2] and int(match[2]) < start:
+            return None  # "bytes=9-3" is not a range at all
     else:
         start, end = max(0, size - int(match[2])), size - 1
-    if start > end:
+    if start >= size or start > end:
         return Response(
             error_body("range_not_satisfiable", f"The recording has {size} bytes.", {"Range": wanted}),
             status=416,

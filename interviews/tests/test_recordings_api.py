@@ -202,6 +202,9 @@ def test_recruiters_and_the_api_key_get_the_audio_outsiders_do_not(
     assert recruiter_client.get(url, HTTP_RANGE="bytes=-5").content == audio[-5:]
     assert recruiter_client.get(url, HTTP_RANGE=f"bytes=10-{len(audio) + 99}").content == audio[10:]
     assert_error(recruiter_client.get(url, HTTP_RANGE=f"bytes={len(audio)}-"), 416, "range_not_satisfiable")
+    for ignored in ("bytes=9-3", "bytes=0-1,5-9", "lines=1-2"):
+        whole = recruiter_client.get(url, HTTP_RANGE=ignored)
+        assert whole.status_code == 200 and b"".join(whole.streaming_content) == audio
     for client in (outsider_client, api_key_client(other_api_key)):
         assert_error(client.get(url), 404, "not_found")
     assert_error(Client().get(url), 401, "unauthenticated")

@@ -347,17 +347,13 @@ if STT_PROVIDER == "openai-like" and not (STT_BASE_URL and STT_MODEL):
     )
 if STT_PROVIDER == "openai" and not STT_API_KEY:
     raise ImproperlyConfigured("STT_PROVIDER=openai needs STT_API_KEY (the provider's API key).")
-if STT_PROVIDER in ("pocketsphinx", "whisper"):
+if STT_PROVIDER == "whisper":
+    # faster-whisper is not a requirement (PocketSphinx, the default, is).
     from importlib.util import find_spec
 
-    _stt_package = {
-        "pocketsphinx": ("pocketsphinx", "pocketsphinx"),
-        "whisper": ("faster_whisper", "faster-whisper"),
-    }
-    if find_spec(_stt_package[STT_PROVIDER][0]) is None:
+    if find_spec("faster_whisper") is None:
         raise ImproperlyConfigured(
-            f"STT_PROVIDER={STT_PROVIDER} needs the '{_stt_package[STT_PROVIDER][1]}' package: "
-            f"pip install {_stt_package[STT_PROVIDER][1]}"
+            "STT_PROVIDER=whisper needs the 'faster-whisper' package: pip install faster-whisper"
         )
 # Where faster-whisper keeps the model it downloads on first use.
 STT_MODEL_DIR = DATA_DIR / "stt-models"

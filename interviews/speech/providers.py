@@ -31,6 +31,9 @@ class NoSpeechToText:
         raise TranscriptionFailed("Speech to text is turned off (STT_PROVIDER=none).")
 
 
+SILENCE = b"\0\0" * (SAMPLE_RATE // 2)
+
+
 class Pocketsphinx:
     """CMU PocketSphinx with the US English model inside its wheel: offline, basic accuracy."""
 
@@ -47,7 +50,10 @@ class Pocketsphinx:
         with self._lock:
             # Voice activity detection splits the answer into utterances: the
             # decoder does far better on sentences than on minutes at once.
-            for segment in pocketsphinx.Segmenter(sample_rate=SAMPLE_RATE).segment(io.BytesIO(pcm)):
+            # Half a second of silence around the answer: the voice activity detector
+            # misses speech that starts on the very first sample (a quick speaker).
+            padded = SILENCE + pcm + SILENCE
+            for segment in pocketsphinx.Segmenter(sample_rate=SAMPLE_RATE).segment(io.BytesIO(padded)):
                 self._decoder.start_utt()
                 self._decoder.process_raw(segment.pcm, full_utt=True)
                 self._decoder.end_utt()

@@ -93,9 +93,11 @@ class SpokenJourney:
         shot(page, "03-paused")
         page.get_by_role("button", name="Resume").click()
         page.wait_for_timeout(5000)  # the fake microphone loops the spoken sentence
+        uploads = self.drop_first_upload(page)
         page.get_by_role("button", name="Finish and transcribe").click()
         answer = page.locator("#answer")
         expect(page.locator("#voice-status")).to_contain_text("Correct anything we misheard", timeout=60_000)
+        assert len(uploads) == 2 and uploads[0] == uploads[1] > 1000, "retried with the same recording"
         transcript = answer.input_value()
         assert transcript.strip(), "the transcript reached the answer box"
         expect(page.locator("#playback")).to_be_visible()
@@ -111,6 +113,21 @@ class SpokenJourney:
         )
         expect(page.locator("#thread")).to_contain_text("Then I would check the results.")
         self.sent[qid] = corrected
+
+    @staticmethod
+    def drop_first_upload(page) -> list[int]:
+        """The connection drops during the first upload: the page keeps the recording and sends it again."""
+        sizes: list[int] = []
+
+        def flaky(route):
+            sizes.append(len(route.request.post_data_buffer or b""))
+            if len(sizes) == 1:
+                route.abort("connectionreset")
+            else:
+                route.continue_()
+
+        page.route(re.compile(r"/answers/[^/]+/audio$"), flaky)
+        return sizes
 
     def answer_the_rest(self, page) -> None:
         for _ in range(20):

@@ -29,10 +29,11 @@ admin.site.login = _throttled_login(admin.site.login)
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "created_at")
+    list_display = ("name", "slug", "interviewer_name", "contact_email", "created_at")
     search_fields = ("name", "slug")
     readonly_fields = ("id", "created_at")
     prepopulated_fields = {"slug": ("name",)}
+    fields = ("id", "name", "slug", "interviewer_name", "contact_email", "webhook_secret", "created_at")
 
 
 @admin.register(User)

@@ -15,11 +15,18 @@ def new_webhook_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+DEFAULT_INTERVIEWER_NAME = "Alex"
+
+
 class Organization(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     webhook_secret = models.CharField(max_length=100, default=new_webhook_secret)
+    # The name the live interview introduces its interviewer by ("Hi, I'm Alex ...").
+    interviewer_name = models.CharField(max_length=60, default=DEFAULT_INTERVIEWER_NAME)
+    # Where candidates write for accommodations or help (the welcome page's link); "" hides the link.
+    contact_email = models.EmailField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -162,8 +162,43 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # Development serves straight from the apps' folders; production from collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG
 STATICFILES_DIRS = [path for path in [BASE_DIR / "static"] if path.is_dir()]
+# Candidates' voice recordings: a private folder (never served as static or
+# media; only the recording endpoints read it), or an S3-compatible bucket
+# through django-storages (installed by whoever picks it, see the README).
+RECORDING_STORAGE = env_str("RECORDING_STORAGE", "filesystem")
+if RECORDING_STORAGE == "filesystem":
+    _recordings = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "recordings"), "base_url": None},
+    }
+elif RECORDING_STORAGE == "s3":
+    from importlib.util import find_spec
+
+    if find_spec("storages") is None:
+        raise ImproperlyConfigured(
+            "RECORDING_STORAGE=s3 needs django-storages: pip install django-storages[s3]"
+        )
+    if not env_str("RECORDING_S3_BUCKET"):
+        raise ImproperlyConfigured("RECORDING_STORAGE=s3 needs RECORDING_S3_BUCKET (the bucket name).")
+    _recordings = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("RECORDING_S3_BUCKET"),
+            # None: AWS itself; an URL: any S3-compatible service (MinIO, R2, ...).
+            "endpoint_url": (
+                env_url("RECORDING_S3_ENDPOINT_URL", "") if env_str("RECORDING_S3_ENDPOINT_URL") else None
+            ),
+            "location": "recordings",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"RECORDING_STORAGE={RECORDING_STORAGE!r} must be 'filesystem' or 's3'.")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "recordings": _recordings,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -247,6 +282,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-webhook-deliveries": {"task": "webhooks.tasks.sweep_deliveries", "schedule": 30.0},
     "resume-stalled-interviews": {"task": "interviews.tasks.resume_stalled", "schedule": 60.0},
     "expire-unused-links": {"task": "interviews.tasks.expire_links", "schedule": 300.0},
+    "purge-old-recordings": {"task": "interviews.tasks.purge_recordings", "schedule": 3600.0},
 }
 
 # --- Agents -----------------------------------------------------------------
@@ -288,6 +324,47 @@ if AGENT_ENGINE == "llm":
             f"LLM_PROVIDER={LLM_PROVIDER} needs the '{_llm_package[LLM_PROVIDER]}' package: "
             f"pip install {_llm_package[LLM_PROVIDER]}"
         )
+
+# --- Speech to text -----------------------------------------------------------
+# Spoken answers are recorded in the browser, stored, and transcribed by a job.
+STT_PROVIDER = env_str("STT_PROVIDER", "pocketsphinx")
+_stt_models = {"whisper": "base.en", "openai": "whisper-1"}
+STT_MODEL = env_str("STT_MODEL", _stt_models.get(STT_PROVIDER, ""))
+STT_BASE_URL = env_str("STT_BASE_URL").rstrip("/")
+STT_API_KEY = env_str("STT_API_KEY")
+STT_TIMEOUT_SECONDS = env_int("STT_TIMEOUT_SECONDS", 120, minimum=1, maximum=600)
+STT_MAX_RETRIES = env_int("STT_MAX_RETRIES", 2, minimum=0, maximum=10)
+if STT_PROVIDER not in ("pocketsphinx", "whisper", "openai", "openai-like", "none"):
+    raise ImproperlyConfigured(
+        f"STT_PROVIDER={STT_PROVIDER!r} must be pocketsphinx, whisper, openai, openai-like or none."
+    )
+if STT_BASE_URL and not STT_BASE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"STT_BASE_URL={STT_BASE_URL!r} must start with http:// or https://.")
+if STT_PROVIDER == "openai-like" and not (STT_BASE_URL and STT_MODEL):
+    raise ImproperlyConfigured(
+        "STT_PROVIDER=openai-like needs STT_BASE_URL (the server's OpenAI-compatible base URL, "
+        "e.g. http://127.0.0.1:8000/v1) and STT_MODEL (the transcription model's name)."
+    )
+if STT_PROVIDER == "openai" and not STT_API_KEY:
+    raise ImproperlyConfigured("STT_PROVIDER=openai needs STT_API_KEY (the provider's API key).")
+if STT_PROVIDER == "whisper":
+    # faster-whisper is not a requirement (PocketSphinx, the default, is).
+    from importlib.util import find_spec
+
+    if find_spec("faster_whisper") is None:
+        raise ImproperlyConfigured(
+            "STT_PROVIDER=whisper needs the 'faster-whisper' package: pip install faster-whisper"
+        )
+# Where faster-whisper keeps the model it downloads on first use.
+STT_MODEL_DIR = DATA_DIR / "stt-models"
+# An upload larger than this is refused (413) before it is read.
+RECORDING_MAX_BYTES = env_int(
+    "RECORDING_MAX_BYTES", 25 * 1024 * 1024, minimum=1024, maximum=500 * 1024 * 1024
+)
+# A longer recording is refused (400): one answer, not a lecture.
+RECORDING_MAX_SECONDS = env_int("RECORDING_MAX_SECONDS", 900, minimum=10, maximum=7200)
+# Recordings (the audio; transcripts stay with the answers) are deleted after this many days.
+RECORDING_RETENTION_DAYS = env_int("RECORDING_RETENTION_DAYS", 90, minimum=1, maximum=3650)
 
 # --- Interview links ----------------------------------------------------------
 JOIN_LINK_TTL = timedelta(days=env_int("JOIN_LINK_TTL_DAYS", 7, minimum=1, maximum=90))

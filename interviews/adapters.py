@@ -11,7 +11,7 @@ from .agents.base import IntegrityEvent as EngineIntegrityEvent
 from .agents.base import InterviewRequest, plan_from_dict, to_dict
 from .agents.base import Plan as EnginePlan
 from .agents.base import Turn as EngineTurn
-from .models import Interview, Plan, Question
+from .models import Interview, Plan, Question, Turn
 
 
 def engine_request(interview: Interview) -> InterviewRequest:
@@ -51,7 +51,11 @@ def engine_plan(interview: Interview) -> tuple[EnginePlan, list[Question]]:
 
 
 def engine_turns(interview: Interview) -> list[EngineTurn]:
-    """The answered turns, in the order they were asked, with their times."""
+    """The answered turns, in the order they were asked, with their times.
+
+    The closing question's answer (the candidate's own questions) is left out:
+    engines neither plan around it nor score it.
+    """
     return [
         EngineTurn(
             question_index=t.question_index,
@@ -64,7 +68,7 @@ def engine_turns(interview: Interview) -> list[EngineTurn]:
             # is stored on the turn; None (nothing flagged) until then.
             edit_ratio=getattr(t, "transcript_edit_ratio", None),
         )
-        for t in interview.turns.order_by("sequence")
+        for t in interview.turns.exclude(kind=Turn.Kind.CLOSING).order_by("sequence")
         if t.answered_at
     ]
 

@@ -17,7 +17,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from interview_platform.api import DomainError
 
-from . import joining, live
+from . import conversation, joining, live
 from .push import group_name, register_server_loop
 
 logger = logging.getLogger(__name__)
@@ -51,8 +51,8 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             return
         if status["takeover"]:
             await self.channel_layer.send(status["takeover"], {"type": "interview.takeover"})
-        if status["frame"]:
-            await self._send(status["frame"])
+        for frame in status["frames"]:
+            await self._send(frame)
 
     async def _refuse(self, code: str, message: str) -> None:
         await self._send({"type": "error", "code": code, "message": message})
@@ -83,11 +83,24 @@ class InterviewConsumer(AsyncWebsocketConsumer):
                 await self._send({"type": "pong"})
             elif kind == "answer":
                 question_id, text = frame.get("questionId"), frame.get("text")
+                recording_id = frame.get("recordingId")
                 if not isinstance(question_id, str) or not isinstance(text, str):
                     await self._error("bad_frame", "An answer needs 'questionId' and 'text' strings.")
                     return
-                await database_sync_to_async(live.store_answer)(self.interview_id, question_id, text)
+                if recording_id is not None and not isinstance(recording_id, str):
+                    await self._error("bad_frame", "'recordingId' is the string the upload answered.")
+                    return
+                await database_sync_to_async(live.store_answer)(
+                    self.interview_id, question_id, text, recording_id
+                )
                 await self._send({"type": "ack", "questionId": question_id})
+            elif kind in ("repeat", "rephrase"):
+                question_id = frame.get("questionId")
+                if not isinstance(question_id, str):
+                    await self._error("bad_frame", f"A {kind} frame needs a 'questionId' string.")
+                    return
+                ask_again = conversation.repeat if kind == "repeat" else conversation.rephrase
+                await self._send(await database_sync_to_async(ask_again)(self.interview_id, question_id))
             elif kind == "integrity":
                 event = frame.get("event")
                 detail = frame.get("detail") if isinstance(frame.get("detail"), dict) else None

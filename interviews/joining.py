@@ -209,11 +209,12 @@ def verified_interview(token: str, session) -> Interview:
 
 
 def record_device_check(token: str, session, camera: bool, microphone: bool, details: dict) -> bool:
+    """Store what the browser found; the candidate is ready either way (no camera or microphone: typing)."""
     interview = verified_interview(token, session)
     CandidateSession.objects.filter(pk=candidate_session(interview).pk).update(
         camera_ok=camera, microphone_ok=microphone, device_checked_at=timezone.now(), device_details=details
     )
-    return camera and microphone
+    return True
 
 
 def readiness_problem(interview: Interview, session_data) -> tuple[str, str] | None:
@@ -224,5 +225,5 @@ def readiness_problem(interview: Interview, session_data) -> tuple[str, str] | N
     if not state.consented_at:
         return "no_consent", "Please accept the interview terms on the join page first."
     if not state.device_ok:
-        return "device_check_required", "Complete the camera and microphone check first."
+        return "device_check_required", "Complete the device check first."
     return None

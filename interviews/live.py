@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from interview_platform.api import WrongState
 
-from . import effects, events, workflow
+from . import conversation, effects, events, recordings, workflow
 from .adapters import engine_plan, engine_turns
 from .agents import get_engine
 from .agents.context import for_interview
@@ -36,22 +36,11 @@ INTEGRITY_EVENTS = {
 ABANDONED_AFTER = timedelta(hours=24)
 
 
-def question_frame(turn: Turn, total: int) -> dict:
-    return {
-        "type": "question",
-        "questionId": turn.public_id,
-        "text": turn.question_text,
-        "index": turn.question_index + 1,
-        "total": total,
-        "kind": turn.kind,
-        "minutes": turn.question.minutes if turn.question_id else None,
-    }
-
-
 def start(interview_id, channel_name: str) -> dict:
     """A socket connected: take the interview live (first time) and say where it stands.
 
-    Returns {"takeover": old channel or "", "frame": question/completed frame or None}.
+    Returns {"takeover": old channel or "", "frames": [...]}: the introduction, the
+    thread so far and, when one is waiting, the open question.
     """
     with transaction.atomic():
         interview = Interview.objects.select_for_update().get(pk=interview_id)
@@ -75,11 +64,13 @@ def start(interview_id, channel_name: str) -> dict:
         interview_id = str(interview.id)
         pending = interview.turns.filter(answered_at__isnull=True).select_related("question").last()
         total = interview.current_plan.questions.count() if interview.current_plan_id else 0
-        frame = question_frame(pending, total) if pending else None
-        if frame is None:
+        frames = conversation.opening_frames(interview, total)
+        if pending:
+            frames.append(conversation.question_frame(pending, total))
+        else:
             # Nothing waiting for an answer: the next move is the engine's.
             effects.enqueue("interviews.tasks.interview_step", interview_id)
-    return {"takeover": previous, "frame": frame}
+    return {"takeover": previous, "frames": frames}
 
 
 def disconnect(interview_id, channel_name: str) -> None:
@@ -88,11 +79,9 @@ def disconnect(interview_id, channel_name: str) -> None:
     )
 
 
-def store_answer(interview_id, question_id: str, text: str) -> None:
+def store_answer(interview_id, question_id: str, text: str, recording_id: str | None = None) -> None:
     """Store the answer first; then ask for the next move. Raises CodeProblem for bad frames."""
     text = (text or "").strip()
-    if not text:
-        raise CodeProblem("The answer is empty.", code="empty_answer")
     if len(text) > MAX_ANSWER_CHARS:
         raise CodeProblem(f"The answer is longer than {MAX_ANSWER_CHARS} characters.", code="answer_too_long")
     with transaction.atomic():
@@ -106,8 +95,12 @@ def store_answer(interview_id, question_id: str, text: str) -> None:
                 code="out_of_turn",
                 fields={"expected": pending.public_id if pending else None},
             )
+        if not text and pending.kind != Turn.Kind.CLOSING:
+            # "Any questions for us?" may be left empty; a question may not.
+            raise CodeProblem("The answer is empty.", code="empty_answer")
+        spoken = recordings.answer_fields(pending, recording_id, text)
         updated = Turn.objects.filter(pk=pending.pk, answered_at__isnull=True).update(
-            answer_text=text, answered_at=timezone.now()
+            answer_text=text, answered_at=timezone.now(), **spoken
         )
         if updated:
             effects.enqueue("interviews.tasks.interview_step", str(interview_id))
@@ -156,7 +149,11 @@ def step(interview_id) -> None:
                 return
             sequence = locked.turns.count()
             if move.action == "complete":
-                complete(locked, move.text)
+                if conversation.closing_asked(locked):
+                    complete(locked, conversation.completed_message(locked, move.text))
+                else:
+                    closing = conversation.ask_closing(locked, sequence, len(questions))
+                    effects.push_frame(interview_id, conversation.question_frame(closing, len(questions)))
                 return
             turn = Turn.objects.create(
                 interview=locked,
@@ -166,7 +163,7 @@ def step(interview_id) -> None:
                 kind=Turn.Kind.MAIN if move.action == "question" else Turn.Kind.FOLLOWUP,
                 question_text=move.text,
             )
-            effects.push_frame(interview_id, question_frame(turn, len(questions)))
+            effects.push_frame(interview_id, conversation.question_frame(turn, len(questions)))
     except IntegrityError:
         return  # a concurrent step asked first
 
@@ -175,7 +172,13 @@ def complete(interview: Interview, closing: str, *, abandoned: bool = False) -> 
     """End the interview (inside the caller's transaction): tell the ATS and the socket, then assess."""
     now = timezone.now()
     CandidateSession.objects.filter(interview=interview).update(completed_at=now)
-    answered = interview.turns.filter(answered_at__isnull=False).values("question_index").distinct().count()
+    answered = (
+        interview.turns.filter(answered_at__isnull=False)
+        .exclude(kind=Turn.Kind.CLOSING)
+        .values("question_index")
+        .distinct()
+        .count()
+    )
     workflow.record_event(interview, "interview.completed", events.completed(answered, abandoned))
     interview_id = str(interview.id)
     effects.push_frame(interview_id, {"type": "completed", "message": closing})

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 
@@ -201,7 +202,8 @@ class CandidateSession(models.Model):
 
     @property
     def device_ok(self) -> bool:
-        return bool(self.camera_ok and self.microphone_ok)
+        # No device gate: typed answers need neither camera nor microphone; the check only has to be done.
+        return self.device_checked_at is not None
 
 
 class Turn(models.Model):
@@ -210,6 +212,7 @@ class Turn(models.Model):
     class Kind(models.TextChoices):
         MAIN = "main"
         FOLLOWUP = "followup"
+        CLOSING = "closing"  # "Do you have any questions for us?": stored, never scored
 
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="turns")
     sequence = models.PositiveSmallIntegerField()
@@ -220,6 +223,15 @@ class Turn(models.Model):
     answer_text = models.TextField(blank=True)
     asked_at = models.DateTimeField(default=timezone.now)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # A spoken answer: the recording whose transcript the candidate sent, and
+    # whether (and how much, 0..1 of the characters) they corrected it first.
+    recording = models.OneToOneField(
+        "interviews.Recording", null=True, blank=True, on_delete=models.SET_NULL, related_name="answer_turn"
+    )
+    transcript_edited = models.BooleanField(null=True, blank=True)
+    transcript_edit_ratio = models.FloatField(null=True, blank=True)
+    # How many times the candidate asked for the question in other words (at most 2, then it is repeated).
+    rephrasings = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["interview", "sequence"]
@@ -232,6 +244,46 @@ class Turn(models.Model):
     def public_id(self) -> str:
         # The socket's questionId: which turn an answer belongs to.
         return f"q{self.sequence}"
+
+
+def recordings_storage():
+    return storages["recordings"]
+
+
+def recording_path(recording: Recording, filename: str) -> str:
+    return f"{recording.interview_id}/{recording.id}{filename[filename.rfind('.') :]}"
+
+
+class Recording(models.Model):
+    """A spoken answer as uploaded (private storage), and its transcript once the job has run."""
+
+    class Status(models.TextChoices):
+        TRANSCRIBING = "transcribing"
+        DONE = "done"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="recordings")
+    # The question it was recorded for (a candidate may re-record: several per turn).
+    turn = models.ForeignKey(Turn, on_delete=models.CASCADE, related_name="recordings")
+    audio = models.FileField(storage=recordings_storage, upload_to=recording_path, max_length=300, blank=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    duration_seconds = models.FloatField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.TRANSCRIBING)
+    text = models.TextField(blank=True)
+    provider = models.CharField(max_length=50, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    transcribed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the audio was deleted after RECORDING_RETENTION_DAYS; the row and transcript stay.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["interview", "created_at"]
+
+    def __str__(self) -> str:
+        return f"recording {self.id} ({self.status})"
 
 
 class IntegrityEvent(models.Model):
@@ -315,7 +367,7 @@ class AgentStep(models.Model):
     interview = models.ForeignKey(
         Interview, null=True, blank=True, on_delete=models.CASCADE, related_name="agent_steps"
     )
-    step = models.CharField(max_length=32)  # validate_skills | plan | next_turn | assess
+    step = models.CharField(max_length=32)  # validate_skills | plan | next_turn | assess | rephrase
     engine = models.CharField(max_length=50)
     provider = models.CharField(max_length=50, blank=True)
     model = models.CharField(max_length=200, blank=True)

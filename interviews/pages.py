@@ -7,6 +7,7 @@ the socket, which check the link and the session again.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_safe
 from . import joining, live
 from .models import CandidateSession, Interview, Level, State
 from .otp import CODE_DIGITS, RESEND_COOLDOWN
+from .speech import providers
 
 # Problems the candidate cannot fix by retrying: the link existed but its time is over.
 GONE = {"expired", "used", "cancelled"}
@@ -103,6 +105,26 @@ def _link_error(request, token: str, problem: joining.LinkProblem):
     return response
 
 
+def _endpoints(token: str) -> dict:
+    return {
+        "consent": reverse("candidate-consent", args=[token]),
+        "otp": reverse("candidate-otp", args=[token]),
+        "verify": reverse("candidate-verify", args=[token]),
+        "deviceCheck": reverse("candidate-device-check", args=[token]),
+        # URL templates: the page puts the question's or recording's id in place of the placeholder.
+        "audio": reverse("candidate-answer-audio", args=[token, "QUESTION_ID"]),
+        "recording": reverse("candidate-recording", args=[token, "RECORDING_ID"]),
+    }
+
+
+def _answer_mode(state: CandidateSession | None, voice: bool) -> str | None:
+    """How the candidate chose to answer at the device check, so a reload keeps it."""
+    mode = (state.device_details or {}).get("mode") if state and state.device_checked_at else None
+    if mode == "typing" or (mode == "voice" and voice):
+        return mode
+    return None
+
+
 @require_safe
 @never_cache
 @ensure_csrf_cookie
@@ -117,13 +139,14 @@ def join_page(request, token: str):
     duration = plan.duration_minutes if plan else interview.duration_minutes
     state = CandidateSession.objects.filter(interview=interview).first()
     verified = request.session.get(joining.SESSION_KEY) == str(interview.id)
-    device_ok = bool(state and state.device_ok)
     masked = mask_email(interview.candidate_email)
     level = Level(interview.level).label if interview.level in Level.values else ""
+    organization = interview.organization
+    voice = providers.enabled()
 
     # Everything the page's scripts need, as JSON in the page (no inline script: CSP allows only our files).
     config = {
-        "organization": interview.organization.name,
+        "organization": organization.name,
         "position": interview.position,
         "questions": questions,
         "durationMinutes": duration,
@@ -131,30 +154,33 @@ def join_page(request, token: str):
         "verified": verified,
         "consented": bool(state and state.consented_at),
         "deviceChecked": bool(state and state.device_checked_at),
-        "deviceOk": device_ok,
+        "deviceOk": bool(state and state.device_ok),
         "started": interview.state == State.IN_PROGRESS,
         "codeDigits": CODE_DIGITS,
         "resendCooldownSeconds": int(RESEND_COOLDOWN.total_seconds()),
         "maxAnswerChars": live.MAX_ANSWER_CHARS,
-        "endpoints": {
-            "consent": reverse("candidate-consent", args=[token]),
-            "otp": reverse("candidate-otp", args=[token]),
-            "verify": reverse("candidate-verify", args=[token]),
-            "deviceCheck": reverse("candidate-device-check", args=[token]),
-        },
+        "voiceAvailable": voice,
+        "answerMode": _answer_mode(state, voice),
+        "interviewer": organization.interviewer_name,
+        "maxRecordingBytes": settings.RECORDING_MAX_BYTES,
+        "maxRecordingSeconds": settings.RECORDING_MAX_SECONDS,
+        "endpoints": _endpoints(token),
         "websocketUrl": joining.websocket_url(token),
     }
     context = {
-        "organization": interview.organization.name,
+        "organization": organization.name,
         "position": interview.position,
         "level": level,
         "duration_minutes": duration,
         "question_count": questions,
         "masked_email": masked,
         "verified": verified,
-        "device_ok": device_ok,
         "code_digits": CODE_DIGITS,
         "max_answer_chars": live.MAX_ANSWER_CHARS,
+        "voice_available": voice,
+        "interviewer": organization.interviewer_name,
+        "contact_email": organization.contact_email,
+        "retention_days": settings.RECORDING_RETENTION_DAYS,
         "config": config,
     }
     response = render(request, "candidate/join.html", context)

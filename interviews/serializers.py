@@ -11,6 +11,7 @@ from interviews.agents.base import band_middle
 from webhooks.transport import UnsafeUrl, check_url
 
 from .models import DataQuality, Level, State
+from .recordings import answers_of
 
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -248,6 +249,17 @@ class FlagOut(serializers.Serializer):
     seconds = serializers.FloatField(allow_null=True, help_text="duration (time away, time to answer)")
 
 
+class AnswerOut(serializers.Serializer):
+    questionId = serializers.CharField()
+    questionIndex = serializers.IntegerField()
+    kind = serializers.CharField()
+    question = serializers.CharField()
+    answer = serializers.CharField()
+    recordingId = serializers.UUIDField(allow_null=True, help_text="GET its audio at .../recordings/{id}")
+    transcriptEdited = serializers.BooleanField(allow_null=True, help_text="null: typed, not spoken")
+    transcriptEditRatio = serializers.FloatField(allow_null=True, help_text="0..1 of the characters changed")
+
+
 class AssessmentOut(serializers.Serializer):
     assessmentId = serializers.UUIDField(source="id")
     runId = serializers.UUIDField(source="interview.run_id")
@@ -265,6 +277,24 @@ class AssessmentOut(serializers.Serializer):
     summary = serializers.CharField(source="result.summary")
     createdAt = serializers.DateTimeField(source="created_at")
     decision = serializers.SerializerMethodField()
+    answers = serializers.SerializerMethodField()
+    candidateQuestions = serializers.SerializerMethodField()
+
+    def _answers(self, a) -> dict[str, list[dict]]:
+        # Both fields come from one query over the interview's turns.
+        if getattr(self, "_answer_rows", None) is None or self._answer_rows[0] != a.pk:
+            self._answer_rows = (a.pk, answers_of(a.interview))
+        return self._answer_rows[1]
+
+    @extend_schema_field(AnswerOut(many=True))
+    def get_answers(self, a) -> list[dict]:
+        """Each scored answer, with the recording it was spoken in and whether its transcript was edited."""
+        return self._answers(a)["answers"]
+
+    @extend_schema_field(AnswerOut(many=True))
+    def get_candidateQuestions(self, a) -> list[dict]:
+        """The candidate's answer to "Do you have any questions for us?" (never scored)."""
+        return self._answers(a)["candidateQuestions"]
 
     @extend_schema_field(QuestionScoreOut(many=True))
     @extend_schema_field(FlagOut(many=True))

@@ -15,7 +15,7 @@ from celery import shared_task
 from interview_platform import jobs
 from interview_platform.api import WrongState
 
-from . import assessing, effects, events, live, planning, sweeps, workflow
+from . import assessing, effects, events, live, planning, recordings, sweeps, workflow
 from .models import Interview, State
 
 logger = logging.getLogger(__name__)
@@ -80,3 +80,15 @@ def assess(self, interview_id: str) -> None:
 def expire_links() -> int:
     """Housekeeping on a schedule: unused links expire, abandoned interviews are closed."""
     return sweeps.expire_links() + live.close_abandoned()
+
+
+@shared_task(acks_late=True)
+def transcribe_recording(recording_id: str) -> None:
+    # The service records a failure on the recording and tells the candidate;
+    # the provider SDK has already retried what was worth retrying.
+    recordings.transcribe(recording_id)
+
+
+@shared_task(acks_late=True)
+def purge_recordings() -> int:
+    return recordings.purge_expired()

@@ -9,6 +9,10 @@
         ...
         fake.requests                     # every request body, parsed, in arrival order
 
+It also serves ``POST /v1/audio/transcriptions`` (multipart, as the openai SDK
+sends it), answering ``fake.transcript``; ``errors`` and ``delay`` apply there
+too, and the request is kept as its form fields (the file as name, type, bytes).
+
 It serves ``POST /v1/chat/completions`` the way agno's OpenAI client calls it:
 the structured-output schema arrives as ``response_format.json_schema`` (name
 and JSON schema). The reply's content is built per schema name from the data
@@ -20,12 +24,14 @@ generated from the JSON schema itself.
 
 from __future__ import annotations
 
+import email.policy
 import itertools
 import json
 import re
 import threading
 import time
 from collections.abc import Callable
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ALWAYS = 10**9
@@ -35,6 +41,27 @@ INVALID_CONTENT = "Sure! Here is the plan: {not json"
 INVENTED_QUOTE = "I have twenty years of experience with everything"
 
 _BLOCK_RE = re.compile(r"<(request|question|questions|transcript)>\n(.*?)\n</\1>", re.S)
+
+
+def multipart_fields(content_type: str, raw: bytes) -> dict:
+    """A multipart/form-data body as {name: text, or {"filename", "content_type", "size", "data"}}."""
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    fields: dict = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        if part.get_filename():
+            fields[name] = {
+                "filename": part.get_filename(),
+                "content_type": part.get_content_type(),
+                "size": len(data),
+                "data": data,
+            }
+        else:
+            fields[name] = data.decode()
+    return fields
 
 
 def blocks(text: str) -> dict[str, object]:
@@ -51,6 +78,8 @@ class FakeLLM:
         # Extra response headers for error replies, e.g. {"retry-after-ms": "10"}.
         self.error_headers: dict[str, str] = {}
         self.replies: dict[str, Callable[[dict], object]] = {}
+        # What POST /v1/audio/transcriptions answers (errors and delay apply to it too).
+        self.transcript = "I would put the work on a queue and retry failures with backoff."
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         fake = self
@@ -58,7 +87,11 @@ class FakeLLM:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802  (http.server's naming)
                 length = int(self.headers.get("content-length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length)
+                if self.path.endswith("/audio/transcriptions"):
+                    body = multipart_fields(self.headers.get("content-type", ""), raw)
+                else:
+                    body = json.loads(raw or b"{}")
                 status, payload, headers = fake._answer(self.path, body)
                 if fake.delay:
                     time.sleep(fake.delay)
@@ -100,7 +133,9 @@ class FakeLLM:
     def _answer(self, path: str, body: dict) -> tuple[int, dict, dict]:
         with self._lock:
             self.requests.append(body)
-            if not path.endswith("/chat/completions"):
+            if path.endswith("/audio/transcriptions") and not self.errors:
+                return 200, {"text": self.transcript}, {}
+            if not path.endswith(("/chat/completions", "/audio/transcriptions")):
                 return 404, {"error": {"message": f"no route {path}", "type": "not_found"}}, {}
             if self.errors:
                 status = self.errors.pop(0)

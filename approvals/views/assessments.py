@@ -16,12 +16,18 @@ from ..forms import AssessmentDecisionForm
 from .shared import dashboard_view
 
 
-def _answer_rows(interview, assessment, scores: dict) -> tuple[list[dict], dict[int, int]]:
-    """One row per planned question with its turns and score; and each turn's question number."""
+def _answer_rows(interview, assessment, scores: dict) -> tuple[list[dict], dict[int, int], list[Turn]]:
+    """One row per planned question with its turns and score; each turn's question number; and the
+    candidate's closing questions (never scored, shown apart)."""
     questions = list(Question.objects.filter(plan_id=assessment.plan_id).order_by("position"))
     turns: dict[int, list[Turn]] = {}
     question_of_turn: dict[int, int] = {}
-    for turn in interview.turns.order_by("sequence"):
+    closing: list[Turn] = []
+    # The recording's row is needed for "deleted after the retention period".
+    for turn in interview.turns.select_related("recording").order_by("sequence"):
+        if turn.kind == Turn.Kind.CLOSING:
+            closing.append(turn)
+            continue
         # Time from the question to the answer, shown beside each answer.
         if turn.answered_at and turn.asked_at:
             turn.took = duration(max(0.0, (turn.answered_at - turn.asked_at).total_seconds()))
@@ -34,7 +40,7 @@ def _answer_rows(interview, assessment, scores: dict) -> tuple[list[dict], dict[
     # Turns that point past the plan (should not happen) are still shown, never hidden.
     for index in sorted(turns):
         rows.append({"index": index, "question": None, "turns": turns[index], "score": scores.get(index)})
-    return rows, question_of_turn
+    return rows, question_of_turn, closing
 
 
 def _timing(interview) -> dict:
@@ -62,13 +68,14 @@ def _assessment_context(interview) -> dict:
         return {"interview": interview, "assessment": None}
     result = assessment.result or {}
     scores = {s.get("question_index"): s for s in result.get("question_scores", [])}
-    rows, question_of_turn = _answer_rows(interview, assessment, scores)
+    rows, question_of_turn, closing = _answer_rows(interview, assessment, scores)
     skill_scores = sorted((result.get("skill_scores") or {}).items())
     return {
         "interview": interview,
         "assessment": assessment,
         "result": result,
         "rows": rows,
+        "candidate_questions": closing,
         "skill_scores": [
             {"skill": k, "score": v, "percent": round(float(v) / 5 * 100)} for k, v in skill_scores
         ],

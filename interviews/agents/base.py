@@ -1,6 +1,6 @@
 """The agent engine interface.
 
-Every engine (the offline heuristic one, the LLM one) implements these four
+Every engine (the offline heuristic one, the LLM one) implements these five
 steps on plain dataclasses. Nothing outside ``interviews.agents`` knows which
 engine is running: callers use :func:`interviews.agents.get_engine`.
 """
@@ -174,6 +174,14 @@ class Engine(Protocol):
     def next_turn(self, plan: Plan, turns: list[Turn]) -> NextMove: ...
 
     def assess(self, plan: Plan, turns: list[Turn], integrity: list[IntegrityEvent]) -> Assessment: ...
+
+    def rephrase(self, question: PlannedQuestion, asked: str, *, attempt: int = 1) -> str:
+        """Another wording of ``asked`` (the planned ``question`` or its follow-up), same meaning.
+
+        ``attempt`` counts the rephrasings of this turn (1, 2): each one should
+        differ from the wordings before it.
+        """
+        ...
 
 
 # The app stores plans, validations and assessments as JSON (the output of

@@ -22,9 +22,11 @@ from interviews.agents.base import (
     InterviewRequest,
     NextMove,
     Plan,
+    PlannedQuestion,
     SkillValidation,
     Turn,
 )
+from interviews.agents.conversation import restate
 from interviews.agents.followups import followup
 from interviews.agents.planner import build_plan
 from interviews.agents.policy import NOT_ANSWERED, aggregate, next_question
@@ -66,3 +68,7 @@ class HeuristicEngine:
         scores = [score_question(i, q, turns) for i, q in enumerate(plan.questions)]
         unanswered = {s.question_index for s in scores if s.rationale == NOT_ANSWERED}
         return aggregate(scores, integrity, unanswered, turns)
+
+    def rephrase(self, question: PlannedQuestion, asked: str, *, attempt: int = 1) -> str:
+        """In parts or from another angle: :func:`~interviews.agents.conversation.restate`."""
+        return restate(question, asked, attempt)

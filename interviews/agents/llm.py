@@ -1,4 +1,4 @@
-"""The LLM interview engine: the four engine steps as agno agents.
+"""The LLM interview engine: the engine steps as agno agents.
 
 Outgoing HTTP
     The project's rule is that every outgoing HTTP call goes through
@@ -33,6 +33,9 @@ How each step works
     * ``assess``: the model scores each question against its rubric and quotes
       evidence (:mod:`~interviews.agents.llm_assessments`); the totals come
       from the shared policy.
+    * ``rephrase``: the model rewords the open question when the candidate asks
+      for another wording (:mod:`~interviews.agents.llm_rephrase`); a reply
+      that repeats the question is repaired once, then the fallback restates it.
 
 Untrusted text (the candidate's answers, and the job description and recruiter
 feedback) is given to the model as JSON inside tagged blocks, with ``<`` and
@@ -49,6 +52,7 @@ from interviews.agents.base import (
     InterviewRequest,
     NextMove,
     Plan,
+    PlannedQuestion,
     SkillValidation,
     Turn,
 )
@@ -57,6 +61,7 @@ from interviews.agents.llm_assessments import answers_by_question, assessor_prom
 from interviews.agents.llm_calls import data_block, run_step
 from interviews.agents.llm_models import LLMConfig
 from interviews.agents.llm_plans import finish_plan, plan_request
+from interviews.agents.llm_rephrase import Rephrasing, finish_rephrasing, rephrase_prompt
 from interviews.agents.llm_skills import merge_skills, review_request
 from interviews.agents.policy import next_question
 from interviews.agents.schemas import AssessmentDraft, InterviewerDecision, PlanDraft, SkillReview
@@ -151,6 +156,16 @@ class LLMEngine:
             prompt=assessor_prompt(plan, turns),
             finish=lambda draft: finish_assessment(draft, plan, answers, integrity, turns),
             fallback=lambda: self.fallback.assess(plan, turns, integrity),
+        )
+
+    def rephrase(self, question: PlannedQuestion, asked: str, *, attempt: int = 1) -> str:
+        return run_step(
+            "rephrase",
+            config=lambda: self.config,
+            schema=Rephrasing,
+            prompt=rephrase_prompt(question, asked, attempt),
+            finish=lambda reply: finish_rephrasing(reply, asked),
+            fallback=lambda: self.fallback.rephrase(question, asked, attempt=attempt),
         )
 
 

@@ -37,6 +37,7 @@ PROMPT_VERSIONS = {
     "plan": "planner.v1",
     "next_turn": "interviewer.v1",
     "assess": "assessor.v2",
+    "rephrase": "rephraser.v1",
 }
 # How much of an unusable reply is echoed back in the repair prompt.
 MAX_REPAIR_ECHO_CHARS = 8000

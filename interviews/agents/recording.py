@@ -3,7 +3,7 @@
 :class:`RecordingEngine` wraps whichever engine ``get_engine()`` picked. It
 opens a :class:`StepReport` for each call; an engine that talks to a model
 (``LLMEngine``) fills in provider, model, prompt version, tokens and outcome
-through :func:`current_report`, so the engine interface stays the four
+through :func:`current_report`, so the engine interface stays the plain
 dataclass-in, dataclass-out methods. An engine that fills in nothing (the
 heuristic one) is recorded with outcome ``ok``.
 
@@ -26,6 +26,7 @@ from interviews.agents.base import (
     InterviewRequest,
     NextMove,
     Plan,
+    PlannedQuestion,
     SkillValidation,
     Turn,
 )
@@ -128,6 +129,9 @@ class RecordingEngine:
 
     def assess(self, plan: Plan, turns: list[Turn], integrity: list[IntegrityEvent]) -> Assessment:
         return self._call("assess", self.engine.assess, plan, turns, integrity)
+
+    def rephrase(self, question: PlannedQuestion, asked: str, *, attempt: int = 1) -> str:
+        return self._call("rephrase", self.engine.rephrase, question, asked, attempt=attempt)
 
     # -- recording ----------------------------------------------------------------
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -12,7 +14,7 @@ from rest_framework.views import APIView
 
 from interview_platform.api import StrictBooleanField
 
-from .. import joining
+from .. import joining, recordings
 from ..otp import CODE_DIGITS
 
 
@@ -120,3 +122,72 @@ class DeviceCheckView(CandidateView):
             token, request.session, values["camera"], values["microphone"], values["details"]
         )
         return Response({"recorded": True, "ready": ready})
+
+
+class RecordingAccepted(serializers.Serializer):
+    recordingId = serializers.UUIDField()
+    status = serializers.CharField()
+
+
+class RecordingStatusOut(serializers.Serializer):
+    recordingId = serializers.UUIDField()
+    questionId = serializers.CharField()
+    status = serializers.CharField(help_text="transcribing, done or failed")
+    text = serializers.CharField(allow_blank=True)
+
+
+class AudioUploadView(CandidateView):
+    @extend_schema(
+        tags=["candidate"],
+        summary="Upload a spoken answer to the question being asked",
+        description=(
+            "The body is the recording itself (MediaRecorder's webm/opus or ogg, Safari's mp4/aac, or wav); "
+            "Content-Type says which (parameters such as ;codecs=opus are allowed). The whole file is "
+            "decoded before it is stored. The transcript arrives on the socket as a `transcript` frame "
+            "(or an `error` frame with code transcription_failed); GET the recording to poll instead."
+        ),
+        request={media: OpenApiTypes.BINARY for media in recordings.AUDIO_TYPES},
+        responses={
+            202: RecordingAccepted,
+            400: OpenApiResponse(description="Empty, truncated, too long or undecodable audio (bad_audio)"),
+            403: OpenApiResponse(description="Not verified, or no CSRF token"),
+            404: OpenApiResponse(description="Unknown, expired, cancelled or used link"),
+            409: OpenApiResponse(
+                description="Not the question being asked (out_of_turn), or finished (completed)"
+            ),
+            413: OpenApiResponse(description="Larger than RECORDING_MAX_BYTES"),
+            415: OpenApiResponse(description="Not audio/webm, audio/ogg, audio/mp4 or audio/wav"),
+            429: OpenApiResponse(description="Too many recordings for this question (too_many_recordings)"),
+        },
+    )
+    def post(self, request, token, question_id):
+        interview = recordings.candidate_interview(token, request.session)
+        recordings.pending_turn(interview, question_id)
+        content_type = recordings.audio_type(request.content_type)
+        recordings.check_length(request.headers.get("Content-Length"))
+        # Read straight from the stream (request.body would apply the form-data
+        # size limit): at most one byte more than allowed, to see it is too big.
+        data = request._request.read(settings.RECORDING_MAX_BYTES + 1)
+        recording = recordings.upload(interview, question_id, content_type, data)
+        return Response(
+            {"recordingId": recording.id, "status": recording.status}, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class RecordingStatusView(CandidateView):
+    @extend_schema(
+        tags=["candidate"],
+        summary="A recording's transcription (for a page that lost its socket)",
+        responses={200: RecordingStatusOut, 403: OpenApiResponse(description="Not verified"), **ERRORS},
+    )
+    def get(self, request, token, recording_id):
+        interview = joining.verified_interview(token, request.session)
+        recording = recordings.of_interview(interview, recording_id)
+        return Response(
+            {
+                "recordingId": recording.id,
+                "questionId": recording.turn.public_id,
+                "status": recording.status,
+                "text": recording.text,
+            }
+        )

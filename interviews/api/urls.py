@@ -19,7 +19,7 @@ urlpatterns = [
     ),
 ]
 
-from . import candidate_views  # noqa: E402
+from . import candidate_views, recordings  # noqa: E402
 
 urlpatterns += [
     path(
@@ -31,5 +31,20 @@ urlpatterns += [
         "candidate/join/<str:token>/device-check",
         candidate_views.DeviceCheckView.as_view(),
         name="candidate-device-check",
+    ),
+    path(
+        "candidate/join/<str:token>/answers/<str:question_id>/audio",
+        candidate_views.AudioUploadView.as_view(),
+        name="candidate-answer-audio",
+    ),
+    path(
+        "candidate/join/<str:token>/recordings/<str:recording_id>",
+        candidate_views.RecordingStatusView.as_view(),
+        name="candidate-recording",
+    ),
+    path(
+        "a2a/interview/<str:run_id>/recordings/<str:recording_id>",
+        recordings.RecordingAudioView.as_view(),
+        name="a2a-interview-recording",
     ),
 ]

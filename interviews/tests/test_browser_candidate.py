@@ -1,9 +1,12 @@
 """The candidate's whole journey through the join page in a real browser.
 
 The browser test drives the system Chromium against a real daphne server and a
-real Celery worker (tests/live.py): consent, the emailed code, the camera and
-microphone check (Chromium's fake devices), every question including follow-ups,
-a takeover by a second window, a dropped connection, and the closing message.
+real Celery worker (tests/live.py): consent, the emailed code, a candidate
+without camera or microphone who types (no device gate), the interviewer's
+introduction, the thread of earlier answers, repeat and rephrase, every
+question including follow-ups and the closing "any questions for us?", a
+takeover by a second window, a dropped connection, and the next steps.
+The spoken journey is in test_browser_voice.py.
 """
 
 from __future__ import annotations
@@ -36,20 +39,17 @@ def answer_for(question: dict, index: int, kind: str, seen_followup: bool) -> st
     return sample.get("strong_answer", fallback)
 
 
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-]
+# No fake camera or microphone: this candidate has neither.
+LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking"]
+CLOSING_ANSWER = "What does the first month in the team look like?"
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
-# Permission refused once: Chromium's fake media UI always allows, so the browser API is stubbed for one call.
-REFUSE_MEDIA_ONCE = """() => {
+# The microphone fails like on a machine without one: the browser API is stubbed for one call.
+NO_MICROPHONE_ONCE = """() => {
     const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
     navigator.mediaDevices.getUserMedia = () => {
         navigator.mediaDevices.getUserMedia = real;
-        return Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
+        return Promise.reject(new DOMException("Requested device not found", "NotFoundError"));
     };
 }"""
 
@@ -95,6 +95,8 @@ class Journey:
 
     def answer_current(self, page, how: str) -> str:
         qid = question_id(page)
+        if page.locator("#question").get_attribute("data-kind") == "closing":
+            return self.answer_closing(page, qid)
         progress = page.locator("#progress-text").inner_text()
         match = re.fullmatch(r"Question (\d+) of (\d+)", progress)
         assert match, progress
@@ -106,6 +108,7 @@ class Journey:
         box = page.locator("#answer")
         expect(box).to_be_enabled()
         if how == "paste":
+            self.pasted = len(text)
             page.evaluate("text => navigator.clipboard.writeText(text)", text)
             box.focus()
             page.keyboard.press("ControlOrMeta+V")
@@ -120,13 +123,24 @@ class Journey:
         self.typed[qid] = text
         return qid
 
+    def answer_closing(self, page, qid: str) -> str:
+        """The closing question: not numbered, never scored, the candidate's own questions."""
+        expect(page.locator("#progress-text")).to_have_text("Last part: your questions")
+        expect(page.locator("#closing-badge")).to_be_visible()
+        expect(page.get_by_label("Your questions for us (optional)")).to_be_enabled()
+        expect(page.get_by_role("button", name="No questions, thanks")).to_be_visible()
+        shot(page, "08-closing.png")
+        page.get_by_label("Your questions for us (optional)").fill(CLOSING_ANSWER)
+        page.get_by_role("button", name="Send answer").click()
+        self.kinds.append("closing")
+        self.typed[qid] = CLOSING_ANSWER
+        return qid
+
     def run(self, base_url: str, data_dir) -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=self.chromium, args=LAUNCH_ARGS)
             context = browser.new_context(viewport=DESKTOP, base_url=base_url)
-            context.grant_permissions(
-                ["camera", "microphone", "clipboard-read", "clipboard-write"], origin=base_url
-            )
+            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
             page = context.new_page()
             self.watch(page)
             self.welcome_and_consent(page)
@@ -148,6 +162,11 @@ class Journey:
         expect(page.get_by_role("heading", name="Senior Software Engineer interview")).to_be_visible()
         expect(page.locator("#step-welcome")).to_contain_text(f"{self.total} questions")
         expect(page.locator("#step-welcome")).to_contain_text("j***@example.com")
+        expect(page.get_by_role("link", name="Request an accommodation")).to_have_attribute(
+            "href", re.compile(r"^mailto:talent@")
+        )
+        expect(page.locator("#consent-detail")).to_contain_text("audio recordings")
+        expect(page.locator("#consent-detail")).to_contain_text("Nothing is recorded from your camera")
         shot(page, "01-welcome.png")
         page.set_viewport_size(PHONE)
         shot(page, "01-welcome-phone.png")
@@ -173,37 +192,57 @@ class Journey:
         page.get_by_role("button", name="Verify").click()
 
     def device_check(self, page) -> None:
-        """Camera and microphone (Chromium's fake devices), refused once first."""
+        """Voice first, but there is no microphone: "I can't use a microphone" continues with typing."""
         start = page.get_by_role("button", name="Start interview")
-        expect(page.get_by_role("heading", name="Camera and microphone")).to_be_visible()
+        expect(page.get_by_role("heading", name="How would you like to answer?")).to_be_visible()
         expect(start).to_be_disabled()
-        page.evaluate(REFUSE_MEDIA_ONCE)
-        page.get_by_role("button", name="Check camera and microphone").click()
-        expect(page.locator("#device-help")).to_contain_text("blocked the camera and microphone")
-        expect(page.locator("#check-camera")).to_have_attribute("data-state", "fail")
+        page.evaluate(NO_MICROPHONE_ONCE)
+        page.get_by_label(re.compile("Speak my answers")).check()
+        expect(page.locator("#check-microphone")).to_have_attribute("data-state", "fail")
+        expect(page.locator("#device-help")).to_contain_text("could not find a microphone")
         expect(start).to_be_disabled()
-        shot(page, "03-device-denied.png")
-        page.get_by_role("button", name="Check again").click()
-        expect(page.locator("#check-camera")).to_have_attribute("data-state", "ok")
-        expect(page.locator("#check-microphone")).to_have_attribute("data-state", "ok")
+        shot(page, "03-no-microphone.png")
+        page.get_by_role("button", name="I can’t use a microphone").click()
+        expect(page.get_by_label(re.compile("Type my answers"))).to_be_checked()
+        expect(page.locator("#device-info")).to_contain_text("you will type your answers")
+        expect(page.locator("#camera-panel")).to_contain_text("nothing is recorded from your camera")
         expect(start).to_be_enabled()
-        page.wait_for_function("document.getElementById('preview').videoWidth > 0")
-        page.wait_for_timeout(400)  # a few frames of the fake camera and the level meter
-        shot(page, "03-device-check.png")
+        shot(page, "03-typing-chosen.png")
+        page.set_viewport_size(PHONE)
+        shot(page, "03-typing-chosen-phone.png")
+        page.set_viewport_size(DESKTOP)
         start.click()
 
     def first_question(self, page) -> None:
         expect(page.locator("#connection")).to_have_text(re.compile("Connected"))
         expect(page.locator("#progress-text")).to_have_text(f"Question 1 of {self.total}")
+        expect(page.locator("#intro")).to_be_visible()
+        expect(page.locator("#intro")).to_contain_text("Alex")
+        expect(page.locator("#agenda")).to_contain_text(f"{self.total} questions")
+        expect(page.locator("#voice")).to_be_hidden()  # typing: no recorder
         expect(page.locator("#answer")).to_be_focused()
         shot(page, "04-question.png")
+        self.repeat_and_rephrase(page)
         first = self.answer_current(page, "paste")  # the paste is reported as an integrity event
         wait_for_next(page, first)
+        # The answered question stays in the thread above the next one.
+        expect(page.locator("#thread")).to_contain_text(self.typed[first][:40])
         if page.locator("#question").get_attribute("data-kind") == "followup":
             expect(page.locator("#followup-badge")).to_be_visible()
             expect(page.locator("#progress-text")).to_have_text(f"Question 1 of {self.total}")
             shot(page, "05-followup.png")
             wait_for_next(page, self.answer_current(page, "click"))
+
+    def repeat_and_rephrase(self, page) -> None:
+        qid, asked = question_id(page), page.locator("#question-text").inner_text()
+        page.get_by_role("button", name="Repeat the question").click()
+        expect(page.locator("#status")).to_contain_text(f"Again: {asked[:30]}")
+        page.get_by_role("button", name="Say it another way").click()
+        expect(page.locator("#status")).to_contain_text("In other words:")
+        expect(page.locator("#question-text")).not_to_have_text(asked)
+        expect(page.get_by_role("button", name="Say it another way")).to_be_enabled()
+        assert question_id(page) == qid
+        shot(page, "04-rephrased.png")
 
     def take_over(self, context, page):
         """A second window takes over; the first says so and stops. Returns the second."""
@@ -264,6 +303,7 @@ class Journey:
         """The closing message; then the link has done its job."""
         expect(page.get_by_role("heading", name="You’re all done")).to_be_visible()
         expect(page.locator("#done-message")).not_to_be_empty()
+        expect(page.get_by_role("heading", name="Next steps")).to_be_visible()
         shot(page, "08-done.png")
         response = page.goto(page_url(self.token))
         assert response.status == 410
@@ -283,6 +323,8 @@ def test_candidate_journey_in_a_real_browser(
     settings.CELERY_TASK_ALWAYS_EAGER = True
     interview, token = approved_link(ats, recruiter_client, recruiter, django_capture_on_commit_callbacks)
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    interview.organization.contact_email = "talent@acme.test"
+    interview.organization.save(update_fields=["contact_email"])
     questions = list(interview.current_plan.questions.order_by("position").values("key", "skill"))
     journey = Journey(token, questions, chromium)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -307,5 +349,8 @@ def test_candidate_journey_in_a_real_browser(
     assert {t.public_id: t.answer_text for t in turns} == {
         qid: text.strip() for qid, text in journey.typed.items()
     }
-    assert IntegrityEvent.objects.filter(interview=interview, event="paste").exists()
+    paste = IntegrityEvent.objects.get(interview=interview, event="paste")
+    assert paste.detail == {"chars": journey.pasted}
+    assert [t.kind for t in turns][-1] == "closing"
+    assert all(t.recording_id is None and t.transcript_edited is None for t in turns)
     assert time.monotonic() - started < 90

@@ -60,7 +60,8 @@ def test_whole_interview_through_the_llm_engine(llm, ats, recruiter_client, capt
     turns = list(TurnRow.objects.filter(interview=interview).order_by("sequence"))
     first = [t.kind for t in turns if t.question_index == 0]
     assert first == ["main", "followup", "followup"]
-    assert all(t.kind == "main" for t in turns if t.question_index != 0)
+    assert all(t.kind == "main" for t in turns[:-1] if t.question_index != 0)
+    assert turns[-1].kind == "closing"  # "any questions for us?" comes last and is not the model's
     assert [t.question_index for t in turns if t.kind == "main"] == list(range(len(plan["questions"])))
     assert turns[0].question_text == plan["questions"][0]["text"]  # asked verbatim
 

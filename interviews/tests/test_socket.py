@@ -48,6 +48,8 @@ def create_approved(ats, recruiter, callback_url, base_url) -> tuple[str, str]:
 
 def good_answer(run_id: str, sequence: int) -> str:
     turn = Turn.objects.select_related("question").get(interview__run_id=run_id, sequence=sequence)
+    if turn.kind == Turn.Kind.CLOSING:
+        return "Yes: how big is the team I would join?"
     concepts = [c["name"] for c in turn.question.rubric["concepts"]]
     return "In practice I would focus on " + ", ".join(concepts) + ", and I have done this in production."
 
@@ -200,7 +202,9 @@ def test_full_interview_over_the_socket(tmp_path, org, recruiter, settings):
         )
         turns = list(Turn.objects.filter(interview=interview))
         assert all(t.answered_at for t in turns)
-        assert {t.question_index for t in turns} == set(range(total))
+        assert {t.question_index for t in turns if t.kind != Turn.Kind.CLOSING} == set(range(total))
+        # The closing question was asked once, last, and its answer kept.
+        assert turns[-1].kind == Turn.Kind.CLOSING and "team" in turns[-1].answer_text
         assert IntegrityEvent.objects.filter(interview=interview, event="paste").exists()
 
         assessment = approve_assessment(ats, recruiter, run_id, total)

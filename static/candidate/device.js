@@ -1,4 +1,5 @@
-/* Step 3: the camera and microphone check: a preview, a level meter, and what to do when one fails. */
+/* Step 3: how the candidate answers. Voice asks for the microphone (and checks it hears something);
+ * typing needs no device at all. The camera is only an optional preview: nothing is recorded from it. */
 import { postJSON } from "./api.js";
 import { $, LINK_PROBLEMS, announce, setBusy, showMessage } from "./ui.js";
 import { currentStep, onLeave, showStep } from "./steps.js";
@@ -7,17 +8,24 @@ const BLOCKED = ["NotAllowedError", "SecurityError"];
 const MISSING = ["NotFoundError", "OverconstrainedError"];
 const BUSY = ["NotReadableError", "AbortError"];
 
-let media = null;
+let microphone = null; // the stream of the microphone check
+let camera = null; // the stream of the optional preview
 let audioContext = null;
 let meterFrame = 0;
 let heardSound = false;
 
-function setCheck(kind, state, text) {
-  $("check-" + kind).dataset.state = state;
-  $(kind + "-result").textContent = text;
+function setCheck(state, text) {
+  $("check-microphone").dataset.state = state;
+  $("microphone-result").textContent = text;
 }
 
-export function stopMedia() {
+function stopTracks(stream) {
+  if (stream) {
+    stream.getTracks().forEach((track) => track.stop());
+  }
+}
+
+function stopMicrophone() {
   if (meterFrame) {
     window.cancelAnimationFrame(meterFrame);
     meterFrame = 0;
@@ -26,90 +34,49 @@ export function stopMedia() {
     audioContext.close().catch(() => {});
     audioContext = null;
   }
-  if (media) {
-    media.getTracks().forEach((track) => track.stop());
-    media = null;
-  }
-  $("preview").srcObject = null;
-  $("preview-box").classList.remove("is-live");
+  stopTracks(microphone);
+  microphone = null;
   $("mic-level").style.transform = "scaleX(0)";
 }
 
-function getMedia(constraints) {
-  return navigator.mediaDevices.getUserMedia(constraints);
+function stopCamera() {
+  stopTracks(camera);
+  camera = null;
+  $("preview").srcObject = null;
+  $("preview-box").classList.remove("is-live");
+  $("camera-toggle").setAttribute("aria-pressed", "false");
+  $("camera-toggle").textContent = "Show camera preview";
+  $("camera-result").textContent = "Camera off";
 }
 
-// Ask for both devices; when that fails for a missing or busy device, ask for each alone to say which.
-function acquire() {
-  return getMedia({ video: true, audio: true }).then(
-    (stream) => ({ stream: stream, videoError: null, audioError: null }),
-    (error) => {
-      if (BLOCKED.includes(error.name)) {
-        return { stream: null, videoError: error, audioError: error };
-      }
-      let tracks = [];
-      const outcome = { stream: null, videoError: null, audioError: null };
-      return getMedia({ video: true })
-        .then(
-          (s) => {
-            tracks = tracks.concat(s.getTracks());
-          },
-          (e) => {
-            outcome.videoError = e;
-          }
-        )
-        .then(() => getMedia({ audio: true }))
-        .then(
-          (s) => {
-            tracks = tracks.concat(s.getTracks());
-          },
-          (e) => {
-            outcome.audioError = e;
-          }
-        )
-        .then(() => {
-          outcome.stream = tracks.length ? new MediaStream(tracks) : null;
-          return outcome;
-        });
-    }
-  );
+export function stopMedia() {
+  stopMicrophone();
+  stopCamera();
 }
 
-function deviceHelp(error, device) {
+function problem(error, device) {
   const name = error && error.name;
   if (BLOCKED.includes(name)) {
-    return (
-      "Your browser blocked the camera and microphone. Click the camera icon in the address bar " +
-      "(or open the site settings), allow both, then select “Check again”."
-    );
+    return {
+      short: "Blocked by the browser",
+      help:
+        "Your browser blocked the " + device + ". Click the icon in the address bar (or open the site " +
+        "settings), allow the " + device + ", then try again.",
+    };
   }
   if (MISSING.includes(name)) {
-    return "We could not find a " + device + ". Connect one, then select “Check again”.";
+    return { short: "Not found", help: "We could not find a " + device + ". Connect one, then try again." };
   }
   if (BUSY.includes(name)) {
-    return (
-      "Your " + device + " is in use by another application (for example a video call). " +
-      "Close it, then select “Check again”."
-    );
+    return {
+      short: "In use by another application",
+      help: "Your " + device + " is in use by another application (for example a video call). Close it, then try again.",
+    };
   }
-  return (
-    "We could not start your " + device + (name ? " (" + name + ")" : "") +
-    ". Select “Check again”, or try another browser."
-  );
-}
-
-function failure(error) {
-  const name = error && error.name;
-  if (BLOCKED.includes(name)) {
-    return "Blocked by the browser";
-  }
-  if (MISSING.includes(name)) {
-    return "Not found";
-  }
-  if (BUSY.includes(name)) {
-    return "In use by another application";
-  }
-  return "Not working";
+  return {
+    short: "Not working",
+    help: "We could not start your " + device + (name ? " (" + name + ")" : "") + ". Try again, or try another browser.",
+  };
 }
 
 function startMeter(track) {
@@ -145,81 +112,153 @@ function startMeter(track) {
   draw();
 }
 
-function trackLabel(track) {
-  return track ? String(track.label || "").slice(0, 120) : "";
-}
-
-// Show what the browser gave; returns what the server is told.
-function showOutcome(outcome) {
-  media = outcome.stream;
-  const video = media && media.getVideoTracks()[0];
-  const audio = media && media.getAudioTracks()[0];
-  const camera = !!(video && video.readyState === "live");
-  const microphone = !!(audio && audio.readyState === "live");
-  if (camera) {
-    $("preview").srcObject = new MediaStream([video]);
-    $("preview-box").classList.add("is-live");
-    setCheck("camera", "ok", "Working");
-  } else {
-    setCheck("camera", "fail", failure(outcome.videoError));
-  }
-  if (microphone) {
-    startMeter(audio);
-    setCheck("microphone", "ok", "Working");
-  } else {
-    setCheck("microphone", "fail", failure(outcome.audioError));
-  }
-  const problems = [];
-  if (!camera) {
-    problems.push(deviceHelp(outcome.videoError, "camera"));
-  }
-  if (!microphone && !(outcome.audioError && outcome.audioError === outcome.videoError && !camera)) {
-    problems.push(deviceHelp(outcome.audioError, "microphone"));
-  }
-  showMessage($("device-help"), problems.join(" "));
-  const details = { camera: trackLabel(video), microphone: trackLabel(audio) };
-  if (outcome.videoError) {
-    details.cameraError = outcome.videoError.name;
-  }
-  if (outcome.audioError) {
-    details.microphoneError = outcome.audioError.name;
-  }
-  return { camera, microphone, details };
+function mediaAvailable() {
+  return !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
 }
 
 export function setupDevice(config, flow) {
-  function enter() {
-    showStep("device");
-    if (config.deviceOk) {
-      // Checked earlier in this session: the candidate may start right away, or check again.
-      setCheck("camera", "ok", "Checked earlier");
-      setCheck("microphone", "ok", "Checked earlier");
-      $("start").disabled = false;
-      $("device-check").textContent = "Check again";
-      showMessage(
-        $("device-info"),
-        "Your camera and microphone were already checked. You can start the interview."
-      );
-      $("start-hint").textContent = "All set. The first question appears as soon as you start.";
+  const found = { microphone: false, camera: false, microphoneLabel: "", microphoneError: "" };
+
+  function mode() {
+    const checked = document.querySelector('input[name="mode"]:checked');
+    return checked ? checked.value : null;
+  }
+
+  // Start is possible with typing at once, with voice once the microphone works.
+  function updateStart() {
+    const chosen = mode();
+    const ready = chosen === "typing" || (chosen === "voice" && found.microphone);
+    $("start").disabled = !ready;
+    $("mic-panel").hidden = chosen !== "voice";
+    if (chosen === "typing") {
+      $("start-hint").textContent = "All set: you will type your answers. The first question appears as soon as you start.";
+    } else if (chosen === "voice") {
+      $("start-hint").textContent = found.microphone
+        ? "All set: you will speak your answers (typing stays available)."
+        : "Check your microphone first, or choose to type your answers.";
+    } else {
+      $("start-hint").textContent = "Choose how you will answer.";
     }
   }
 
-  function record(camera, microphone, details) {
-    const body = { camera: camera, microphone: microphone, details: details };
-    postJSON(config.endpoints.deviceCheck, body).then((result) => {
-      if (result.ok) {
-        config.deviceOk = !!result.data.ready;
-        $("start").disabled = !result.data.ready;
-        if (result.data.ready) {
-          $("start-hint").textContent = "All set. The first question appears as soon as you start.";
-          announce("Camera and microphone work. You can start the interview.");
-        } else {
-          $("start-hint").textContent = "You can start once both your camera and microphone work.";
-          announce("The check found a problem. See the help below.");
+  function chooseTyping(message) {
+    stopMicrophone();
+    $("mode-typing").checked = true;
+    updateStart();
+    if (message) {
+      showMessage($("device-info"), message);
+      announce(message);
+    }
+  }
+
+  function checkMicrophone() {
+    const button = $("device-check");
+    showMessage($("device-help"), "");
+    showMessage($("device-info"), "");
+    stopMicrophone();
+    found.microphone = false;
+    heardSound = false;
+    $("mic-hint").textContent = "Say something: the bar moves when we hear you.";
+    updateStart();
+    if (!mediaAvailable()) {
+      setCheck("fail", "Not available");
+      showMessage($("device-help"), "This browser cannot use a microphone on this page. You can type your answers.");
+      return;
+    }
+    setBusy(button, true, "Checking…");
+    setCheck("checking", "Waiting for permission…");
+    navigator.mediaDevices.getUserMedia({ audio: true }).then(
+      (stream) => {
+        setBusy(button, false);
+        button.textContent = "Check again";
+        if (currentStep() !== "device" || mode() !== "voice") {
+          stopTracks(stream); // the candidate moved on while the browser was asking
+          return;
         }
+        microphone = stream;
+        const track = stream.getAudioTracks()[0];
+        found.microphone = !!(track && track.readyState === "live");
+        found.microphoneLabel = track ? String(track.label || "").slice(0, 120) : "";
+        setCheck(found.microphone ? "ok" : "fail", found.microphone ? "Working" : "Not working");
+        if (found.microphone) {
+          startMeter(track);
+          announce("Your microphone works. You can start the interview.");
+        }
+        updateStart();
+      },
+      (error) => {
+        setBusy(button, false);
+        button.textContent = "Check again";
+        const what = problem(error, "microphone");
+        found.microphoneError = error && error.name ? error.name : "error";
+        setCheck("fail", what.short);
+        showMessage($("device-help"), what.help + " Or choose “I can’t use a microphone” to type instead.");
+        updateStart();
+      }
+    );
+  }
+
+  function toggleCamera() {
+    if (camera) {
+      stopCamera();
+      return;
+    }
+    if (!mediaAvailable()) {
+      $("camera-result").textContent = "Not available in this browser";
+      return;
+    }
+    $("camera-result").textContent = "Waiting for permission…";
+    navigator.mediaDevices.getUserMedia({ video: true }).then(
+      (stream) => {
+        if (currentStep() !== "device") {
+          stopTracks(stream);
+          return;
+        }
+        camera = stream;
+        found.camera = true;
+        $("preview").srcObject = stream;
+        $("preview-box").classList.add("is-live");
+        $("camera-toggle").setAttribute("aria-pressed", "true");
+        $("camera-toggle").textContent = "Turn the preview off";
+      },
+      (error) => {
+        $("camera-result").textContent = problem(error, "camera").short + ". The camera is not needed.";
+      }
+    );
+  }
+
+  function enter() {
+    showStep("device");
+    const remembered = config.answerMode || (config.voiceAvailable ? null : "typing");
+    if (remembered === "typing") {
+      $("mode-typing").checked = true;
+    } else if (remembered === "voice") {
+      $("mode-voice").checked = true;
+    }
+    updateStart();
+  }
+
+  function start() {
+    const chosen = mode();
+    if (!chosen) {
+      return;
+    }
+    const button = $("start");
+    const body = {
+      camera: found.camera,
+      microphone: chosen === "voice" && found.microphone,
+      details: { mode: chosen, microphone: found.microphoneLabel, microphoneError: found.microphoneError },
+    };
+    setBusy(button, true, "Starting…");
+    postJSON(config.endpoints.deviceCheck, body).then((result) => {
+      setBusy(button, false);
+      if (result.ok && result.data.ready) {
+        config.deviceOk = true;
+        config.answerMode = chosen;
+        flow.enterInterview();
         return;
       }
-      const error = result.error;
+      const error = result.ok ? { code: "", message: "Something went wrong. Please try again." } : result.error;
       if (LINK_PROBLEMS.indexOf(error.code) >= 0) {
         flow.linkProblem(error);
       } else if (error.code === "not_verified") {
@@ -230,49 +269,28 @@ export function setupDevice(config, flow) {
     });
   }
 
-  $("device-check").addEventListener("click", () => {
-    const button = $("device-check");
-    showMessage($("device-help"), "");
-    showMessage($("device-info"), "");
-    $("start").disabled = true;
-    stopMedia();
-    heardSound = false;
-    $("mic-hint").textContent = "Say something: the bar moves when we hear you.";
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      setCheck("camera", "fail", "Not available");
-      setCheck("microphone", "fail", "Not available");
-      showMessage(
-        $("device-help"),
-        "This browser cannot use a camera on this page. Open the link in a recent Chrome, Edge, Firefox or Safari."
-      );
-      record(false, false, { error: "unsupported" });
-      return;
-    }
-    setBusy(button, true, "Checking…");
-    setCheck("camera", "checking", "Waiting for permission…");
-    setCheck("microphone", "checking", "Waiting for permission…");
-    acquire().then((outcome) => {
-      setBusy(button, false);
-      button.textContent = "Check again";
-      // The candidate may have left the step while the browser was asking.
-      if (currentStep() !== "device") {
-        if (outcome.stream) {
-          outcome.stream.getTracks().forEach((t) => t.stop());
-        }
-        return;
+  document.querySelectorAll('input[name="mode"]').forEach((input) =>
+    input.addEventListener("change", () => {
+      showMessage($("device-help"), "");
+      showMessage($("device-info"), "");
+      if (mode() === "voice" && !found.microphone) {
+        checkMicrophone();
+      } else if (mode() === "typing") {
+        stopMicrophone();
+        found.microphone = false;
+        setCheck("idle", "Not checked yet");
       }
-      const checked = showOutcome(outcome);
-      record(checked.camera, checked.microphone, checked.details);
-    });
-  });
+      updateStart();
+    })
+  );
+  $("device-check").addEventListener("click", checkMicrophone);
+  $("no-microphone").addEventListener("click", () =>
+    chooseTyping("No problem: you will type your answers. Nothing else is needed.")
+  );
+  $("camera-toggle").addEventListener("click", toggleCamera);
+  $("start").addEventListener("click", start);
 
-  $("start").addEventListener("click", () => {
-    if (config.deviceOk) {
-      flow.enterInterview();
-    }
-  });
-
-  // The camera light must go off as soon as the check is left, and when the page goes away.
+  // The camera light and the microphone must go off as soon as the step is left, and when the page goes away.
   onLeave("device", stopMedia);
   window.addEventListener("pagehide", stopMedia);
 

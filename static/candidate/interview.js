@@ -1,10 +1,13 @@
-/* Step 4: the live interview: the question, the answer box, the connection line, and the end. */
+/* Step 4: the live interview: the interviewer's introduction, the thread so far, the question (repeat,
+ * rephrase), the answer (spoken and transcribed, or typed), the connection line, and the end. */
 import { $, LINK_PROBLEMS, announce, formatNumber, showMessage } from "./ui.js";
 import { currentStep, showStep } from "./steps.js";
 import { InterviewSocket } from "./socket.js";
 import { forgetDraft, loadDraft, storeDraft } from "./drafts.js";
 import { startCountdown, stopCountdown } from "./countdown.js";
 import { readAloudOn, setupReadAloud, speak, stopSpeaking } from "./readaloud.js";
+import { addToThread, showHistory, showIntro } from "./thread.js";
+import { setupVoice } from "./voice.js";
 
 const CONNECTION_LABELS = {
   connecting: "Connecting…",
@@ -15,8 +18,30 @@ const CONNECTION_LABELS = {
 };
 
 export function setupInterview(config, flow) {
-  const live = { questionId: null, questionText: "", waiting: false, sentText: null, lastError: "" };
+  const live = {
+    questionId: null,
+    questionText: "",
+    kind: "main",
+    waiting: false,
+    sentText: null,
+    lastError: "",
+    introSpoken: false,
+  };
   const answer = $("answer");
+  const voice = setupVoice(config, {
+    stopSpeaking,
+    useTranscript(text) {
+      const typed = answer.value.trim();
+      answer.value = typed && typed !== text ? typed + "\n\n" + text : text;
+      updateCounter();
+      saveDraft();
+      $("answer-label").textContent = "Your answer (the text of your recording: correct it if needed)";
+      answer.focus();
+    },
+    focusAnswer() {
+      answer.focus();
+    },
+  });
   const socket = new InterviewSocket(socketUrl, {
     onFrame: handleFrame,
     onStatus: setConnection,
@@ -62,7 +87,14 @@ export function setupInterview(config, flow) {
     }
   }
 
+  let readAloudReady = false;
+
   function enter() {
+    voice.activate();
+    if (!readAloudReady) {
+      setupReadAloud(() => live.questionText, config.answerMode === "voice");
+      readAloudReady = true;
+    }
     showStep("interview");
     socket.start(false);
   }
@@ -89,12 +121,28 @@ export function setupInterview(config, flow) {
 
   function handleFrame(frame) {
     switch (frame.type) {
+      case "intro":
+        showIntro(frame);
+        if (!live.introSpoken && readAloudOn() && !live.questionId) {
+          speak(frame.text); // once per page: a reconnect does not introduce the interviewer again
+        }
+        live.introSpoken = true;
+        break;
+      case "history":
+        showHistory(frame.items);
+        break;
       case "question":
         showQuestion(frame);
+        break;
+      case "transcript":
+        if (frame.questionId === live.questionId) {
+          voice.transcribed(frame);
+        }
         break;
       case "ack":
         if (frame.questionId === live.questionId) {
           forgetDraft(frame.questionId);
+          addToThread({ questionId: frame.questionId, kind: live.kind, text: live.questionText, answer: live.sentText });
           live.sentText = null;
           announce("Answer saved.");
         }
@@ -110,8 +158,33 @@ export function setupInterview(config, flow) {
     }
   }
 
+  // The same question again, as asked for: word for word, or in other words.
+  function askedAgain(frame) {
+    live.questionText = frame.text;
+    $("question-text").textContent = frame.text;
+    $("repeat").disabled = false;
+    $("rephrase").disabled = false;
+    if (readAloudOn()) {
+      speak(frame.text);
+    }
+    announce((frame.rephrased ? "In other words: " : "Again: ") + frame.text);
+  }
+
+  function showKind(kind) {
+    const closing = kind === "closing";
+    $("followup-badge").hidden = kind !== "followup";
+    $("closing-badge").hidden = !closing;
+    $("no-questions").hidden = !closing;
+    $("rephrase").hidden = closing;
+    $("answer-label").textContent = closing ? "Your questions for us (optional)" : "Your answer";
+  }
+
   function showQuestion(frame) {
     hideNotice();
+    if (frame.questionId === live.questionId && (frame.repeat || frame.rephrased)) {
+      askedAgain(frame);
+      return;
+    }
     if (frame.questionId === live.questionId) {
       // The same question after a reconnect: whatever was sent before the drop was not stored.
       if (live.waiting) {
@@ -125,21 +198,28 @@ export function setupInterview(config, flow) {
     }
     live.questionId = frame.questionId;
     live.questionText = frame.text;
+    live.kind = frame.kind;
     live.sentText = null;
+    voice.setQuestion(frame.questionId);
     const question = $("question");
     question.dataset.questionId = frame.questionId;
     question.dataset.kind = frame.kind;
     $("question-text").textContent = frame.text;
-    $("progress-text").textContent = "Question " + frame.index + " of " + frame.total;
-    $("followup-badge").hidden = frame.kind !== "followup";
-    const done = Math.max(0, frame.index - 1) / Math.max(1, frame.total);
+    $("progress-text").textContent =
+      frame.kind === "closing" ? "Last part: your questions" : "Question " + frame.index + " of " + frame.total;
+    showKind(frame.kind);
+    const done = (frame.kind === "closing" ? frame.total : Math.max(0, frame.index - 1)) / Math.max(1, frame.total);
     $("progress-fill").style.transform = "scaleX(" + done.toFixed(3) + ")";
     answer.value = loadDraft(frame.questionId);
     updateCounter();
     answerError("");
     setWaiting(false);
     startCountdown(frame.minutes);
-    answer.focus();
+    if (voice.on) {
+      $("record").focus();
+    } else {
+      answer.focus();
+    }
     if (readAloudOn()) {
       speak(frame.text);
     }
@@ -149,9 +229,13 @@ export function setupInterview(config, flow) {
     live.waiting = waiting;
     answer.disabled = waiting;
     $("send").disabled = waiting;
+    $("no-questions").disabled = waiting;
+    $("repeat").disabled = waiting;
+    $("rephrase").disabled = waiting;
+    voice.setBusy(waiting);
     $("thinking").hidden = !waiting;
     $("answer-form").setAttribute("aria-busy", waiting ? "true" : "false");
-    if (!waiting && currentStep() === "interview") {
+    if (!waiting && currentStep() === "interview" && !voice.on) {
       answer.focus();
     }
   }
@@ -204,8 +288,14 @@ export function setupInterview(config, flow) {
         flow.enterDevice();
         showMessage($("device-help"), frame.message);
         return;
+      case "transcription_failed":
+        if (frame.fields && frame.fields.questionId === live.questionId) {
+          voice.failed(frame);
+        }
+        return;
       case "answer_too_long":
       case "empty_answer":
+      case "bad_recording":
         setWaiting(false);
         live.sentText = null;
         answerError(frame.message);
@@ -242,12 +332,17 @@ export function setupInterview(config, flow) {
     counter.classList.toggle("is-over", length > config.maxAnswerChars);
   }
 
-  function submitAnswer() {
+  function submitAnswer(closingText) {
     if (live.waiting || !live.questionId) {
       return;
     }
-    const text = answer.value.trim();
-    if (!text) {
+    const closing = live.kind === "closing";
+    const text = closing && typeof closingText === "string" ? closingText : answer.value.trim();
+    if (voice.recording()) {
+      answerError("Finish your recording first (or re-record), then send your answer.");
+      return;
+    }
+    if (!text && !closing) {
       answerError("Write your answer before sending it.");
       answer.focus();
       return;
@@ -261,7 +356,7 @@ export function setupInterview(config, flow) {
       return;
     }
     saveDraft();
-    if (!socket.sendAnswer(live.questionId, text)) {
+    if (!socket.sendAnswer(live.questionId, text, voice.recordingId())) {
       answerError("You are not connected right now. Your answer is kept here; send it again once the connection is back.");
       return;
     }
@@ -289,7 +384,10 @@ export function setupInterview(config, flow) {
   });
   window.addEventListener("blur", () => socket.sendIntegrity("focus_lost"));
   window.addEventListener("focus", () => socket.sendIntegrity("focus_gained"));
-  answer.addEventListener("paste", () => socket.sendIntegrity("paste"));
+  answer.addEventListener("paste", (event) => {
+    const pasted = event.clipboardData ? event.clipboardData.getData("text") : "";
+    socket.sendIntegrity("paste", { chars: pasted.length });
+  });
   $("question").addEventListener("copy", () => socket.sendIntegrity("copy"));
 
   $("continue-here").addEventListener("click", () => {
@@ -323,7 +421,22 @@ export function setupInterview(config, flow) {
     submitAnswer();
   });
 
-  setupReadAloud(() => live.questionText);
+  $("no-questions").addEventListener("click", () => submitAnswer(""));
+
+  ["repeat", "rephrase"].forEach((kind) =>
+    $(kind).addEventListener("click", () => {
+      if (!live.questionId || live.waiting) {
+        return;
+      }
+      if (socket.send({ type: kind, questionId: live.questionId })) {
+        $(kind).disabled = true; // until the question comes back
+        announce(kind === "repeat" ? "Asking for the question again…" : "Asking for the question in other words…");
+      } else if (kind === "repeat" && readAloudOn()) {
+        speak(live.questionText); // offline: at least read it again
+      }
+    })
+  );
+
   updateCounter();
 
   return { enter, stop };

@@ -1,7 +1,10 @@
-/* "Read aloud": the browser's speech synthesis reads each question; the choice is remembered. */
+/* "Read aloud": the browser's speech synthesis reads the interviewer's words; the same button mutes it.
+ *
+ * Candidates who speak their answers hear the interviewer by default; candidates who type switch it on.
+ * The choice is remembered per way of answering.
+ */
 import { $ } from "./ui.js";
 
-const STORAGE_KEY = "interview-read-aloud";
 let enabled = false;
 
 export function readAloudOn() {
@@ -9,7 +12,7 @@ export function readAloudOn() {
 }
 
 export function speak(text) {
-  if (!("speechSynthesis" in window)) {
+  if (!enabled || !("speechSynthesis" in window) || !text) {
     return;
   }
   window.speechSynthesis.cancel();
@@ -25,30 +28,41 @@ export function stopSpeaking() {
   }
 }
 
-// ``currentText`` gives what to read when the candidate switches reading on mid-question.
-export function setupReadAloud(currentText) {
-  const button = $("read-aloud");
-  if ("speechSynthesis" in window && "SpeechSynthesisUtterance" in window) {
-    button.hidden = false;
-    try {
-      enabled = window.localStorage.getItem(STORAGE_KEY) === "on";
-    } catch (e) {
-      enabled = false;
-    }
-    button.setAttribute("aria-pressed", enabled ? "true" : "false");
+function remembered(key, fallback) {
+  try {
+    const value = window.localStorage.getItem(key);
+    return value === null ? fallback : value === "on";
+  } catch (e) {
+    return fallback;
   }
+}
+
+// ``currentText`` gives what to read when the candidate switches reading on mid-question.
+export function setupReadAloud(currentText, voiceMode) {
+  const button = $("read-aloud");
+  const key = voiceMode ? "interview-read-aloud-voice" : "interview-read-aloud";
+  const supported = "speechSynthesis" in window && "SpeechSynthesisUtterance" in window;
+  if (supported) {
+    button.hidden = false;
+    enabled = remembered(key, !!voiceMode);
+  }
+  const show = () => {
+    button.setAttribute("aria-pressed", enabled ? "true" : "false");
+    button.classList.toggle("is-muted", !enabled);
+  };
+  show();
   button.addEventListener("click", () => {
     enabled = !enabled;
-    button.setAttribute("aria-pressed", enabled ? "true" : "false");
+    show();
     try {
-      window.localStorage.setItem(STORAGE_KEY, enabled ? "on" : "off");
+      window.localStorage.setItem(key, enabled ? "on" : "off");
     } catch (e) {
       /* the choice then lasts for this page only */
     }
-    if (enabled && currentText()) {
+    if (enabled) {
       speak(currentText());
-    } else if (!enabled) {
-      window.speechSynthesis.cancel();
+    } else {
+      stopSpeaking();
     }
   });
 }

@@ -164,16 +164,24 @@ export class InterviewSocket {
     return true;
   }
 
-  sendAnswer(questionId, text) {
-    return this.send({ type: "answer", questionId: questionId, text: text });
+  // A spoken answer carries the id of the recording whose transcript it started from.
+  sendAnswer(questionId, text, recordingId) {
+    const frame = { type: "answer", questionId: questionId, text: text };
+    if (recordingId) {
+      frame.recordingId = recordingId;
+    }
+    return this.send(frame);
   }
 
   // Integrity signals that happen while the connection is down are kept (a few) and sent once it is back.
-  sendIntegrity(event) {
+  sendIntegrity(event, detail) {
     if (!this.running) {
       return;
     }
     const frame = { type: "integrity", event: event, at: new Date().toISOString() };
+    if (detail) {
+      frame.detail = detail;
+    }
     if (!this.send(frame) && this.queue.length < MAX_QUEUED) {
       this.queue.push(frame);
     }

@@ -9,6 +9,7 @@ DEMO_PASSWORD = "Admin123!"
 DEMO_API_KEY = "demo_api_key_12345678901234567890123456789012345678901234567890123456"
 # Fixed so the README can print it; a real organization gets a random one.
 DEMO_WEBHOOK_SECRET = "whsec_ZGVtby1vcmdhbml6YXRpb24td2ViaG9vay1zZWNyZXQ="
+DEMO_CONTACT_EMAIL = "talent@demo.ai-interview.com"
 
 
 class Command(BaseCommand):
@@ -19,6 +20,9 @@ class Command(BaseCommand):
         org, _ = Organization.objects.get_or_create(
             slug=DEMO_ORG_SLUG, defaults={"name": "Demo", "webhook_secret": DEMO_WEBHOOK_SECRET}
         )
+        if not org.contact_email:
+            org.contact_email = DEMO_CONTACT_EMAIL
+            org.save(update_fields=["contact_email"])
         user = User.objects.filter(email__iexact=DEMO_EMAIL).first()
         if user is None:
             user = User.objects.create_user(
@@ -38,4 +42,5 @@ class Command(BaseCommand):
             f"  admin            {DEMO_EMAIL} / {DEMO_PASSWORD} (role {user.role})\n"
             f"  API key          {DEMO_API_KEY}\n"
             f"  webhook secret   {org.webhook_secret}\n"
+            f"  interviewer      {org.interviewer_name} (contact {org.contact_email})\n"
         )

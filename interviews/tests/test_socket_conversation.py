@@ -45,7 +45,10 @@ def good_answer(run_id: str, question_id: str) -> str:
         interview__run_id=run_id, sequence=int(question_id[1:])
     )
     concepts = [c["name"] for c in turn.question.rubric["concepts"]]
-    return "In practice I would focus on " + ", ".join(concepts) + ", and I have done this in production."
+    # One explained sentence per concept: a bare list of them is a keyword list and earns a follow-up.
+    return " ".join(
+        f"I rely on {c} because it keeps our production service fast when traffic grows." for c in concepts
+    )
 
 
 def approved_interview(ats, recruiter, callback_url: str) -> tuple[str, str]:

@@ -13,6 +13,7 @@ from interviews.models import Question, State, Turn
 
 from .. import services
 from ..forms import AssessmentDecisionForm
+from .review import question_review
 from .shared import dashboard_view
 
 
@@ -28,12 +29,27 @@ def _answer_rows(interview, assessment, scores: dict) -> tuple[list[dict], dict[
         turns.setdefault(turn.question_index, []).append(turn)
         question_of_turn[turn.sequence] = turn.question_index + 1
     rows = [
-        {"index": index, "question": q, "turns": turns.pop(index, []), "score": scores.get(index)}
+        {
+            "index": index,
+            "question": q,
+            "turns": turns.pop(index, []),
+            "score": scores.get(index),
+            "review": question_review(scores.get(index)),
+        }
         for index, q in enumerate(questions)
     ]
     # Turns that point past the plan (should not happen) are still shown, never hidden.
     for index in sorted(turns):
-        rows.append({"index": index, "question": None, "turns": turns[index], "score": scores.get(index)})
+        score = scores.get(index)
+        rows.append(
+            {
+                "index": index,
+                "question": None,
+                "turns": turns[index],
+                "score": score,
+                "review": question_review(score),
+            }
+        )
     return rows, question_of_turn
 
 

@@ -84,3 +84,16 @@ def test_an_assessment_stored_before_review_notes_still_renders(web, assessed):
         for q in assessment.result["question_scores"]:
             assert f"{bands[q['score']]} points · {q['score']}/5" in html
         assert "Needs review" not in html and "(after follow-up)" not in html
+
+
+def test_the_assessment_api_names_the_prompted_concepts(ats, assessed):
+    mark_for_review(assessed)
+    url = f"/api/v1/a2a/interview/{assessed.run_id}/assessment"
+    scores = ats.get(url).json()["questionScores"]
+    assert scores[3]["promptedConcepts"] == ["connection pooling", "pool modes"]
+    assert scores[3]["needsReview"] is True and "prompted" in scores[3]["reviewReasons"]
+    assert all(s["promptedConcepts"] == [] for s in scores[:3])
+    assessment = assessed.assessments.get()
+    assessment.result["question_scores"][3].pop("prompted_concepts")
+    assessment.save(update_fields=["result"])
+    assert ats.get(url).json()["questionScores"][3]["promptedConcepts"] == []

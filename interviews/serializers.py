@@ -232,6 +232,11 @@ class QuestionScoreOut(serializers.Serializer):
         "echoes_question, too_short, prompted.",
     )
     matchedConcepts = serializers.ListField(child=serializers.CharField())
+    promptedConcepts = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The matched concepts first covered only in the follow-up answer (reason `prompted`); "
+        "empty for the LLM engine and for assessments stored before this field existed.",
+    )
     missingConcepts = serializers.ListField(child=serializers.CharField())
     evidence = serializers.ListField(
         child=serializers.CharField(), help_text="Verbatim quotes from the answers, one per matched concept."
@@ -314,6 +319,7 @@ class AssessmentOut(serializers.Serializer):
                 "needsReview": bool(q.get("needs_review", False)),
                 "reviewReasons": list(q.get("review_reasons") or []),
                 "matchedConcepts": q["matched_concepts"],
+                "promptedConcepts": list(q.get("prompted_concepts") or []),
                 "missingConcepts": q["missing_concepts"],
                 "evidence": q["evidence"],
                 "rationale": q["rationale"],

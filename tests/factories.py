@@ -320,3 +320,23 @@ def approved_link(ats, recruiter_client, recruiter, capture) -> tuple[Interview,
 
 def page_url(token: str) -> str:
     return f"/interview/join/{token}"
+
+
+REVIEWED = {
+    "points": 27.5,
+    "score": 2,
+    "needs_review": True,
+    "review_reasons": ["keyword_list", "other_language", "prompted"],
+    "prompted_concepts": ["connection pooling", "pool modes"],
+}
+
+
+def mark_for_review(interview, index: int = 3) -> dict:
+    """Give question ``index`` of the stored assessment a needs-review score with prompted concepts."""
+    assessment = interview.assessments.get()
+    result = assessment.result
+    score = next(q for q in result["question_scores"] if q["question_index"] == index)
+    score.update(REVIEWED)
+    score["matched_concepts"] = ["process per connection", "connection pooling", "pool modes"]
+    assessment.save(update_fields=["result"])
+    return score

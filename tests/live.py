@@ -242,3 +242,51 @@ def embedded_server(tmp_path: Path, **extra_env: str):
         yield base
     finally:
         stop(server)
+
+
+def wait_until(predicate, timeout=40, step=0.2):
+    """Poll ``predicate`` until it returns something true (the live stack works in other processes)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("timed out waiting")
+
+
+def create_approved(ats, recruiter, callback_url: str) -> tuple[str, str]:
+    """An interview requested by the ATS, planned by the live stack's worker and approved: (runId, token)."""
+    from interviews.models import Interview, State
+    from tests.factories import SEED_BODY, bearer_client
+
+    created = ats.post("/api/v1/a2a/interview", {**SEED_BODY, "callbackUrl": callback_url}, format="json")
+    assert created.status_code == 201, created.content
+    run_id = created.json()["runId"]
+    wait_until(lambda: Interview.objects.get(run_id=run_id).state == State.PENDING)
+    approved = bearer_client(recruiter).post(
+        f"/api/v1/a2a/interview/{run_id}/approve", {"approved": True}, format="json"
+    )
+    assert approved.status_code == 200, approved.content
+    return run_id, approved.json()["interviewLink"].rsplit("/", 1)[1]
+
+
+_LLM_ENV = ("AGENT_ENGINE", "LLM_PROVIDER", "LLM_MODEL", "LLM_BASE_URL", "LLM_API_KEY")
+_LLM_ENV += ("LLM_TIMEOUT_SECONDS", "LLM_MAX_RETRIES", "LLM_MAX_FOLLOWUPS")
+
+
+def start_django(env: dict) -> subprocess.CompletedProcess:
+    """Start Django in a fresh process with ``env`` over this one's environment, less its model
+    settings: how a bad setting is refused at start."""
+    base = {k: v for k, v in os.environ.items() if k not in _LLM_ENV and k != "DJANGO_SETTINGS_MODULE"}
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='interview_platform.settings'; "
+        "django.setup()"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, "DEBUG": "true", **env},
+        capture_output=True,
+        text=True,
+    )

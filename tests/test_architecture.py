@@ -222,3 +222,21 @@ def test_modules_and_functions_stay_small():
         f"over {MAX_MODULE_LINES} lines per module or {MAX_FUNCTION_LINES} per function:\n"
         + "\n".join(problems)
     )
+
+
+def test_no_test_module_imports_another():
+    """Shared test code lives in tests/plugin.py (fixtures) and the support modules beside it."""
+    offenders = []
+    for path in sorted(ROOT.glob("*/**/test_*.py")):
+        if ".venv" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module or ''}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            if any(part.startswith("test_") for name in names for part in name.split(".")):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not offenders, "test modules importing other test modules:\n" + "\n".join(offenders)

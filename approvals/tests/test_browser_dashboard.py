@@ -8,77 +8,15 @@ Each page is screenshotted into test-output/screenshots/dashboard-*.png.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 from interviews.models import Interview, State
-from tests.services import chromium_path
+from tests.pages import PASSWORD, shot, sign_in
 from webhooks.models import Endpoint
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-PASSWORD = "S3cure-pass!"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _allow_orm_beside_playwright():
-    """Playwright's sync API runs an event loop in this thread, and Django refuses ORM
-    calls from a thread with a running loop unless told it is deliberate. Only for
-    this module: the variable must not leak into other tests (or their subprocesses)."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture(scope="module")
-def browser(_allow_orm_beside_playwright):
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=["--no-sandbox", "--disable-background-networking"]
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the pages: {errors}"
-
-
-def shot(page, name: str, **kwargs) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    # From the top, so sticky panels are drawn where a reader first sees them.
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}.png"), full_page=True, **kwargs)
-
-
-def sign_in(page, user, *, screenshot: bool = False) -> None:
-    page.goto("/admin/approvals")
-    assert "/accounts/login/?next=/admin/approvals" in page.url
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    if screenshot:
-        shot(page, "sign-in")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/approvals")
 
 
 def fresh(interview) -> Interview:

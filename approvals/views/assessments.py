@@ -13,6 +13,7 @@ from interviews.models import Question, State, Turn
 
 from .. import services
 from ..forms import AssessmentDecisionForm
+from .review import question_review
 from .shared import dashboard_view
 
 
@@ -33,13 +34,20 @@ def _answer_rows(interview, assessment, scores: dict) -> tuple[list[dict], dict[
             turn.took = duration(max(0.0, (turn.answered_at - turn.asked_at).total_seconds()))
         turns.setdefault(turn.question_index, []).append(turn)
         question_of_turn[turn.sequence] = turn.question_index + 1
-    rows = [
-        {"index": index, "question": q, "turns": turns.pop(index, []), "score": scores.get(index)}
-        for index, q in enumerate(questions)
-    ]
+
+    def row(index: int, question: Question | None, its_turns: list[Turn]) -> dict:
+        score = scores.get(index)
+        return {
+            "index": index,
+            "question": question,
+            "turns": its_turns,
+            "score": score,
+            "review": question_review(score),
+        }
+
+    rows = [row(index, q, turns.pop(index, [])) for index, q in enumerate(questions)]
     # Turns that point past the plan (should not happen) are still shown, never hidden.
-    for index in sorted(turns):
-        rows.append({"index": index, "question": None, "turns": turns[index], "score": scores.get(index)})
+    rows += [row(index, None, turns[index]) for index in sorted(turns)]
     return rows, question_of_turn, closing
 
 

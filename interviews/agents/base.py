@@ -137,6 +137,7 @@ class QuestionScore:
     points: float = 0.0  # 0..100; ``score`` is the band it falls in (policy.SCORE_BANDS)
     needs_review: bool = False  # a person should read the answer
     review_reasons: list[str] = field(default_factory=list)  # policy.REVIEW_REASONS codes
+    prompted_concepts: list[str] = field(default_factory=list)  # matched only in the follow-up answer
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,7 @@ def assessment_from_dict(d: dict) -> Assessment:
                 points=float(q["points"]) if q.get("points") is not None else band_middle(int(q["score"])),
                 needs_review=bool(q.get("needs_review", False)),
                 review_reasons=list(q.get("review_reasons") or []),
+                prompted_concepts=list(q.get("prompted_concepts") or []),
             )
             for q in d.get("question_scores") or []
         ],

@@ -324,4 +324,5 @@ def score_question(index: int, question: PlannedQuestion, turns: Sequence[Turn])
         points=points,
         needs_review=needs_review(reasons),
         review_reasons=reasons,
+        prompted_concepts=cov.prompted,
     )

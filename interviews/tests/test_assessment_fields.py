@@ -10,14 +10,13 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from interviews import assessing, workflow
-from interviews.agents.base import Plan
+from interviews.agents.base import Plan, assessment_from_dict
 from interviews.agents.llm_assessments import finish_assessment
 from interviews.agents.policy import score_for_points
 from interviews.agents.schemas import AssessmentDraft
 from interviews.models import Interview, State, Turn
 from tests.engine_inputs import ANSWERS, all_questions
-
-from .test_intake_api import CREATE, SEED_BODY
+from tests.factories import CREATE, SEED_BODY
 
 QUESTIONS = all_questions()[:3]
 
@@ -59,6 +58,15 @@ def test_the_llm_assessment_gets_points_and_flags_by_the_shared_policy():
     assert all(s.score == score_for_points(s.points) for s in scores)
     assert [s.needs_review for s in scores] == [False, True, True]
     assert [s.review_reasons for s in scores] == [[], ["addressed_to_grader"], ["other_language"]]
+    assert [s.prompted_concepts for s in scores] == [[], [], []]  # only the offline engine names them
+
+
+def test_stored_scores_without_prompted_concepts_read_as_none():
+    stored = {**entry(0, 3, 50), "question_key": "k", "skill": "Python", "missing_concepts": []}
+    result = {"question_scores": [stored], "overall": 50, "recommendation": "LEAN_NO_HIRE"}
+    assert assessment_from_dict(result).question_scores[0].prompted_concepts == []
+    stored["prompted_concepts"] = ["GIL"]
+    assert assessment_from_dict(result).question_scores[0].prompted_concepts == ["GIL"]
 
 
 def test_points_outside_0_100_are_refused():
@@ -104,6 +112,7 @@ def test_the_assessment_api_shows_points_and_review_flags(
         assert 0 <= s["points"] <= 100 and s["score"] == score_for_points(s["points"])
         assert isinstance(s["needsReview"], bool) and isinstance(s["reviewReasons"], list)
     assert all(not s["needsReview"] for s in scores[2:])
+    assert all(isinstance(s["promptedConcepts"], list) for s in scores)
     judged = [s["points"] for s in scores if "other_language" not in s["reviewReasons"]]
     assert body["overall"] == int(sum(judged) / len(judged) + 0.5)
     assert any("needs review" in c for c in body["concerns"])

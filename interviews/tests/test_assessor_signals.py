@@ -231,6 +231,9 @@ def test_a_concept_first_covered_in_the_follow_up_counts_half_and_is_marked():
     assert "prompted" in prompted.review_reasons and not prompted.needs_review
     assert "only after the follow-up: invalidation on write" in prompted.rationale
     assert alone.points > prompted.points > assess(CACHING, main).points
+    assert prompted.prompted_concepts == ["invalidation on write"]
+    assert "cache-aside" in prompted.matched_concepts and "cache-aside" not in prompted.prompted_concepts
+    assert alone.prompted_concepts == [] and "prompted" not in alone.review_reasons
 
 
 # --- evidence ------------------------------------------------------------------------------

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from importlib.util import find_spec
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from interviews.agents.llm_models import LLMConfig, build_model
-from tests.live import ROOT
+from tests.live import start_django
 
 # --- configuration ---------------------------------------------------------------------------
 
@@ -38,25 +35,6 @@ def test_a_missing_provider_sdk_is_named():
         build_model(LLMConfig(provider="anthropic", model="m", api_key="k"))
 
 
-_LLM_ENV = ("AGENT_ENGINE", "LLM_PROVIDER", "LLM_MODEL", "LLM_BASE_URL", "LLM_API_KEY")
-_LLM_ENV += ("LLM_TIMEOUT_SECONDS", "LLM_MAX_RETRIES", "LLM_MAX_FOLLOWUPS")
-
-
-def _setup_django(env: dict) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in _LLM_ENV and k != "DJANGO_SETTINGS_MODULE"}
-    code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='interview_platform.settings'; "
-        "django.setup()"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**base, "DEBUG": "true", **env},
-        capture_output=True,
-        text=True,
-    )
-
-
 LLM = {"AGENT_ENGINE": "llm"}
 
 
@@ -78,7 +56,7 @@ LLM = {"AGENT_ENGINE": "llm"}
     ],
 )
 def test_bad_llm_configuration_fails_at_start_naming_the_variable(env, variable):
-    result = _setup_django(env)
+    result = start_django(env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert variable in result.stderr.strip().splitlines()[-1]
@@ -86,13 +64,13 @@ def test_bad_llm_configuration_fails_at_start_naming_the_variable(env, variable)
 
 @pytest.mark.skipif(find_spec("anthropic") is not None, reason="the anthropic SDK is installed here")
 def test_a_provider_without_its_sdk_fails_at_start():
-    result = _setup_django({**LLM, "LLM_PROVIDER": "anthropic", "LLM_MODEL": "m", "LLM_API_KEY": "k"})
+    result = start_django({**LLM, "LLM_PROVIDER": "anthropic", "LLM_MODEL": "m", "LLM_API_KEY": "k"})
     assert result.returncode != 0
     assert "pip install anthropic" in result.stderr
 
 
 def test_good_llm_configuration_starts():
-    result = _setup_django(
+    result = start_django(
         {**LLM, "LLM_PROVIDER": "openai-like", "LLM_MODEL": "m", "LLM_BASE_URL": "http://127.0.0.1:9/v1"}
     )
     assert result.returncode == 0, result.stderr

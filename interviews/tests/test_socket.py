@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import json
-import time
 
 import pytest
 from rest_framework.test import APIClient
@@ -16,34 +15,12 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from accounts.models import ApiKey
 from interviews.models import IntegrityEvent, Interview, State, Turn
 from tests.candidate_client import Candidate, recv
-from tests.factories import SEED_BODY, bearer_client
-from tests.live import live_stack
+from tests.factories import bearer_client
+from tests.live import create_approved, live_stack, wait_until
 from tests.receiver import Receiver
 from tests.services import redis_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def wait_until(predicate, timeout=40, step=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("timed out waiting")
-
-
-def create_approved(ats, recruiter, callback_url, base_url) -> tuple[str, str]:
-    created = ats.post("/api/v1/a2a/interview", {**SEED_BODY, "callbackUrl": callback_url}, format="json")
-    assert created.status_code == 201, created.content
-    run_id = created.json()["runId"]
-    wait_until(lambda: Interview.objects.get(run_id=run_id).state == State.PENDING)
-    approved = bearer_client(recruiter).post(
-        f"/api/v1/a2a/interview/{run_id}/approve", {"approved": True}, format="json"
-    )
-    assert approved.status_code == 200, approved.content
-    return run_id, approved.json()["interviewLink"].rsplit("/", 1)[1]
 
 
 def good_answer(run_id: str, sequence: int) -> str:
@@ -188,8 +165,8 @@ def test_full_interview_over_the_socket(tmp_path, org, recruiter, settings):
     ats = APIClient()
     ats.credentials(HTTP_X_API_KEY=raw_key)
     with Receiver() as receiver, live_stack(redis_url(), tmp_path) as (base_url, _env, data_dir):
-        run_id, token = create_approved(ats, recruiter, f"{receiver.url}/hook", base_url)
-        other_run, other_token = create_approved(ats, recruiter, f"{receiver.url}/other", base_url)
+        run_id, token = create_approved(ats, recruiter, f"{receiver.url}/hook")
+        other_run, other_token = create_approved(ats, recruiter, f"{receiver.url}/other")
         total = Interview.objects.get(run_id=run_id).current_plan.questions.count()
 
         candidate = Candidate(base_url, token, data_dir)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import time
 
 import pytest
 from rest_framework.test import APIClient
@@ -13,22 +12,11 @@ from rest_framework.test import APIClient
 from accounts.models import ApiKey
 from interviews.models import Interview, State, Turn
 from tests.candidate_client import Candidate, recv
-from tests.factories import SEED_BODY, bearer_client
-from tests.live import live_stack
+from tests.live import create_approved, live_stack, wait_until
 from tests.receiver import Receiver
 from tests.services import redis_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def wait_until(predicate, timeout=40, step=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("timed out waiting")
 
 
 def send(ws, frame: dict) -> None:
@@ -49,18 +37,6 @@ def good_answer(run_id: str, question_id: str) -> str:
     return " ".join(
         f"I rely on {c} because it keeps our production service fast when traffic grows." for c in concepts
     )
-
-
-def approved_interview(ats, recruiter, callback_url: str) -> tuple[str, str]:
-    created = ats.post("/api/v1/a2a/interview", {**SEED_BODY, "callbackUrl": callback_url}, format="json")
-    assert created.status_code == 201, created.content
-    run_id = created.json()["runId"]
-    wait_until(lambda: Interview.objects.get(run_id=run_id).state == State.PENDING)
-    approved = bearer_client(recruiter).post(
-        f"/api/v1/a2a/interview/{run_id}/approve", {"approved": True}, format="json"
-    )
-    assert approved.status_code == 200, approved.content
-    return run_id, approved.json()["interviewLink"].rsplit("/", 1)[1]
 
 
 def assert_opening(ws, total: int, minutes: int, answered: list[dict]) -> dict:
@@ -126,7 +102,7 @@ def test_the_conversation_around_the_questions(tmp_path, org, recruiter, setting
     ats = APIClient()
     ats.credentials(HTTP_X_API_KEY=raw_key)
     with Receiver() as receiver, live_stack(redis_url(), tmp_path) as (base_url, _env, data_dir):
-        run_id, token = approved_interview(ats, recruiter, f"{receiver.url}/hook")
+        run_id, token = create_approved(ats, recruiter, f"{receiver.url}/hook")
         plan = Interview.objects.get(run_id=run_id).current_plan
         total, minutes = plan.questions.count(), plan.duration_minutes
         candidate = Candidate(base_url, token, data_dir)

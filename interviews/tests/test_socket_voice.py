@@ -10,10 +10,9 @@ from rest_framework.test import APIClient
 from accounts.models import ApiKey
 from interviews.models import Recording, Turn
 from interviews.speech.wer import word_error_rate
-from interviews.tests.test_socket import create_approved
 from tests.candidate_client import Candidate, recv
 from tests.factories import bearer_client
-from tests.live import live_stack
+from tests.live import create_approved, live_stack
 from tests.services import redis_url
 from tests.speech import encode, private_recordings, spoken_wav
 
@@ -36,7 +35,7 @@ def test_a_spoken_answer_is_transcribed_corrected_and_sent(tmp_path, org, recrui
     ats = APIClient()
     ats.credentials(HTTP_X_API_KEY=raw_key)
     with live_stack(redis_url(), tmp_path, STT_PROVIDER="pocketsphinx") as (base_url, _env, data_dir):
-        run_id, token = create_approved(ats, recruiter, "https://ats.example.com/hook", base_url)
+        run_id, token = create_approved(ats, recruiter, "https://ats.example.com/hook")
         candidate = Candidate(base_url, token, data_dir)
         candidate.verify()
         with candidate.socket() as ws:

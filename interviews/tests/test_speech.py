@@ -19,9 +19,9 @@ from interviews.recordings import FAILED_MESSAGE
 from interviews.speech import providers
 from interviews.speech.decoding import SAMPLE_RATE
 from interviews.speech.wer import word_error_rate
-from interviews.tests.test_llm_config import _setup_django
 from tests.factories import approved_link
 from tests.fake_llm import FakeLLM
+from tests.live import start_django
 from tests.speech import Speaking, encode, private_recordings, spoken_wav, tone_wav
 
 pytestmark = pytest.mark.django_db
@@ -166,7 +166,7 @@ def test_a_second_run_of_the_job_changes_nothing(speaking, fake_stt):
     ],
 )
 def test_bad_speech_configuration_fails_at_start_naming_the_variable(env, variable):
-    result = _setup_django(env)
+    result = start_django(env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert variable in result.stderr.strip().splitlines()[-1]
@@ -181,7 +181,7 @@ def test_bad_speech_configuration_fails_at_start_naming_the_variable(env, variab
     ],
 )
 def test_good_speech_configuration_starts(env):
-    result = _setup_django(env)
+    result = start_django(env)
     assert result.returncode == 0, result.stderr
 
 

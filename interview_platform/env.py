@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from importlib.util import find_spec
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -81,4 +82,22 @@ def env_url(name: str, default: str) -> str:
     value = env_str(name, default).rstrip("/")
     if not value.startswith(("http://", "https://")):
         raise ImproperlyConfigured(f"{name}={value!r} must start with http:// or https://.")
+    return value
+
+
+def env_base_url(name: str) -> str:
+    """An optional http(s) base URL, without its trailing slash ("" when unset)."""
+    return env_url(name, "") if env_str(name) else ""
+
+
+def require_package(setting: str, package: str, install: str) -> None:
+    """Refuse to start when ``setting`` needs an optional package that is not installed."""
+    if find_spec(package) is None:
+        raise ImproperlyConfigured(f"{setting} needs the '{package}' package: pip install {install}")
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env_str(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} must be one of: {', '.join(choices)}.")
     return value

@@ -1,4 +1,4 @@
-"""Log filters."""
+"""Logging: one plain console handler, with candidate join tokens redacted from every line."""
 
 from __future__ import annotations
 
@@ -22,3 +22,18 @@ class RedactJoinTokens(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
+
+
+def logging_config(level: str) -> dict:
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        # Candidate join tokens are bearer credentials; request paths in logs would leak them.
+        "filters": {"redact_tokens": {"()": "interview_platform.logging.RedactJoinTokens"}},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]}
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {"django.db.backends": {"level": "WARNING"}},
+    }

@@ -16,14 +16,19 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import (
+    env_base_url,
     env_bool,
+    env_choice,
     env_int,
     env_int_list,
     env_list,
     env_networks,
     env_str,
     env_url,
+    require_package,
 )
+from .logging import logging_config
+from .storage import recordings_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / ".data")))
@@ -162,40 +167,9 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # Development serves straight from the apps' folders; production from collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG
 STATICFILES_DIRS = [path for path in [BASE_DIR / "static"] if path.is_dir()]
-# Candidates' voice recordings: a private folder (never served as static or
-# media; only the recording endpoints read it), or an S3-compatible bucket
-# through django-storages (installed by whoever picks it, see the README).
+# Candidates' voice recordings: a private folder, or an S3-compatible bucket (see storage.py).
 RECORDING_STORAGE = env_str("RECORDING_STORAGE", "filesystem")
-if RECORDING_STORAGE == "filesystem":
-    _recordings = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(DATA_DIR / "recordings"), "base_url": None},
-    }
-elif RECORDING_STORAGE == "s3":
-    from importlib.util import find_spec
-
-    if find_spec("storages") is None:
-        raise ImproperlyConfigured(
-            "RECORDING_STORAGE=s3 needs django-storages: pip install django-storages[s3]"
-        )
-    if not env_str("RECORDING_S3_BUCKET"):
-        raise ImproperlyConfigured("RECORDING_STORAGE=s3 needs RECORDING_S3_BUCKET (the bucket name).")
-    _recordings = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env_str("RECORDING_S3_BUCKET"),
-            # None: AWS itself; an URL: any S3-compatible service (MinIO, R2, ...).
-            "endpoint_url": (
-                env_url("RECORDING_S3_ENDPOINT_URL", "") if env_str("RECORDING_S3_ENDPOINT_URL") else None
-            ),
-            "location": "recordings",
-            "default_acl": "private",
-            "querystring_auth": True,
-            "file_overwrite": False,
-        },
-    }
-else:
-    raise ImproperlyConfigured(f"RECORDING_STORAGE={RECORDING_STORAGE!r} must be 'filesystem' or 's3'.")
+_recordings = recordings_storage(RECORDING_STORAGE, DATA_DIR)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "recordings": _recordings,
@@ -286,12 +260,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Agents -----------------------------------------------------------------
-AGENT_ENGINE = env_str("AGENT_ENGINE", "heuristic")
-if AGENT_ENGINE not in ("heuristic", "llm"):
-    raise ImproperlyConfigured(f"AGENT_ENGINE={AGENT_ENGINE!r} must be 'heuristic' or 'llm'.")
+AGENT_ENGINE = env_choice("AGENT_ENGINE", "heuristic", ("heuristic", "llm"))
 LLM_PROVIDER = env_str("LLM_PROVIDER")
 LLM_MODEL = env_str("LLM_MODEL")
-LLM_BASE_URL = env_str("LLM_BASE_URL").rstrip("/")
+LLM_BASE_URL = env_base_url("LLM_BASE_URL")
 LLM_API_KEY = env_str("LLM_API_KEY")
 # Per HTTP request to the model provider; the provider SDK retries 429, 5xx,
 # timeouts and connection errors LLM_MAX_RETRIES times with backoff, so one
@@ -306,8 +278,6 @@ if AGENT_ENGINE == "llm":
         )
     if not LLM_MODEL:
         raise ImproperlyConfigured("AGENT_ENGINE=llm needs LLM_MODEL (the model name).")
-    if LLM_BASE_URL and not LLM_BASE_URL.startswith(("http://", "https://")):
-        raise ImproperlyConfigured(f"LLM_BASE_URL={LLM_BASE_URL!r} must start with http:// or https://.")
     if LLM_PROVIDER == "openai-like" and not LLM_BASE_URL:
         raise ImproperlyConfigured(
             "LLM_PROVIDER=openai-like needs LLM_BASE_URL, the server's OpenAI-compatible base URL "
@@ -316,30 +286,20 @@ if AGENT_ENGINE == "llm":
     if LLM_PROVIDER in ("openai", "anthropic") and not LLM_API_KEY:
         raise ImproperlyConfigured(f"LLM_PROVIDER={LLM_PROVIDER} needs LLM_API_KEY (the provider's API key).")
     # Only the openai SDK is a requirement; the others are installed by whoever picks them.
-    from importlib.util import find_spec
-
     _llm_package = {"openai": "openai", "openai-like": "openai", "anthropic": "anthropic", "ollama": "ollama"}
-    if find_spec(_llm_package[LLM_PROVIDER]) is None:
-        raise ImproperlyConfigured(
-            f"LLM_PROVIDER={LLM_PROVIDER} needs the '{_llm_package[LLM_PROVIDER]}' package: "
-            f"pip install {_llm_package[LLM_PROVIDER]}"
-        )
+    require_package(f"LLM_PROVIDER={LLM_PROVIDER}", _llm_package[LLM_PROVIDER], _llm_package[LLM_PROVIDER])
 
 # --- Speech to text -----------------------------------------------------------
 # Spoken answers are recorded in the browser, stored, and transcribed by a job.
-STT_PROVIDER = env_str("STT_PROVIDER", "pocketsphinx")
+STT_PROVIDER = env_choice(
+    "STT_PROVIDER", "pocketsphinx", ("pocketsphinx", "whisper", "openai", "openai-like", "none")
+)
 _stt_models = {"whisper": "base.en", "openai": "whisper-1"}
 STT_MODEL = env_str("STT_MODEL", _stt_models.get(STT_PROVIDER, ""))
-STT_BASE_URL = env_str("STT_BASE_URL").rstrip("/")
+STT_BASE_URL = env_base_url("STT_BASE_URL")
 STT_API_KEY = env_str("STT_API_KEY")
 STT_TIMEOUT_SECONDS = env_int("STT_TIMEOUT_SECONDS", 120, minimum=1, maximum=600)
 STT_MAX_RETRIES = env_int("STT_MAX_RETRIES", 2, minimum=0, maximum=10)
-if STT_PROVIDER not in ("pocketsphinx", "whisper", "openai", "openai-like", "none"):
-    raise ImproperlyConfigured(
-        f"STT_PROVIDER={STT_PROVIDER!r} must be pocketsphinx, whisper, openai, openai-like or none."
-    )
-if STT_BASE_URL and not STT_BASE_URL.startswith(("http://", "https://")):
-    raise ImproperlyConfigured(f"STT_BASE_URL={STT_BASE_URL!r} must start with http:// or https://.")
 if STT_PROVIDER == "openai-like" and not (STT_BASE_URL and STT_MODEL):
     raise ImproperlyConfigured(
         "STT_PROVIDER=openai-like needs STT_BASE_URL (the server's OpenAI-compatible base URL, "
@@ -349,12 +309,7 @@ if STT_PROVIDER == "openai" and not STT_API_KEY:
     raise ImproperlyConfigured("STT_PROVIDER=openai needs STT_API_KEY (the provider's API key).")
 if STT_PROVIDER == "whisper":
     # faster-whisper is not a requirement (PocketSphinx, the default, is).
-    from importlib.util import find_spec
-
-    if find_spec("faster_whisper") is None:
-        raise ImproperlyConfigured(
-            "STT_PROVIDER=whisper needs the 'faster-whisper' package: pip install faster-whisper"
-        )
+    require_package("STT_PROVIDER=whisper", "faster_whisper", "faster-whisper")
 # Where faster-whisper keeps the model it downloads on first use.
 STT_MODEL_DIR = DATA_DIR / "stt-models"
 # An upload larger than this is refused (413) before it is read.
@@ -442,15 +397,4 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    # Candidate join tokens are bearer credentials; request paths in logs would leak them.
-    "filters": {"redact_tokens": {"()": "interview_platform.logging.RedactJoinTokens"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]}
-    },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+LOGGING = logging_config(env_str("LOG_LEVEL", "INFO"))

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from interviews import adapters, events, services, workflow
+from interviews import adapters, events, planning, services, workflow
 from interviews.agents.base import InterviewRequest, Plan, SkillValidation, to_dict
 from interviews.agents.heuristic import HeuristicEngine
 from interviews.models import (
@@ -132,26 +132,13 @@ def waiting_interview(templates: PlanTemplates, api_key, **body) -> Interview:
             AgentStep(interview=interview, step=step, engine=name, outcome=AgentStep.Outcome.OK)
             for step in ("validate_skills", "plan")
         )
-        row = PlanRow.objects.create(
-            interview=interview,
+        row = planning.save_plan_version(
+            interview,
             version=1,
             engine=name,
             summary=plan.summary,
             duration_minutes=plan.duration_minutes,
-        )
-        Question.objects.bulk_create(
-            Question(
-                plan=row,
-                position=position,
-                key=q.key,
-                skill=q.skill,
-                kind=q.kind,
-                difficulty=q.difficulty,
-                text=q.text,
-                rubric=to_dict(q.rubric),
-                minutes=q.minutes,
-            )
-            for position, q in enumerate(plan.questions)
+            questions=plan.questions,
         )
         workflow.transition(
             interview,

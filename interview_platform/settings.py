@@ -232,6 +232,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Each worker thread reserves one message at a time: nothing waits behind a
 # slow task in a busy worker while another worker is idle.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers keep their database connections between jobs (closed when broken or
+# older than CONN_MAX_AGE, see interview_platform/celery.py), as web requests do.
+CELERY_DB_REUSE_MAX = 1000
 # Bounded by default (Celery would use the CPU count); `--concurrency` overrides.
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 8, minimum=1, maximum=256)
 CELERY_TASK_DEFAULT_QUEUE = "agents"

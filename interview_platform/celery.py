@@ -12,7 +12,7 @@ app.autodiscover_tasks()
 
 @task_prerun.connect
 @task_postrun.connect
-def recycle_database_connections(**_) -> None:
+def recycle_database_connections(sender=None, **_) -> None:
     """What Django does around a request, around every job.
 
     Celery's Django fix-up would close every connection around every job (a new
@@ -22,5 +22,8 @@ def recycle_database_connections(**_) -> None:
     """
     from django.db import connections
 
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return  # run in the caller's process (tests, the embedded runner): its connection, its business
     for connection in connections.all(initialized_only=True):
-        connection.close_if_unusable_or_obsolete()
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()

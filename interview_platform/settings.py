@@ -65,6 +65,9 @@ if not ALLOWED_HOSTS:
 
 PORT = env_int("PORT", 3009, minimum=1, maximum=65535)
 PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", f"http://localhost:{PORT}")
+# Where browsers open the interview socket when /ws/ is not routed through the
+# same origin (e.g. `make up` without a reverse proxy); "" = PUBLIC_BASE_URL.
+SOCKET_BASE_URL = env_base_url("SOCKET_BASE_URL")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", PUBLIC_BASE_URL)
 CSRF_FAILURE_VIEW = "interview_platform.views.csrf_failure"
 
@@ -394,8 +397,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Only for a local plain-http run of the production shape (`make up`).
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

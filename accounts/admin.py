@@ -11,7 +11,9 @@ from .web_views import ThrottledSignInMixin, throttled_status
 
 
 class OpsAuthenticationForm(ThrottledSignInMixin, AdminAuthenticationForm):
-    """/ops/ sign-in, under the same limit on wrong passwords as the dashboard's."""
+    """/ops/ sign-in, under the same limits on wrong passwords as the dashboard's and the API's."""
+
+    channel = "ops"
 
 
 def _throttled_login(login):

@@ -1,0 +1,158 @@
+"""API tokens end when trust ends: sign-out, sign-out everywhere, new password, deactivation, replay."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "An0ther-secret-phrase"
+
+
+def test_sign_out_ends_the_access_token_at_once_and_only_that_sign_in(api, org_admin):
+    laptop, phone = api.sign_in(org_admin.email), api.sign_in(org_admin.email)
+    assert api.probe(laptop["accessToken"]) == 200
+    response = api.post(
+        "/api/v1/auth/logout", laptop["accessToken"], {"refreshToken": laptop["refreshToken"]}
+    )
+    assert response.status_code == 204
+    refused = api.get("/api/v1/webhooks/endpoints", laptop["accessToken"])
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "unauthenticated"
+    assert api.refresh(laptop["refreshToken"]).status_code == 401
+    # The phone's sign-in is another one, and goes on.
+    assert api.probe(phone["accessToken"]) == 200
+    assert api.refresh(phone["refreshToken"]).status_code == 200
+
+
+def test_sign_out_everywhere_ends_every_sign_in_of_the_user_only(api, org_admin, make_user, org):
+    colleague = make_user(org, "erin@acme.test", role="ADMIN")
+    theirs = api.sign_in(colleague.email)
+    sign_ins = [api.sign_in(org_admin.email) for _ in range(3)]
+    fresh = sign_ins[0]
+    refreshed = api.refresh(sign_ins[1]["refreshToken"]).json()
+
+    response = api.post("/api/v1/auth/logout-everywhere", sign_ins[2]["accessToken"])
+    assert response.status_code == 204
+
+    for tokens in [*sign_ins, refreshed]:
+        assert api.probe(tokens["accessToken"]) == 401
+        assert api.refresh(tokens["refreshToken"]).status_code == 401
+    assert api.probe(fresh["accessToken"]) == 401
+    assert api.probe(theirs["accessToken"]) == 200
+    # Signing in again works as before.
+    assert api.probe(api.sign_in(org_admin.email)["accessToken"]) == 200
+
+
+def test_sign_out_everywhere_needs_a_live_access_token(api, org_admin):
+    assert api.client.post("/api/v1/auth/logout-everywhere").status_code == 401
+    tokens = api.sign_in(org_admin.email)
+    api.post("/api/v1/auth/logout-everywhere", tokens["accessToken"])
+    assert api.post("/api/v1/auth/logout-everywhere", tokens["accessToken"]).status_code == 401
+
+
+def test_a_password_reset_ends_api_access(api, client, org_admin, settings):
+    before = api.sign_in(org_admin.email)
+    client.post("/accounts/password-reset/", {"email": org_admin.email})
+    link = re.search(r"https?://\S+/accounts/reset/\S+", mail.outbox[-1].body).group(0)
+    path = link.removeprefix(settings.PUBLIC_BASE_URL)
+    form = client.get(path, follow=True)
+    response = client.post(
+        form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    assert response["Location"] == "/accounts/reset/done/"
+
+    assert api.probe(before["accessToken"]) == 401
+    assert api.refresh(before["refreshToken"]).status_code == 401
+    assert api.login(org_admin.email).status_code == 401
+    assert api.probe(api.sign_in(org_admin.email, NEW_PASSWORD)["accessToken"]) == 200
+
+
+def test_a_password_set_by_an_operator_ends_api_access(api, ops, org_admin):
+    before = api.sign_in(org_admin.email)
+    response = ops.post(
+        f"/ops/accounts/user/{org_admin.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+    )
+    assert response.status_code == 302, response.content
+    assert api.probe(before["accessToken"]) == 401
+    assert api.refresh(before["refreshToken"]).status_code == 401
+
+
+def test_a_deactivated_account_keeps_no_tokens_even_when_reactivated(api, org_admin):
+    before = api.sign_in(org_admin.email)
+    org_admin.is_active = False
+    org_admin.save()
+    assert api.probe(before["accessToken"]) == 401
+    org_admin.is_active = True
+    org_admin.save()
+    assert api.probe(before["accessToken"]) == 401
+    assert api.refresh(before["refreshToken"]).status_code == 401
+
+
+def test_a_hash_upgrade_at_sign_in_does_not_end_other_sign_ins(api, org_admin, settings):
+    earlier = api.sign_in(org_admin.email)
+    # A stronger hasher first: the next sign-in rehashes the stored password.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    api.sign_in(org_admin.email)
+    org_admin.refresh_from_db()
+    assert org_admin.password.startswith("pbkdf2_")
+    assert api.probe(earlier["accessToken"]) == 200
+
+
+def test_replaying_a_rotated_refresh_token_ends_its_whole_family(api, org_admin):
+    first = api.sign_in(org_admin.email)
+    other = api.sign_in(org_admin.email)
+    second = api.refresh(first["refreshToken"]).json()
+    third = api.refresh(second["refreshToken"]).json()
+    assert api.probe(third["accessToken"]) == 200
+
+    replay = api.refresh(first["refreshToken"])
+    assert replay.status_code == 401
+    assert "already used" in replay.json()["error"]["message"]
+    # Everything minted from the replayed token is dead: the thief's copy and the owner's.
+    assert api.refresh(third["refreshToken"]).status_code == 401
+    assert api.probe(third["accessToken"]) == 401
+    assert api.probe(second["accessToken"]) == 401
+    # Another sign-in of the same person is a different family.
+    assert api.probe(other["accessToken"]) == 200
+    assert api.refresh(other["refreshToken"]).status_code == 200
+
+
+def test_refreshing_cannot_extend_a_sign_in_past_its_absolute_end(api, org_admin, settings):
+    assert settings.JWT_SIGN_IN_MAX_AGE == timedelta(days=30)
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        tokens = api.sign_in(org_admin.email)
+        for _ in range(4):  # every 6 days, each time within the refresh token's 7 days
+            traveller.shift(timedelta(days=6))
+            response = api.refresh(tokens["refreshToken"])
+            assert response.status_code == 200
+            tokens = response.json()
+        traveller.shift(timedelta(days=6, seconds=1))  # 30 days and a second after signing in
+        assert api.refresh(tokens["refreshToken"]).status_code == 401
+        assert api.probe(tokens["accessToken"]) == 401
+
+
+def test_a_token_without_a_sign_in_is_refused(api, org_admin):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    # Signed with the right key, but minted outside a sign-in (as every token was before sign-ins were tracked).
+    legacy = RefreshToken.for_user(org_admin)
+    assert api.probe(str(legacy.access_token)) == 401
+    assert api.refresh(str(legacy)).status_code == 401
+
+
+def test_the_schema_documents_sign_out_everywhere(client):
+    schema = client.get("/api/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/auth/logout-everywhere"]["post"]
+    assert "204" in operation["responses"]
+    assert "every API sign-in" in operation["description"]

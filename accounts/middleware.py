@@ -1,4 +1,4 @@
-"""Signed-in sessions end after SESSION_IDLE_TIMEOUT without a request, and SESSION_COOKIE_AGE after signing in."""
+"""Signed-in sessions end SESSION_IDLE_TIMEOUT after the last request, SESSION_COOKIE_AGE after sign-in."""
 
 from __future__ import annotations
 

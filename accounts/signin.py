@@ -80,12 +80,13 @@ def lock_message(seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     return (
         "This account is locked after too many wrong passwords. Try again in "
-        f"{minutes} minute{'s' if minutes != 1 else ''}, or use the unlock link emailed to the account's address."
+        f"{minutes} minute{'s' if minutes != 1 else ''}, "
+        "or use the unlock link emailed to the account's address."
     )
 
 
 class Attempt:
-    """One sign-in attempt: ``refusal()`` before checking the password, then ``failed()`` or ``succeeded()``."""
+    """One sign-in: ``refusal()`` before checking the password, then ``failed()`` or ``succeeded()``."""
 
     def __init__(self, request, email: str | None, channel: str):
         self.email = (email or "").strip().lower()

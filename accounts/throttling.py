@@ -61,7 +61,7 @@ API_KEY_FAILURES = Limit("api-key-failures", max_hits=settings.API_KEY_FAILURE_L
 
 
 def client_address(request) -> str:
-    """The client's address; X-Forwarded-For is believed for TRUSTED_PROXIES hops only (as DRF's throttles)."""
+    """The client's address; X-Forwarded-For is believed for TRUSTED_PROXIES hops only (as in DRF)."""
     return BaseThrottle().get_ident(request)
 
 

@@ -375,7 +375,7 @@ SIMPLE_JWT = {
 }
 # An API sign-in ends this long after the password was typed, however often its tokens are refreshed.
 JWT_SIGN_IN_MAX_AGE = timedelta(days=env_int("JWT_SIGN_IN_MAX_DAYS", 30, minimum=1, maximum=365))
-if JWT_SIGN_IN_MAX_AGE < SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"]:
+if SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"] > JWT_SIGN_IN_MAX_AGE:
     raise ImproperlyConfigured("JWT_SIGN_IN_MAX_DAYS must be at least JWT_REFRESH_DAYS.")
 
 # --- Sign-in limits (accounts/signin.py) ---------------------------------------------

@@ -129,7 +129,7 @@ def test_replaying_a_rotated_refresh_token_ends_its_whole_family(api, org_admin)
 
 
 def test_refreshing_cannot_extend_a_sign_in_past_its_absolute_end(api, org_admin, settings):
-    assert settings.JWT_SIGN_IN_MAX_AGE == timedelta(days=30)
+    assert timedelta(days=30) == settings.JWT_SIGN_IN_MAX_AGE
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         tokens = api.sign_in(org_admin.email)
         for _ in range(4):  # every 6 days, each time within the refresh token's 7 days
@@ -145,7 +145,7 @@ def test_refreshing_cannot_extend_a_sign_in_past_its_absolute_end(api, org_admin
 def test_a_token_without_a_sign_in_is_refused(api, org_admin):
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    # Signed with the right key, but minted outside a sign-in (as every token was before sign-ins were tracked).
+    # Signed with the right key, but minted outside a sign-in (as all tokens were before).
     legacy = RefreshToken.for_user(org_admin)
     assert api.probe(str(legacy.access_token)) == 401
     assert api.refresh(str(legacy)).status_code == 401

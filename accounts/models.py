@@ -182,6 +182,7 @@ class TokenFamily(models.Model):
         REUSE = "reuse", "A rotated refresh token was used again"
         PASSWORD = "password", "Password changed"
         DEACTIVATED = "deactivated", "Account deactivated"
+        OPERATOR = "operator", "Ended by an operator"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="token_families")

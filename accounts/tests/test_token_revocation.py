@@ -85,6 +85,22 @@ def test_a_password_set_by_an_operator_ends_api_access(api, ops, org_admin):
     assert api.refresh(before["refreshToken"]).status_code == 401
 
 
+def test_an_operator_ends_one_sign_in_from_ops(api, ops, org_admin):
+    from accounts.models import TokenFamily
+
+    ended, kept = api.sign_in(org_admin.email), api.sign_in(org_admin.email)
+    page = ops.get("/ops/accounts/tokenfamily/")
+    assert page.status_code == 200
+    assert org_admin.email in page.content.decode()
+    family = TokenFamily.objects.order_by("created_at").first()
+    response = ops.post(
+        "/ops/accounts/tokenfamily/", {"action": "end", "_selected_action": [str(family.pk)]}, follow=True
+    )
+    assert "Ended 1 sign-in(s)." in response.content.decode()
+    assert api.probe(ended["accessToken"]) == 401
+    assert api.probe(kept["accessToken"]) == 200
+
+
 def test_a_deactivated_account_keeps_no_tokens_even_when_reactivated(api, org_admin):
     before = api.sign_in(org_admin.email)
     org_admin.is_active = False

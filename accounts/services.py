@@ -4,6 +4,7 @@ import logging
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from rest_framework import exceptions
@@ -107,6 +108,27 @@ def logout(user: User, raw_refresh: str, access) -> None:
     for family in TokenFamily.objects.filter(user=user, pk__in=[f for f in families if f]):
         family.revoke(TokenFamily.Reason.LOGOUT)
     token.blacklist()
+
+
+def change_password(request, user: User, current: str, new: str) -> tokens.RefreshToken:
+    """A new password, checked under the sign-in limits; every sign-in ends and a new one starts."""
+    attempt = signin.Attempt(request, user.email, channel="password-change")
+    refusal = attempt.refusal()
+    if refusal:
+        attempt.refused(refusal)
+        raise SignInThrottled(refusal)
+    if not user.check_password(current):
+        attempt.failed(user)
+        raise exceptions.ValidationError({"currentPassword": "This is not your current password."})
+    attempt.succeeded()
+    try:
+        validate_password(new, user)
+    except DjangoValidationError as exc:
+        raise exceptions.ValidationError({"newPassword": list(exc.messages)}) from None
+    user.set_password(new)
+    user.save()  # ends every sign-in of the account (User.save)
+    security_log.info("password_changed user=%s channel=api", user.pk)
+    return tokens.sign_in(user)
 
 
 def logout_everywhere(user: User) -> int:

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from . import services
 from .permissions import IsOrgMember
-from .serializers import LoginIn, LoginOut, RefreshIn, TokensOut
+from .serializers import LoginIn, LoginOut, PasswordChangeIn, RefreshIn, TokensOut
 
 
 class LoginView(APIView):
@@ -105,3 +105,33 @@ class LogoutEverywhereView(APIView):
     def post(self, request):
         services.logout_everywhere(request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    permission_classes = [IsOrgMember]
+
+    @extend_schema(
+        request=PasswordChangeIn,
+        responses={
+            200: TokensOut,
+            400: OpenApiResponse(
+                description="currentPassword is wrong, or newPassword too weak (error.fields)"
+            ),
+            429: OpenApiResponse(
+                description="Too many wrong current passwords; Retry-After says when to try again"
+            ),
+        },
+        tags=["auth"],
+        summary="Change my password",
+        description=(
+            "Sets a new password. Every sign-in of the account ends (all refresh and access tokens, this "
+            "one included; dashboard sessions too), and a new token pair for this client is returned."
+        ),
+    )
+    def post(self, request):
+        data = PasswordChangeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        refresh = services.change_password(
+            request, request.user, data.validated_data["currentPassword"], data.validated_data["newPassword"]
+        )
+        return Response({"accessToken": str(refresh.access_token), "refreshToken": str(refresh)})

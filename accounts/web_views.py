@@ -139,6 +139,20 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A signed-in person's new password: this session stays, every other one and every API sign-in end."""
+
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("dashboard:queue")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(
+            self.request, "Your password is changed. Other sessions and API sign-ins have ended."
+        )
+        return response
+
+
 class UnlockView(View):
     """The emailed link that lifts a sign-in lock: a page with a button, since mail scanners follow links."""
 

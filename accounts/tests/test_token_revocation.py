@@ -10,6 +10,8 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from tests.plugin import PASSWORD
+
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "An0ther-secret-phrase"
@@ -72,6 +74,55 @@ def test_a_password_reset_ends_api_access(api, client, org_admin, settings):
     assert api.refresh(before["refreshToken"]).status_code == 401
     assert api.login(org_admin.email).status_code == 401
     assert api.probe(api.sign_in(org_admin.email, NEW_PASSWORD)["accessToken"]) == 200
+
+
+def test_changing_the_password_through_the_api_ends_every_other_sign_in(api, client, org_admin):
+    client.force_login(org_admin)
+    other, this = api.sign_in(org_admin.email), api.sign_in(org_admin.email)
+    body = {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}
+    response = api.post("/api/v1/auth/password", this["accessToken"], body)
+    assert response.status_code == 200
+    fresh = response.json()
+    for tokens in (other, this):
+        assert api.probe(tokens["accessToken"]) == 401
+        assert api.refresh(tokens["refreshToken"]).status_code == 401
+    assert api.probe(fresh["accessToken"]) == 200
+    assert api.refresh(fresh["refreshToken"]).status_code == 200
+    # The dashboard session that knew the old password has ended too.
+    assert client.get("/admin/approvals").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"currentPassword": "not-it", "newPassword": NEW_PASSWORD}, "currentPassword"),
+        ({"currentPassword": PASSWORD, "newPassword": "12345678"}, "newPassword"),
+        ({"currentPassword": PASSWORD}, "newPassword"),
+    ],
+)
+def test_a_refused_password_change_says_which_field_and_ends_nothing(api, org_admin, body, field):
+    tokens = api.sign_in(org_admin.email)
+    response = api.post("/api/v1/auth/password", tokens["accessToken"], body)
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert api.probe(tokens["accessToken"]) == 200
+
+
+def test_changing_the_password_on_the_dashboard_keeps_that_session_only(api, client, org_admin):
+    tokens = api.sign_in(org_admin.email)
+    assert (
+        client.post("/accounts/login/", {"username": org_admin.email, "password": PASSWORD}).status_code
+        == 302
+    )
+    assert "Change password" in client.get("/admin/approvals", follow=True).content.decode()
+    response = client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
+    assert "Your password is changed." in response.content.decode()
+    assert client.get("/admin/approvals").status_code == 200
+    assert api.probe(tokens["accessToken"]) == 401
 
 
 def test_a_password_set_by_an_operator_ends_api_access(api, ops, org_admin):

@@ -15,6 +15,14 @@ SIGNED_IN_AT = "_signed_in_at"
 TOUCH_EVERY = 60
 
 
+def start_session_clock(sender, request, user, **kwargs):
+    """At sign-in (user_logged_in): both clocks start now, and the first page does not write the session."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        now = time.time()
+        session[SEEN_AT] = session[SIGNED_IN_AT] = now
+
+
 class SessionIdleTimeoutMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

@@ -31,3 +31,21 @@ def send_unlock_email(user_id: str, lock_id: str) -> None:
         None,
         [user.email],
     )
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def purge_ended_sign_ins() -> int:
+    """Periodic: forget API sign-ins a month after their end, and refresh tokens once expired."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+    from .models import TokenFamily
+
+    now = timezone.now()
+    # An expired token is refused by its signature's exp alone; its row (and its
+    # blacklist entry) no longer protect anything.
+    OutstandingToken.objects.filter(expires_at__lt=now).delete()
+    deleted, _ = TokenFamily.objects.filter(expires_at__lt=now - timedelta(days=30)).delete()
+    return deleted

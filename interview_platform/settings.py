@@ -258,6 +258,7 @@ CELERY_BEAT_SCHEDULE = {
     "resume-stalled-interviews": {"task": "interviews.tasks.resume_stalled", "schedule": 60.0},
     "expire-unused-links": {"task": "interviews.tasks.expire_links", "schedule": 300.0},
     "purge-old-recordings": {"task": "interviews.tasks.purge_recordings", "schedule": 3600.0},
+    "purge-ended-sign-ins": {"task": "accounts.tasks.purge_ended_sign_ins", "schedule": 3600.0},
 }
 
 # --- Agents -----------------------------------------------------------------

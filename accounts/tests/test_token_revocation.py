@@ -223,3 +223,20 @@ def test_the_schema_documents_sign_out_everywhere(client):
     operation = schema["paths"]["/api/v1/auth/logout-everywhere"]["post"]
     assert "204" in operation["responses"]
     assert "every API sign-in" in operation["description"]
+
+
+def test_ended_sign_ins_are_purged_on_a_schedule(api, org_admin, settings):
+    from accounts import tasks
+    from accounts.models import TokenFamily
+
+    assert "accounts.tasks.purge_ended_sign_ins" in {
+        e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        old = api.sign_in(org_admin.email)
+        traveller.shift(timedelta(days=61))  # it ended 31 days ago
+        live = api.sign_in(org_admin.email)
+        assert tasks.purge_ended_sign_ins.delay().get() == 1
+        assert TokenFamily.objects.count() == 1
+        assert api.refresh(old["refreshToken"]).status_code == 401
+        assert api.refresh(live["refreshToken"]).status_code == 200

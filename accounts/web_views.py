@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views import View
@@ -139,10 +139,43 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
+class LimitedPasswordChangeForm(PasswordChangeForm):
+    """Wrong current passwords count like wrong sign-ins: a borrowed session cannot guess the password."""
+
+    throttled = 0
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        attempt = signin.Attempt(self.request, self.user.email, channel="password-change")
+        refusal = attempt.refusal()
+        if refusal:
+            self.throttled = refusal.wait
+            attempt.refused(refusal)
+            raise forms.ValidationError(refusal.message, code="throttled")
+        try:
+            old = super().clean_old_password()
+        except forms.ValidationError:
+            attempt.failed(self.user)
+            raise
+        attempt.succeeded()
+        return old
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     """A signed-in person's new password: this session stays, every other one and every API sign-in end."""
 
     template_name = "registration/password_change_form.html"
+    form_class = LimitedPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form):
+        return throttled_status(super().form_invalid(form))
+
     success_url = reverse_lazy("dashboard:queue")
 
     def form_valid(self, form):

@@ -125,6 +125,19 @@ def test_changing_the_password_on_the_dashboard_keeps_that_session_only(api, cli
     assert api.probe(tokens["accessToken"]) == 401
 
 
+def test_wrong_current_passwords_on_the_dashboard_count_like_wrong_sign_ins(client, org_admin):
+    client.force_login(org_admin)
+    wrong = {"old_password": "not-it", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    for _ in range(5):
+        response = client.post("/accounts/password/", wrong)
+        assert response.status_code == 200
+        assert "Your old password was entered incorrectly" in response.content.decode()
+    right = {**wrong, "old_password": PASSWORD}
+    response = client.post("/accounts/password/", right)
+    assert response.status_code == 429
+    assert "Too many attempts." in response.content.decode()
+
+
 def test_a_password_set_by_an_operator_ends_api_access(api, ops, org_admin):
     before = api.sign_in(org_admin.email)
     response = ops.post(

@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -263,6 +264,7 @@ CELERY_BEAT_SCHEDULE = {
     "resume-stalled-interviews": {"task": "interviews.tasks.resume_stalled", "schedule": 60.0},
     "expire-unused-links": {"task": "interviews.tasks.expire_links", "schedule": 300.0},
     "purge-old-recordings": {"task": "interviews.tasks.purge_recordings", "schedule": 3600.0},
+    "purge-ended-sign-ins": {"task": "accounts.tasks.purge_ended_sign_ins", "schedule": 3600.0},
 }
 
 # --- Agents -----------------------------------------------------------------
@@ -353,6 +355,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "interview_platform.api.exception_handler",
+    # Counts API-key callers only, on every endpoint that does not set its own throttles.
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "login": env_str("LOGIN_THROTTLE_RATE", "10/min"),
         "api_key": env_str("API_KEY_THROTTLE_RATE", "600/min"),
@@ -373,7 +377,24 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "sub",
+    # Access tokens are checked against their sign-in (accounts/tokens.py) on every request.
+    "AUTH_TOKEN_CLASSES": ("accounts.tokens.AccessToken",),
 }
+# An API sign-in ends this long after the password was typed, however often its tokens are refreshed.
+JWT_SIGN_IN_MAX_AGE = timedelta(days=env_int("JWT_SIGN_IN_MAX_DAYS", 30, minimum=1, maximum=365))
+if SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"] > JWT_SIGN_IN_MAX_AGE:
+    raise ImproperlyConfigured("JWT_SIGN_IN_MAX_DAYS must be at least JWT_REFRESH_DAYS.")
+
+# --- Sign-in limits (accounts/signin.py) ---------------------------------------------
+# Wrong passwords for one account from one address before each next try waits twice as long.
+SIGN_IN_FREE_ATTEMPTS = env_int("SIGN_IN_FREE_ATTEMPTS", 5, minimum=1, maximum=100)
+# Wrong passwords from one address, for any accounts, in 10 minutes.
+SIGN_IN_ADDRESS_LIMIT = env_int("SIGN_IN_ADDRESS_LIMIT", 20, minimum=1, maximum=10000)
+# Wrong passwords for one account from anywhere that lock it (except from addresses it used before).
+SIGN_IN_ACCOUNT_LOCK_AFTER = env_int("SIGN_IN_ACCOUNT_LOCK_AFTER", 10, minimum=2, maximum=1000)
+SIGN_IN_LOCK_MINUTES = env_int("SIGN_IN_LOCK_MINUTES", 60, minimum=1, maximum=24 * 60)
+# Requests with a wrong or revoked X-API-Key from one address in 10 minutes.
+API_KEY_FAILURE_LIMIT = env_int("API_KEY_FAILURE_LIMIT", 20, minimum=1, maximum=10000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "AI Interview Platform API",
@@ -390,6 +411,10 @@ SPECTACULAR_SETTINGS = {
 
 # --- Security (production) ------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# A dashboard session ends after this long without a request (accounts/middleware.py) ...
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_MINUTES", 60, minimum=1, maximum=24 * 60))
+# ... and this long after signing in, however active (Django's default is 14 days).
+SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE_HOURS", 12, minimum=1, maximum=24 * 30) * 3600
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -111,13 +111,15 @@ def interview_erase(request, run_id):
     if request.user.role != Role.ADMIN:
         messages.error(request, "Only an admin of your organization can erase a candidate's data.")
         return redirect("dashboard:interview", run_id=interview.run_id)
+    if erasure.erasure_of(interview) is not None:
+        messages.info(request, "The candidate's personal data was already erased.")
+        return redirect("dashboard:interview", run_id=interview.run_id)
     form = EraseForm(request.POST, interview=interview)
     if not form.is_valid():
         messages.error(request, "Nothing was erased: the confirmation did not match.")
         return _render_detail(request, interview, erase_form=form, status=400)
-    record, now = erasure.erase(request.user, interview.run_id)
-    if now:
-        messages.success(request, "The candidate's personal data was erased and the ATS notified.")
+    erasure.erase(request.user, interview.run_id)
+    messages.success(request, "The candidate's personal data was erased and the ATS notified.")
     return redirect("dashboard:interview", run_id=interview.run_id)
 
 

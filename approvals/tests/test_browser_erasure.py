@@ -89,3 +89,18 @@ def test_without_an_email_the_admin_types_erase(admin_web, info_needed):
     assert admin_web.post(url, {"confirm": "nope"}).status_code == 400
     admin_web.post(url, {"confirm": "erase"})
     assert fresh(info_needed).candidate_name == "" and fresh(info_needed).state == State.CANCELLED
+
+
+@pytest.mark.django_db
+def test_an_erased_interviews_pages_still_open_without_its_data(admin_web, assessed, ats):
+    quote = assessed.assessments.get().result["question_scores"][0]["evidence"][0]
+    assert ats.post(f"/api/v1/a2a/interview/{assessed.run_id}/erase").status_code == 200
+    for suffix in ("", "/assessment", "/report", "/plan"):
+        response = admin_web.get(f"/admin/interviews/{assessed.run_id}{suffix}")
+        assert response.status_code == 200, suffix
+        html = response.content.decode()
+        assert NAME not in html and EMAIL not in html and quote not in html, suffix
+    queue = admin_web.get("/admin/approvals").content.decode()
+    assert NAME not in queue
+    body = ats.get(f"/api/v1/a2a/interview/{assessed.run_id}/assessment").json()
+    assert {answer["answer"] for answer in body["answers"]} == {""}

@@ -15,7 +15,9 @@ recommendation, the ATS's externalId, and an ``Erasure`` row (who, when, how muc
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 
 from django.db import transaction
 from django.db.models import Q
@@ -30,6 +32,7 @@ from .models import (
     CandidateEmailDevice,
     CandidateSession,
     Erasure,
+    IdempotencyRecord,
     IntegrityEvent,
     Interview,
     Plan,
@@ -45,6 +48,29 @@ ERASED_EVENT = "interview.erased"
 CANCEL_REASON = "cancelled to erase the candidate's personal data"
 # Event data keys that carry free text or the candidate's link; removed from stored events.
 PERSONAL_EVENT_KEYS = frozenset({"feedback", "reason", "interviewLink"})
+# Ids, codes, numbers and times: never personal, and never searched for the candidate's name
+# (a short name can be hex inside a UUID).
+STRUCTURAL_EVENT_KEYS = frozenset(
+    {
+        "planId",
+        "version",
+        "expiresAt",
+        "assessmentId",
+        "score",
+        "recommendation",
+        "aiScore",
+        "aiRecommendation",
+        "overridden",
+        "reportUrl",
+        "answeredQuestions",
+        "abandoned",
+        "missingFields",
+        "regenerate",
+        "sequence",
+        "erasedAt",
+        "erasedBy",
+    }
+)
 
 
 @transaction.atomic
@@ -104,6 +130,10 @@ def scrub(interview: Interview) -> dict[str, int]:
         + interview.approvals.exclude(feedback="").update(feedback=""),
         "emailCodeDevices": CandidateEmailDevice.objects.filter(interview=interview).delete()[0],
         "webhookEvents": scrub_events(interview, {name, email} - {""}),
+        # The hash of the request that created the interview, name and email included.
+        "idempotencyRecords": IdempotencyRecord.objects.filter(interview=interview)
+        .exclude(request_hash="")
+        .update(request_hash=""),
         "webhookResponses": Attempt.objects.filter(delivery__event__interview=interview)
         .exclude(response_excerpt="")
         .update(response_excerpt=""),
@@ -173,7 +203,8 @@ def scrub_events(interview: Interview, personal: set[str]) -> int:
         kept = {
             key: value
             for key, value in data.items()
-            if key not in PERSONAL_EVENT_KEYS and not _mentions(value, personal)
+            if key in STRUCTURAL_EVENT_KEYS
+            or (key not in PERSONAL_EVENT_KEYS and not _mentions(value, personal))
         }
         if kept == data:
             continue
@@ -185,8 +216,12 @@ def scrub_events(interview: Interview, personal: set[str]) -> int:
     return changed
 
 
+def _keeps(key: str, value, personal: set[str]) -> bool:
+    if key in STRUCTURAL_EVENT_KEYS:
+        return True
+    return key not in PERSONAL_EVENT_KEYS and not _mentions(value, personal)
+
+
 def _mentions(value, personal: set[str]) -> bool:
-    if not personal or not isinstance(value, str):
-        return False
-    lowered = value.lower()
-    return any(item.lower() in lowered for item in personal)
+    text = json.dumps(value).lower()
+    return any(re.search(rf"\b{re.escape(item.lower())}\b", text) for item in personal)

@@ -245,3 +245,35 @@ def test_interview_erased_reaches_the_receiver_and_redeliveries_send_the_erased_
     again = receiver.requests[-1]
     assert json.loads(again.body)["event"] == "interview.cancelled"
     assert NAME.encode() not in again.body and "reason" not in json.loads(again.body)["data"]
+
+
+def test_ids_in_events_survive_a_name_that_could_be_hex(ats, make_pending, capture):
+    pending = make_pending(candidateName="Ada", candidateEmail="a@example.com")
+    event = pending.events.get(type="interview.plan_generated")
+    plan_id = "ada0ada0-0000-4000-8000-00000000ada0"  # "ada" inside an id, as a UUID may have it
+    event.payload = {
+        **event.payload,
+        "data": {**event.payload["data"], "planId": plan_id, "note": "Ada said hi"},
+    }
+    event.save()
+    assert ats.post(erase_url(pending)).status_code == 200
+    event.refresh_from_db()
+    assert event.payload["data"]["planId"] == plan_id and "note" not in event.payload["data"]
+    assert json.loads(event.body)["data"] == event.payload["data"]
+
+
+def test_the_idempotency_record_forgets_the_request(ats, capture):
+    from tests.factories import SEED_BODY
+
+    body = {**SEED_BODY, "candidateName": NAME, "candidateEmail": EMAIL}
+    with capture(execute=True):
+        created = ats.post(CREATE, body, format="json", HTTP_IDEMPOTENCY_KEY="req-1")
+    run_id = created.json()["runId"]
+    record = IdempotencyRecord.objects.get(key="req-1")
+    assert record.request_hash
+    with capture(execute=True):
+        assert ats.post(f"{CREATE}/{run_id}/erase").status_code == 200
+    record.refresh_from_db()
+    assert record.request_hash == ""
+    # The same key now names a request this service no longer knows: refused, not replayed.
+    assert ats.post(CREATE, body, format="json", HTTP_IDEMPOTENCY_KEY="req-1").status_code == 422

@@ -28,6 +28,7 @@ def test_an_admin_erases_after_typing_the_candidates_email(page, org_admin, asse
     section.get_by_label("Type the candidate's email to confirm").fill("someone@else.com")
     section.get_by_role("button", name="Erase personal data").click()
     expect(page.locator("#erase")).to_contain_text("That is not the candidate's email; nothing was erased.")
+    shot(page, "interview-erase-refused")
     assert fresh(assessed).candidate_email == EMAIL and not Erasure.objects.exists()
 
     page.locator("#erase").get_by_label("Type the candidate's email to confirm").fill(EMAIL.upper())

@@ -18,6 +18,7 @@ urlpatterns = [
     path(RUN, interviews.interview_detail, name="interview"),
     path(f"{RUN}/cancel", interviews.interview_cancel, name="interview-cancel"),
     path(f"{RUN}/complete", interviews.interview_complete, name="interview-complete"),
+    path(f"{RUN}/erase", interviews.interview_erase, name="interview-erase"),
     path(
         f"{RUN}/deliveries/<uuid:delivery_id>/redeliver",
         interviews.delivery_redeliver,

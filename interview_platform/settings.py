@@ -265,6 +265,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-unused-links": {"task": "interviews.tasks.expire_links", "schedule": 300.0},
     "purge-old-recordings": {"task": "interviews.tasks.purge_recordings", "schedule": 3600.0},
     "purge-ended-sign-ins": {"task": "accounts.tasks.purge_ended_sign_ins", "schedule": 3600.0},
+    "purge-expired-data": {"task": "interviews.tasks.purge_expired_data", "schedule": 3600.0},
 }
 
 # --- Agents -----------------------------------------------------------------
@@ -328,6 +329,17 @@ RECORDING_MAX_BYTES = env_int(
 RECORDING_MAX_SECONDS = env_int("RECORDING_MAX_SECONDS", 900, minimum=10, maximum=7200)
 # Recordings (the audio; transcripts stay with the answers) are deleted after this many days.
 RECORDING_RETENTION_DAYS = env_int("RECORDING_RETENTION_DAYS", 90, minimum=1, maximum=3650)
+# What else is kept how long (days), purged hourly by interviews.retention (README "Erasure and retention").
+RETENTION_DAYS = {
+    kind: env_int(f"RETENTION_DAYS_{kind.upper()}", default, minimum=1, maximum=3650)
+    for kind, default in (
+        ("transcripts", 180),
+        ("integrity", 180),
+        ("device_details", 30),
+        ("agent_steps", 90),
+        ("webhook_attempts", 30),
+    )
+}
 
 # --- Interview links ----------------------------------------------------------
 JOIN_LINK_TTL = timedelta(days=env_int("JOIN_LINK_TTL_DAYS", 7, minimum=1, maximum=90))

@@ -15,7 +15,7 @@ from celery import shared_task
 from interview_platform import jobs
 from interview_platform.api import WrongState
 
-from . import assessing, effects, events, live, planning, recordings, sweeps, workflow
+from . import assessing, effects, events, live, planning, recordings, retention, sweeps, workflow
 from .models import Interview, State
 
 logger = logging.getLogger(__name__)
@@ -92,3 +92,9 @@ def transcribe_recording(recording_id: str) -> None:
 @shared_task(acks_late=True)
 def purge_recordings() -> int:
     return recordings.purge_expired()
+
+
+@shared_task(acks_late=True)
+def purge_expired_data() -> dict[str, int]:
+    """Everything past its retention window except recordings, which purge_recordings handles."""
+    return retention.purge([kind.name for kind in retention.KINDS if kind.name != "recordings"])

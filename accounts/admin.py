@@ -6,12 +6,36 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 
+from . import mfa
 from .models import ApiKey, Organization, User
 from .web_views import ThrottledSignInMixin, throttled_status
 
 
 class OpsAuthenticationForm(ThrottledSignInMixin, AdminAuthenticationForm):
-    """/ops/ sign-in, under the same limit on wrong passwords as the dashboard's."""
+    """/ops/ sign-in, under the same limit on wrong passwords as the dashboard's.
+
+    An operator with an authenticator app types its code with the password;
+    one without is sent to set one up right after (accounts/mfa.py).
+    """
+
+    otp_token = forms.CharField(
+        label="Code",
+        required=False,
+        max_length=32,
+        help_text="From your authenticator app, or a recovery code.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        user = self.get_user()
+        if user is not None and mfa.has_factor(user):
+            try:
+                user.otp_device = mfa.check(self.request, user, cleaned.get("otp_token"))
+            except mfa.CodeRefused as refused:
+                self.throttled = refused.wait if refused.reason == "throttled" else 0
+                raise forms.ValidationError(refused.message, code=f"otp_{refused.reason}") from None
+        return cleaned
 
 
 def _throttled_login(login):
@@ -22,9 +46,20 @@ def _throttled_login(login):
     return view
 
 
+def _verified_staff(has_permission):
+    @wraps(has_permission)
+    def check(request):
+        # django-otp's OTPAdminSite rule: staff whose session a second factor verified.
+        return has_permission(request) and mfa.is_verified(request)
+
+    return check
+
+
 # The default admin site, configured rather than replaced: /ops/ stays admin.site.
 admin.site.login_form = OpsAuthenticationForm
+admin.site.login_template = "admin/ops_login.html"
 admin.site.login = _throttled_login(admin.site.login)
+admin.site.has_permission = _verified_staff(admin.site.has_permission)
 
 
 @admin.register(Organization)

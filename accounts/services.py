@@ -10,16 +10,18 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from interview_platform.api import Unauthenticated
 
+from . import mfa
 from .models import User
 
 
-def login(request, email: str, password: str) -> tuple[User, RefreshToken]:
+def login(request, email: str, password: str, otp: str | None = None) -> tuple[User, RefreshToken]:
     user = authenticate(request, username=email, password=password)
     if user is None:
         # One message for unknown email and wrong password: no account probing.
         raise Unauthenticated("Email or password is incorrect.", code="invalid_credentials")
     if user.organization_id is None:
         raise exceptions.PermissionDenied("This account does not belong to an organization.")
+    mfa.require_code_for_api(request, user, otp)
     update_last_login(None, user)
     return user, RefreshToken.for_user(user)
 

@@ -120,9 +120,16 @@ def new_recovery_codes(user) -> list[str]:
     )
     StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return [f"{code[:4]}-{code[4:]}" for code in codes]
+
+
+def _recovery_code() -> str:
+    """Eight base32 characters (40 random bits), at least one a letter."""
+    while (code := StaticToken.random_token()).isdigit():
+        pass
+    return code
 
 
 @transaction.atomic
@@ -143,7 +150,8 @@ def _attempt(device, code: str) -> CodeRefused | None:
     allowed, _ = device.verify_is_allowed()
     if not allowed:
         wait = _wait_of(device)
-        return CodeRefused("throttled", f"Too many wrong codes. Try again in {wait} seconds.", wait)
+        seconds = f"{wait} second{'s' if wait != 1 else ''}"
+        return CodeRefused("throttled", f"Too many wrong codes. Try again in {seconds}.", wait)
     if not device.verify_token(_normalise(code)):
         return CodeRefused("invalid", "That code is not right or has already been used.")
     return None
@@ -173,6 +181,7 @@ def check(request, user, code: str | None):
     wait = throttling.SIGN_IN.wait(idents)
     if wait:
         raise CodeRefused("throttled", throttling.message(wait), wait)
+    # Recovery codes always have a letter (see _recovery_code), app codes never do.
     model = TOTPDevice if code.isdigit() else StaticDevice
     with transaction.atomic():
         device = model.objects.select_for_update().filter(user=user, confirmed=True).first()
@@ -182,8 +191,7 @@ def check(request, user, code: str | None):
             refused = _attempt(device, code)
     # Raised after the commit, so the device's count of wrong codes is kept.
     if refused is not None:
-        if refused.reason == "invalid":
-            throttling.SIGN_IN.hit(idents)
+        throttling.SIGN_IN.hit(idents)
         raise refused
     return device
 

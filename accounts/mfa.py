@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -214,41 +216,49 @@ def sign_in_with_code(request, code: str | None):
 
 
 def _guarded(path: str) -> bool:
-    """Pages a half-signed-in person may not see: the dashboard and the operators' admin."""
+    """The pages an unverified session is sent away from: the dashboard and the operators' admin."""
     return path.startswith(("/admin/", "/ops/")) or path == "/admin"
 
 
-class SecondFactorMiddleware:
-    """After ``OTPMiddleware``: an unverified session reaches only the second-factor pages.
+_SIGN_OUT = ("/accounts/logout/", "/ops/logout/")
 
-    - a person with a confirmed device whose session is not verified is sent to
-      the code page (``login-code``);
-    - an ADMIN or operator without a device is sent to enrolment.
-    Everything else (the API with its tokens, candidates' pages) is untouched.
+
+class SecondFactorMiddleware:
+    """After ``OTPMiddleware``: a session that still owes a second factor reaches only its pages.
+
+    - a person with a confirmed device whose session is not verified yet (the
+      password step only) owes a code: sent to the code page (``login-code``);
+    - an ADMIN or operator without a device owes enrolment: sent to set one up.
+    Elsewhere (e.g. an API endpoint that accepts the dashboard's session) such a
+    session counts as nobody. Sessions that owe nothing are untouched.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        redirect_to = self._redirect_for(request)
-        if redirect_to:
-            return redirect(f"{redirect_to}?{urlencode({'next': request.get_full_path()}, safe='/')}")
+        owed = self._owed(request) if request.path_info not in _SIGN_OUT else None
+        if owed is not None:
+            path = request.path_info
+            page = reverse("login-code") if owed == "code" else reverse("mfa:setup")
+            if path == reverse("login-code") or (owed == "enrol" and path.startswith(SETUP_PREFIX)):
+                pass  # the page that settles what is owed
+            elif _guarded(path):
+                return redirect(f"{page}?{urlencode({'next': request.get_full_path()}, safe='/')}")
+            else:
+                request.user = AnonymousUser()
         return self.get_response(request)
 
     @staticmethod
-    def _redirect_for(request) -> str | None:
-        path = request.path_info
-        if not _guarded(path) or path == "/ops/logout/":
-            return None
+    def _owed(request) -> str | None:
+        if SESSION_KEY not in getattr(request, "session", {}):
+            return None  # no one signed in: no query
         user = request.user
         if not user.is_authenticated or is_verified(request):
             return None
         if has_factor(user):
-            return reverse("login-code")
-        if requires_factor(user) and not path.startswith(SETUP_PREFIX):
-            return reverse("mfa:setup")
-        return None
+            return "code"
+        return "enrol" if requires_factor(user) else None
 
 
 # --- the API's sign-in -----------------------------------------------------------------------

@@ -11,8 +11,10 @@ from django.test import Client
 
 from accounts import mfa
 from accounts.models import Role, User
+from tests.factories import CREATE, approved_link
 from tests.plugin import PASSWORD
 from tests.second_factor import enrol, next_code, verified_client
+from tests.speech import Speaking, encode, private_recordings, tone_wav
 
 pytestmark = pytest.mark.django_db
 
@@ -304,3 +306,22 @@ def test_the_demo_admin_is_an_admin_but_not_an_operator(capsys):
     assert client.get("/ops/")["Location"].startswith(SETUP)  # must enrol first ...
     verified = verified_client(admin)
     assert verified.get("/ops/")["Location"].startswith("/ops/login/")  # ... and is not staff anyway
+
+
+def test_a_session_that_owes_a_code_is_nobody_elsewhere(
+    ats, recruiter_client, recruiter, capture, settings, monkeypatch, tmp_path
+):
+    """The recordings endpoint accepts the dashboard's session: not one that has only the password."""
+    private_recordings(monkeypatch, tmp_path)
+    settings.STT_PROVIDER = "pocketsphinx"
+    interview, token = approved_link(ats, recruiter_client, recruiter, capture)
+    speaking = Speaking(interview, token, capture, settings)
+    uploaded = speaking.upload(encode(tone_wav(1.0), "mp4"), content_type="audio/mp4")
+    recording_id = uploaded.json()["recordingId"]
+    url = f"{CREATE}/{interview.run_id}/recordings/{recording_id}"
+
+    enrol(recruiter)
+    web = Client()
+    password_step(web, recruiter)
+    assert web.get(url).status_code == 401
+    assert verified_client(recruiter, web).get(url).status_code == 200

@@ -190,6 +190,8 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/admin/approvals"
 # The name authenticator apps show next to the codes (accounts/mfa.py).
 OTP_TOTP_ISSUER = "AI Interview"
+# Operators can remove a user's devices in /ops/, never read their secrets or QR codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Redis: broker, channel layer, cache ----------------------------------
 REDIS_URL = env_str("REDIS_URL")

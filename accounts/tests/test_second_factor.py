@@ -205,6 +205,24 @@ def test_ops_refuses_a_staff_user_without_a_verified_factor(operator):
     assert verified_client(operator).get("/ops/").status_code == 200
 
 
+def test_operators_remove_devices_in_ops_but_never_see_their_secrets(ops, recruiter):
+    device = enrol(recruiter)
+    mfa.new_recovery_codes(recruiter)
+    token = mfa.StaticToken.objects.filter(device__user=recruiter).first().token
+    for url in (
+        "/ops/otp_totp/totpdevice/",
+        f"/ops/otp_totp/totpdevice/{device.pk}/change/",
+        "/ops/otp_static/staticdevice/",
+    ):
+        page = ops.get(url)
+        assert page.status_code == 200, url
+        html = page.content.decode()
+        assert device.key not in html and mfa.secret_for_people(device) not in html and token not in html
+    assert ops.get(f"/ops/otp_totp/totpdevice/{device.pk}/qrcode/").status_code in (403, 404)
+    ops.post(f"/ops/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert not mfa.has_factor(recruiter)
+
+
 def test_ops_sign_in_takes_the_code_with_the_password(client, operator):
     device = enrol(operator)
     form = client.get("/ops/login/").content.decode()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -134,7 +136,7 @@ def _show_codes(request, codes: list[str], message: str):
     messages.success(request, message)
     url = reverse("mfa:recovery-codes")
     next_url = _next_url(request, "")
-    return redirect(f"{url}?next={next_url}" if next_url else url)
+    return redirect(f"{url}?{urlencode({'next': next_url}, safe='/')}" if next_url else url)
 
 
 @never_cache

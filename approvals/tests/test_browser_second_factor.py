@@ -29,19 +29,12 @@ def sign_out(page) -> None:
     page.wait_for_url("**/accounts/login/")
 
 
-def test_an_admin_enrols_then_signs_in_with_a_code_and_a_recovery_code(page, org_admin):
-    from playwright.sync_api import expect
-
-    password_step(page, org_admin)
-    page.wait_for_url("**/admin/account/two-factor?next=/admin/approvals")
+def enrol_from_the_page(page, expect) -> tuple[bytes, list[str]]:
+    """On the enrolment page: read the secret, type a wrong code, then the right one; the recovery codes."""
     expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
     expect(page.get_by_role("note")).to_contain_text("must set up two-step sign-in")
     expect(page.locator(".qr svg")).to_be_visible()
     shot(page, "two-factor-setup")
-    # Nothing else opens before the factor is set up.
-    page.goto("/admin/interviews")
-    page.wait_for_url("**/admin/account/two-factor?next=/admin/interviews")
-
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     key = base64.b32decode(secret + "=" * (-len(secret) % 8))
     page.get_by_label("Code").fill("000000" if code_for_key(key) != "000000" else "111111")
@@ -50,11 +43,22 @@ def test_an_admin_enrols_then_signs_in_with_a_code_and_a_recovery_code(page, org
     time.sleep(1.1)  # a wrong code makes the device wait a second before the next try
     page.get_by_label("Code").fill(code_for_key(key))
     page.get_by_role("button", name="Turn on two-step sign-in").click()
-
     page.wait_for_url("**/admin/account/two-factor/recovery-codes?next=/admin/interviews")
     codes = page.locator(".recovery-codes code").all_inner_texts()
     assert len(codes) == 10 and len(set(codes)) == 10
     shot(page, "two-factor-recovery-codes")
+    return key, codes
+
+
+def test_an_admin_enrols_then_signs_in_with_a_code_and_a_recovery_code(page, org_admin):
+    from playwright.sync_api import expect
+
+    password_step(page, org_admin)
+    page.wait_for_url("**/admin/account/two-factor?next=/admin/approvals")
+    # Nothing else opens before the factor is set up.
+    page.goto("/admin/interviews")
+    page.wait_for_url("**/admin/account/two-factor?next=/admin/interviews")
+    key, codes = enrol_from_the_page(page, expect)
     page.get_by_role("link", name="I have saved my recovery codes").click()
     page.wait_for_url("**/admin/interviews")
     expect(page.get_by_role("heading", name="Interviews")).to_be_visible()
@@ -83,8 +87,11 @@ def test_an_admin_enrols_then_signs_in_with_a_code_and_a_recovery_code(page, org
     time.sleep(1.1)
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url("**/admin/approvals")
+    renew_then_remove(page, expect, codes)
 
-    # New recovery codes replace the old ones; then the factor is removed with the password.
+
+def renew_then_remove(page, expect, codes: list[str]) -> None:
+    """New recovery codes replace the old ones; then the factor is removed with the password."""
     page.goto("/admin/account/two-factor")
     expect(page.get_by_text("You have 9 unused recovery codes.")).to_be_visible()
     page.get_by_role("button", name="Make new recovery codes").click()

@@ -8,14 +8,38 @@ from django.utils import timezone
 
 from interview_platform.admin import ReadOnlyMixin
 
+from . import mfa
 from .models import ApiKey, Organization, TokenFamily, User
 from .web_views import ThrottledSignInMixin, throttled_status
 
 
 class OpsAuthenticationForm(ThrottledSignInMixin, AdminAuthenticationForm):
-    """/ops/ sign-in, under the same limits on wrong passwords as the dashboard's and the API's."""
+    """/ops/ sign-in, under the same limits on wrong passwords as the dashboard's and the API's.
+
+    An operator with an authenticator app types its code with the password;
+    one without is sent to set one up right after (accounts/mfa.py).
+    """
 
     channel = "ops"
+
+    otp_token = forms.CharField(
+        label="Code",
+        required=False,
+        max_length=32,
+        help_text="From your authenticator app, or a recovery code.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        user = self.get_user()
+        if user is not None and mfa.has_factor(user):
+            try:
+                user.otp_device = mfa.check(self.request, user, cleaned.get("otp_token"))
+            except mfa.CodeRefused as refused:
+                self.throttled = refused.wait if refused.reason == "throttled" else 0
+                raise forms.ValidationError(refused.message, code=f"otp_{refused.reason}") from None
+        return cleaned
 
 
 def _throttled_login(login):
@@ -26,9 +50,20 @@ def _throttled_login(login):
     return view
 
 
+def _verified_staff(has_permission):
+    @wraps(has_permission)
+    def check(request):
+        # django-otp's OTPAdminSite rule: staff whose session a second factor verified.
+        return has_permission(request) and mfa.is_verified(request)
+
+    return check
+
+
 # The default admin site, configured rather than replaced: /ops/ stays admin.site.
 admin.site.login_form = OpsAuthenticationForm
+admin.site.login_template = "admin/ops_login.html"
 admin.site.login = _throttled_login(admin.site.login)
+admin.site.has_permission = _verified_staff(admin.site.has_permission)
 
 
 @admin.register(Organization)

@@ -13,7 +13,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from interview_platform.api import Unauthenticated
 
-from . import signin, tokens
+from . import mfa, signin, tokens
 from .models import TokenFamily, User
 
 security_log = logging.getLogger("accounts.security")
@@ -25,7 +25,7 @@ class SignInThrottled(exceptions.Throttled):
         self.detail = exceptions.ErrorDetail(refusal.message, code="throttled")
 
 
-def login(request, email: str, password: str) -> tuple[User, tokens.RefreshToken]:
+def login(request, email: str, password: str, otp: str | None = None) -> tuple[User, tokens.RefreshToken]:
     attempt = signin.Attempt(request, email, channel="api")
     refusal = attempt.refusal()
     if refusal:
@@ -40,6 +40,7 @@ def login(request, email: str, password: str) -> tuple[User, tokens.RefreshToken
     attempt.succeeded()
     if user.organization_id is None:
         raise exceptions.PermissionDenied("This account does not belong to an organization.")
+    mfa.require_code_for_api(request, user, otp)
     update_last_login(None, user)
     return user, tokens.sign_in(user)
 

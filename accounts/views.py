@@ -35,7 +35,8 @@ class LoginView(APIView):
     def post(self, request):
         data = LoginIn(data=request.data)
         data.is_valid(raise_exception=True)
-        user, refresh = services.login(request, data.validated_data["email"], data.validated_data["password"])
+        fields = data.validated_data
+        user, refresh = services.login(request, fields["email"], fields["password"], fields.get("otp"))
         body = {"accessToken": str(refresh.access_token), "refreshToken": str(refresh), "user": user}
         return Response(LoginOut(body).data)
 

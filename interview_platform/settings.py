@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "interviews",
     "approvals",
@@ -99,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.mfa.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -188,6 +192,10 @@ STORAGES = {
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/admin/approvals"
+# The name authenticator apps show next to the codes (accounts/mfa.py).
+OTP_TOTP_ISSUER = "AI Interview"
+# Operators can remove a user's devices in /ops/, never read their secrets or QR codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Redis: broker, channel layer, cache ----------------------------------
 REDIS_URL = env_str("REDIS_URL")

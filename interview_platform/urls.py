@@ -2,10 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.mfa_views import login_code
+
 from . import health
 
 urlpatterns = [
     path("ops/", admin.site.urls),
+    # Before the dashboard's include: the second factor's pages live inside it.
+    path("admin/account/", include("accounts.mfa_urls")),
+    path("accounts/login/code/", login_code, name="login-code"),
     path("admin/", include("approvals.urls")),
     path("accounts/", include("accounts.web_urls")),
     path("api/v1/", include("interview_platform.api_urls")),

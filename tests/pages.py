@@ -27,6 +27,11 @@ def shot(page, name: str, **kwargs) -> None:
 
 
 def sign_in(page, user, *, screenshot: bool = False) -> None:
+    """Sign in through the pages; ADMINs (who must) get an authenticator app and type its code."""
+    from accounts import mfa
+    from tests.second_factor import enrol, next_code
+
+    device = enrol(user) if mfa.requires_factor(user) else mfa.app_device(user)
     page.goto("/admin/approvals")
     assert "/accounts/login/?next=/admin/approvals" in page.url
     page.get_by_label("Email").fill(user.email)
@@ -34,4 +39,8 @@ def sign_in(page, user, *, screenshot: bool = False) -> None:
     if screenshot:
         shot(page, "sign-in")
     page.get_by_role("button", name="Sign in").click()
+    if device is not None:
+        page.wait_for_url("**/accounts/login/code/**")
+        page.get_by_label("Code").fill(next_code(device))
+        page.get_by_role("button", name="Verify").click()
     page.wait_for_url("**/admin/approvals")

@@ -7,7 +7,6 @@ holds only what is local to that app.
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from accounts.models import ApiKey, Organization, Role, User
 from approvals.services import plan_approve
@@ -17,6 +16,7 @@ from interviews.models import Interview, State
 from tests import factories
 from tests.factories import CREATE, SEED_BODY, PlanTemplates, answer_all, api_key_client, waiting_interview
 from tests.receiver import LOOPBACK, Receiver
+from tests.second_factor import verified_client
 
 PASSWORD = "S3cure-pass!"
 
@@ -143,10 +143,8 @@ def outsider_client(outsider):
 
 @pytest.fixture
 def ops(db):
-    """A client signed in to the operators' admin as a superuser."""
-    client = Client()
-    client.force_login(User.objects.create_superuser("ops@acme.test", PASSWORD))
-    return client
+    """A client signed in to the operators' admin as a superuser, second factor verified."""
+    return verified_client(User.objects.create_superuser("ops@acme.test", PASSWORD))
 
 
 # --- interviews in each state -------------------------------------------------------------------

@@ -258,7 +258,8 @@ def test_ops_sign_in_still_works(client):
     User.objects.create_superuser("ops@platform.test", PASSWORD)
     response = sign_in(client, "ops@platform.test", PASSWORD, url="/ops/login/?next=/ops/")
     assert response.status_code == 302
-    assert client.get("/ops/").status_code == 200
+    # Signed in; without a second factor yet, /ops/ first asks to set one up.
+    assert client.get("/ops/")["Location"].startswith("/admin/account/two-factor?next=/ops/")
 
 
 # --- password reset emails ------------------------------------------------------------------

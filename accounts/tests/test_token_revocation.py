@@ -108,10 +108,10 @@ def test_a_refused_password_change_says_which_field_and_ends_nothing(api, org_ad
     assert api.probe(tokens["accessToken"]) == 200
 
 
-def test_changing_the_password_on_the_dashboard_keeps_that_session_only(api, client, org_admin):
-    tokens = api.sign_in(org_admin.email)
+def test_changing_the_password_on_the_dashboard_keeps_that_session_only(api, client, recruiter):
+    tokens = api.sign_in(recruiter.email)
     assert (
-        client.post("/accounts/login/", {"username": org_admin.email, "password": PASSWORD}).status_code
+        client.post("/accounts/login/", {"username": recruiter.email, "password": PASSWORD}).status_code
         == 302
     )
     assert "Change password" in client.get("/admin/approvals", follow=True).content.decode()
@@ -125,8 +125,8 @@ def test_changing_the_password_on_the_dashboard_keeps_that_session_only(api, cli
     assert api.probe(tokens["accessToken"]) == 401
 
 
-def test_wrong_current_passwords_on_the_dashboard_count_like_wrong_sign_ins(client, org_admin):
-    client.force_login(org_admin)
+def test_wrong_current_passwords_on_the_dashboard_count_like_wrong_sign_ins(client, recruiter):
+    client.force_login(recruiter)
     wrong = {"old_password": "not-it", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
     for _ in range(5):
         response = client.post("/accounts/password/", wrong)

@@ -7,6 +7,7 @@ import os
 import pytest
 from django.test import Client
 
+from tests.second_factor import verified_client
 from tests.services import chromium_path
 
 
@@ -26,10 +27,11 @@ def outsider_web(outsider):
 
 @pytest.fixture
 def admin_web(org_admin):
-    """A client signed in as an ADMIN of the organization (webhooks are theirs to manage)."""
-    client = Client()
-    client.force_login(org_admin)
-    return client
+    """A client signed in as an ADMIN of the organization (webhooks are theirs to manage).
+
+    ADMINs must use a second factor: this one has an authenticator app and a verified session.
+    """
+    return verified_client(org_admin)
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from interviews.models import Interview, State
 from tests.factories import CREATE
+from tests.second_factor import verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +162,7 @@ def test_ops_admin_pages_render(pending, client):
     from accounts.models import Role, User
 
     admin = User.objects.create_superuser("ops@acme.test", "S3cure-pass!", role=Role.ADMIN)
-    client.force_login(admin)
+    verified_client(admin, client)
     interview = Interview.objects.get(pk=pending.pk)
     for url in [
         "/ops/",
@@ -185,7 +186,7 @@ def test_ops_creates_an_api_key_and_shows_it_once(client, org):
     from accounts.models import ApiKey, Role, User, hash_api_key
 
     admin = User.objects.create_superuser("ops@acme.test", "S3cure-pass!", role=Role.ADMIN)
-    client.force_login(admin)
+    verified_client(admin, client)
     response = client.post(
         "/ops/accounts/apikey/add/", {"organization": org.pk, "name": "New ATS"}, follow=True
     )

@@ -31,15 +31,19 @@ class Command(BaseCommand):
                 organization=org,
                 role=Role.ADMIN,
                 full_name="Demo Admin",
-                is_staff=True,
-                is_superuser=True,
             )
+        elif user.is_staff or user.is_superuser:
+            # The demo admin manages one organization in the dashboard; /ops/ (every
+            # organization) is for operators, who make their own account with createsuperuser.
+            user.is_staff = user.is_superuser = False
+            user.save(update_fields=["is_staff", "is_superuser"])
         if not ApiKey.objects.filter(key_hash=hash_api_key(DEMO_API_KEY)).exists():
             ApiKey.create_with_raw(org, "Demo ATS", raw=DEMO_API_KEY)
         self.stdout.write(
             "Demo organization ready\n"
             f"  organization     {org.name} ({org.id})\n"
             f"  admin            {DEMO_EMAIL} / {DEMO_PASSWORD} (role {user.role})\n"
+            "  two-step sign-in required for ADMINs: set up at the first dashboard sign-in\n"
             f"  API key          {DEMO_API_KEY}\n"
             f"  webhook secret   {org.webhook_secret}\n"
             f"  interviewer      {org.interviewer_name} (contact {org.contact_email})\n"

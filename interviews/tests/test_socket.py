@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import json
+import time
 
 import pytest
 from rest_framework.test import APIClient
@@ -187,3 +188,21 @@ def test_full_interview_over_the_socket(tmp_path, org, recruiter, settings):
         assessment = approve_assessment(ats, recruiter, run_id, total)
         assert_ats_heard_every_step(receiver, org.webhook_secret, run_id, assessment)
         assert Interview.objects.get(run_id=other_run).state == State.APPROVED
+
+
+def test_a_candidate_who_thinks_for_a_while_keeps_the_socket(tmp_path, org, recruiter, settings):
+    """The socket's receive loop waits on Redis in 5-second rounds; a quiet socket must outlive them."""
+    settings.WEBHOOK_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8")]
+    _, raw_key = ApiKey.create_with_raw(org, "ATS")
+    ats = APIClient()
+    ats.credentials(HTTP_X_API_KEY=raw_key)
+    with Receiver() as receiver, live_stack(redis_url(), tmp_path) as (base_url, _env, data_dir):
+        _, token = create_approved(ats, recruiter, f"{receiver.url}/hook")
+        candidate = Candidate(base_url, token, data_dir)
+        candidate.verify()
+        with candidate.socket() as ws:
+            first = recv(ws)
+            assert first["type"] == "question"
+            time.sleep(12)  # reading the question, thinking: two of the layer's rounds pass
+            ws.send(json.dumps({"type": "ping"}))
+            assert recv(ws, skip=("ack",))["type"] == "pong"

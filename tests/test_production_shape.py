@@ -1,0 +1,103 @@
+"""`make up`'s Procfile starts a working production shape: web, sockets, both workers, beat."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+import requests
+
+from accounts.models import ApiKey
+from tests.factories import SEED_BODY
+from tests.live import BIN, ROOT, free_port, stack_env
+from tests.receiver import Receiver
+from tests.services import redis_url, require_postgres
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+PROCESSES = ("web.1", "sockets.1", "agents.1", "webhooks.1", "beat.1")
+
+
+def _wait(what: str, check, log, seconds: float = 90):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+        except requests.RequestException:
+            result = None
+        if result:
+            return result
+        time.sleep(0.3)
+    raise AssertionError(f"{what} within {seconds:.0f} s:\n{log.read_text()[-4000:]}")
+
+
+def test_the_procfile_runs_the_whole_shape(org, tmp_path):
+    broker = redis_url()
+    require_postgres()
+    import redis
+
+    redis.Redis.from_url(broker).flushdb()
+    _, key = ApiKey.create_with_raw(org, "ATS")
+    web_port, socket_port = free_port(), free_port()
+    env = stack_env(
+        broker,
+        tmp_path,
+        web_port,
+        WEB_PORT=str(web_port),
+        SOCKET_PORT=str(socket_port),
+        WEB_WORKERS="2",
+        AGENT_CONCURRENCY="2",
+        WEBHOOK_CONCURRENCY="2",
+        PATH=f"{BIN}:{os.environ.get('PATH', '')}",
+    )
+    log = tmp_path / "shape.log"
+    web = f"http://127.0.0.1:{web_port}"
+    with Receiver() as receiver, log.open("w") as output:
+        shape = subprocess.Popen(  # noqa: S603
+            [str(BIN / "honcho"), "--procfile", "Procfile", "start"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            _wait("gunicorn answering", lambda: requests.get(f"{web}/readyz", timeout=2).ok, log)
+            _wait(
+                "daphne answering",
+                lambda: requests.get(f"http://127.0.0.1:{socket_port}/healthz", timeout=2).ok,
+                log,
+            )
+            created = requests.post(
+                f"{web}/api/v1/a2a/interview",
+                json={**SEED_BODY, "callbackUrl": receiver.url + "/hook"},
+                headers={"X-API-Key": key},
+                timeout=10,
+            )
+            assert created.status_code == 201, created.text
+            run_id = created.json()["runId"]
+            status = f"{web}/api/v1/a2a/interview/{run_id}/status"
+            # The agents worker planned it; the webhooks worker told the receiver.
+            _wait(
+                "the plan",
+                lambda: (
+                    requests.get(status, headers={"X-API-Key": key}, timeout=5).json()["state"] == "PENDING"
+                ),
+                log,
+            )
+            _wait(
+                "the plan webhook",
+                lambda: any(b"interview.plan_generated" in r.body for r in receiver.snapshot()),
+                log,
+            )
+            _wait("beat", lambda: "beat: Starting" in log.read_text(), log)
+        finally:
+            os.killpg(shape.pid, signal.SIGTERM)
+            shape.wait(timeout=60)
+    text = log.read_text()
+    for name in PROCESSES:
+        assert f"{name} " in text, f"{name} never started:\n{text[-3000:]}"
+    assert "agents@" in text and "webhooks@" in text

@@ -44,6 +44,8 @@ class Shape:
             "SECURE_COOKIES": "false",
             "SECURE_HSTS_SECONDS": "0",
             "WEBHOOK_ALLOWED_CIDRS": "127.0.0.0/8",
+            # One ATS key plays every client here; the per-key limit would measure itself.
+            "API_KEY_THROTTLE_RATE": "1000000/min",
             "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
             "PYTHONUNBUFFERED": "1",
         }

@@ -6,6 +6,9 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 
+from interview_platform.logging import hint
+
+from . import admin_tokens  # noqa: F401  (refresh tokens in /ops/, without the tokens)
 from .models import ApiKey, Organization, User
 from .web_views import ThrottledSignInMixin, throttled_status
 
@@ -31,9 +34,14 @@ admin.site.login = _throttled_login(admin.site.login)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "interviewer_name", "contact_email", "created_at")
     search_fields = ("name", "slug")
-    readonly_fields = ("id", "created_at")
+    # The signing secret is shown once, by the API that creates or rotates it; here only its start.
+    readonly_fields = ("id", "webhook_secret_hint", "created_at")
     prepopulated_fields = {"slug": ("name",)}
-    fields = ("id", "name", "slug", "interviewer_name", "contact_email", "webhook_secret", "created_at")
+    fields = ("id", "name", "slug", "interviewer_name", "contact_email", "webhook_secret_hint", "created_at")
+
+    @admin.display(description="webhook secret")
+    def webhook_secret_hint(self, obj):
+        return hint(obj.webhook_secret)
 
 
 @admin.register(User)

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "interview_platform.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -321,6 +322,9 @@ RECORDING_MAX_SECONDS = env_int("RECORDING_MAX_SECONDS", 900, minimum=10, maximu
 # Recordings (the audio; transcripts stay with the answers) are deleted after this many days.
 RECORDING_RETENTION_DAYS = env_int("RECORDING_RETENTION_DAYS", 90, minimum=1, maximum=3650)
 
+# Integrity events (tab hidden, paste, …) stored per interview; more are only counted.
+INTEGRITY_MAX_EVENTS = env_int("INTEGRITY_MAX_EVENTS", 200, minimum=10, maximum=10000)
+
 # --- Interview links ----------------------------------------------------------
 JOIN_LINK_TTL = timedelta(days=env_int("JOIN_LINK_TTL_DAYS", 7, minimum=1, maximum=90))
 
@@ -344,7 +348,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["interview_platform.parsers.SafeJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "interview_platform.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
@@ -378,6 +382,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No validator badge: it would load an image from validator.swagger.io, which the CSP refuses.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "CAMELIZE_NAMES": False,
 }

@@ -89,5 +89,11 @@ def logging_config(level: str) -> dict:
             "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]}
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "WARNING"}},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            # Django's defaults give these loggers handlers of their own (printing request
+            # paths under DEBUG); one redacting handler for everything instead.
+            "django": {"handlers": [], "level": level, "propagate": True},
+            "django.server": {"handlers": ["console"], "level": level, "propagate": False},
+        },
     }

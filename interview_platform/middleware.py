@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 _BASE = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -45,7 +47,13 @@ class SecurityHeadersMiddleware:
         if path.startswith("/api/"):
             response["Cache-Control"] = "no-store"
         content_type = response.get("Content-Type", "")
-        if content_type.startswith("text/html") and "Content-Security-Policy" not in response:
+        # Django's DEBUG error pages (never in production) are styled and scripted inline.
+        debug_page = settings.DEBUG and response.status_code >= 400
+        if (
+            content_type.startswith("text/html")
+            and "Content-Security-Policy" not in response
+            and not debug_page
+        ):
             policy = DOCS_POLICY if path.startswith(self.docs_prefix) else PAGE_POLICY
             response["Content-Security-Policy"] = policy
         return response

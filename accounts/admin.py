@@ -7,8 +7,12 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 
 from interview_platform.admin import ReadOnlyMixin
+from interview_platform.logging import hint
 
-from . import mfa
+from . import (
+    admin_tokens,  # noqa: F401  (refresh tokens in /ops/, without the tokens)
+    mfa,
+)
 from .models import ApiKey, Organization, TokenFamily, User
 from .web_views import ThrottledSignInMixin, throttled_status
 
@@ -70,9 +74,14 @@ admin.site.has_permission = _verified_staff(admin.site.has_permission)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "interviewer_name", "contact_email", "created_at")
     search_fields = ("name", "slug")
-    readonly_fields = ("id", "created_at")
+    # The signing secret is shown once, by the API that creates or rotates it; here only its start.
+    readonly_fields = ("id", "webhook_secret_hint", "created_at")
     prepopulated_fields = {"slug": ("name",)}
-    fields = ("id", "name", "slug", "interviewer_name", "contact_email", "webhook_secret", "created_at")
+    fields = ("id", "name", "slug", "interviewer_name", "contact_email", "webhook_secret_hint", "created_at")
+
+    @admin.display(description="webhook secret")
+    def webhook_secret_hint(self, obj):
+        return hint(obj.webhook_secret)
 
 
 @admin.register(User)

@@ -7,18 +7,21 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview_platform.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from interview_platform.logging import redact_daphne_access_log  # noqa: E402
+from interview_platform.socket_origin import SocketOriginValidator  # noqa: E402
 from interviews.routing import websocket_urlpatterns  # noqa: E402
 
 logger = logging.getLogger(__name__)
+# Daphne's access log would print candidates' join tokens and password-reset links.
+redact_daphne_access_log()
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(SessionMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": SocketOriginValidator(SessionMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
 

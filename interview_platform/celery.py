@@ -1,7 +1,6 @@
 import os
 
-from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview_platform.settings")
 
@@ -10,8 +9,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@task_prerun.connect
-@task_postrun.connect
+@signals.task_prerun.connect
+@signals.task_postrun.connect
 def recycle_database_connections(sender=None, **_) -> None:
     """What Django does around a request, around every job.
 
@@ -27,3 +26,14 @@ def recycle_database_connections(sender=None, **_) -> None:
     for connection in connections.all(initialized_only=True):
         if not connection.in_atomic_block:
             connection.close_if_unusable_or_obsolete()
+
+
+@signals.after_setup_logger.connect
+@signals.after_setup_task_logger.connect
+def _redact_worker_logs(logger, **kwargs):
+    """The worker installs its own log handlers; they redact credentials like the web process's."""
+    from .logging import RedactJoinTokens
+
+    for handler in logger.handlers:
+        if not any(isinstance(f, RedactJoinTokens) for f in handler.filters):
+            handler.addFilter(RedactJoinTokens())

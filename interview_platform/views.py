@@ -22,6 +22,20 @@ def _wants_json(request) -> bool:
     return request.path.startswith("/api/")
 
 
+def bad_request(request, exception=None):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE, a malformed request: JSON for API paths."""
+    from django.core.exceptions import RequestDataTooBig
+    from django.views.defaults import bad_request as html_bad_request
+
+    from .api import too_large_body
+
+    if _wants_json(request):
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse(too_large_body(), status=413)
+        return JsonResponse(error_body("bad_request", "The request could not be read."), status=400)
+    return html_bad_request(request, exception)
+
+
 def not_found(request, exception=None):
     """JSON for API paths (a client parsing errors should never get an HTML page)."""
     from django.views.defaults import page_not_found

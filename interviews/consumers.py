@@ -15,6 +15,7 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from interview_platform import parsers
 from interview_platform.api import DomainError
 
 from . import conversation, joining, live
@@ -70,50 +71,60 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             await self._error("bad_frame", "Frames must be JSON text of at most 64 KB.")
             return
         try:
-            frame = json.loads(text_data)
-        except ValueError:
-            await self._error("bad_frame", "The frame is not valid JSON.")
+            frame = parsers.load(text_data)
+        except parsers.InputProblem as problem:
+            code = "bad_frame" if problem.code == "invalid_json" else problem.code
+            message = "The frame is not valid JSON." if problem.code == "invalid_json" else problem.message
+            await self._error(code, message, {problem.field: problem.message} if problem.field else None)
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             await self._error("bad_frame", "A frame is a JSON object with a 'type'.")
             return
-        kind = frame["type"]
         try:
-            if kind == "ping":
-                await self._send({"type": "pong"})
-            elif kind == "answer":
-                question_id, text = frame.get("questionId"), frame.get("text")
-                recording_id = frame.get("recordingId")
-                if not isinstance(question_id, str) or not isinstance(text, str):
-                    await self._error("bad_frame", "An answer needs 'questionId' and 'text' strings.")
-                    return
-                if recording_id is not None and not isinstance(recording_id, str):
-                    await self._error("bad_frame", "'recordingId' is the string the upload answered.")
-                    return
-                await database_sync_to_async(live.store_answer)(
-                    self.interview_id, question_id, text, recording_id
-                )
-                await self._send({"type": "ack", "questionId": question_id})
-            elif kind in ("repeat", "rephrase"):
-                question_id = frame.get("questionId")
-                if not isinstance(question_id, str):
-                    await self._error("bad_frame", f"A {kind} frame needs a 'questionId' string.")
-                    return
-                ask_again = conversation.repeat if kind == "repeat" else conversation.rephrase
-                await self._send(await database_sync_to_async(ask_again)(self.interview_id, question_id))
-            elif kind == "integrity":
-                event = frame.get("event")
-                detail = frame.get("detail") if isinstance(frame.get("detail"), dict) else None
-                if not isinstance(event, str):
-                    await self._error("bad_frame", "An integrity frame needs an 'event' string.")
-                    return
-                await database_sync_to_async(live.store_integrity_event)(
-                    self.interview_id, event, frame.get("at"), detail
-                )
-            else:
-                await self._error("bad_frame", f"Unknown frame type {kind!r}.")
+            await self._handle(frame)
         except DomainError as exc:
             await self._error(exc.code, exc.message, exc.fields)
+        except Exception:
+            # Whatever went wrong with one frame, the candidate keeps the socket
+            # (and every answer stored so far) and is told to try again.
+            logger.exception("socket frame of interview %s failed", self.interview_id)
+            await self._error("server_error", "Something went wrong on our side. Please send it again.")
+
+    async def _handle(self, frame: dict) -> None:
+        kind = frame["type"]
+        if kind == "ping":
+            await self._send({"type": "pong"})
+        elif kind == "answer":
+            question_id, text = frame.get("questionId"), frame.get("text")
+            recording_id = frame.get("recordingId")
+            if not isinstance(question_id, str) or not isinstance(text, str):
+                await self._error("bad_frame", "An answer needs 'questionId' and 'text' strings.")
+                return
+            if recording_id is not None and not isinstance(recording_id, str):
+                await self._error("bad_frame", "'recordingId' is the string the upload answered.")
+                return
+            await database_sync_to_async(live.store_answer)(
+                self.interview_id, question_id, text, recording_id
+            )
+            await self._send({"type": "ack", "questionId": question_id})
+        elif kind in ("repeat", "rephrase"):
+            question_id = frame.get("questionId")
+            if not isinstance(question_id, str):
+                await self._error("bad_frame", f"A {kind} frame needs a 'questionId' string.")
+                return
+            ask_again = conversation.repeat if kind == "repeat" else conversation.rephrase
+            await self._send(await database_sync_to_async(ask_again)(self.interview_id, question_id))
+        elif kind == "integrity":
+            event = frame.get("event")
+            detail = frame.get("detail") if isinstance(frame.get("detail"), dict) else None
+            if not isinstance(event, str):
+                await self._error("bad_frame", "An integrity frame needs an 'event' string.")
+                return
+            await database_sync_to_async(live.store_integrity_event)(
+                self.interview_id, event, frame.get("at"), detail
+            )
+        else:
+            await self._error("bad_frame", f"Unknown frame type {kind!r}.")
 
     async def _error(self, code: str, message: str, fields: dict | None = None) -> None:
         frame = {"type": "error", "code": code, "message": message}

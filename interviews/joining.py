@@ -1,9 +1,10 @@
 """Joining an interview: the link, the email code, consent and the device check.
 
 A join link carries a random token; only its hash is stored. Opening it, the
-candidate consents, proves the email address with a one-time code (which binds
-this browser session to this one link) and checks camera and microphone. Only
-then may the browser open the live socket.
+candidate proves the email address with a one-time code (which binds this
+browser session to this one link), consents (with the code, or right after
+it: never before, so whoever else holds the link cannot consent for them) and
+checks camera and microphone. Only then may the browser open the live socket.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from .otp import CODE_TTL, MAX_CODES_PER_HOUR, MAX_WRONG_TRIES, CandidateEmailDe
 logger = logging.getLogger(__name__)
 
 SESSION_KEY = "candidate_interview"
+# The interview this browser session consented to; consent is given after the
+# code proved who is there, so someone else holding the link cannot give it.
+CONSENT_KEY = "candidate_consent"
 
 
 class LinkProblem(DomainError):
@@ -106,11 +110,15 @@ def websocket_url(token: str) -> str:
     return f"{scheme}://{base.split('://', 1)[1]}/ws/interview/{token}/"
 
 
-def record_consent(token: str) -> None:
-    interview = resolve(token)
-    CandidateSession.objects.filter(pk=candidate_session(interview).pk, consented_at__isnull=True).update(
-        consented_at=timezone.now()
-    )
+def record_consent(token: str, session) -> None:
+    """The verified candidate agrees, in this browser session (a new session asks again)."""
+    interview = verified_interview(token, session)
+    _consent(interview, session)
+
+
+def _consent(interview: Interview, session) -> None:
+    session[CONSENT_KEY] = str(interview.id)
+    CandidateSession.objects.filter(pk=candidate_session(interview).pk).update(consented_at=timezone.now())
 
 
 def send_code(token: str) -> int:
@@ -184,8 +192,8 @@ def _check_code(device: CandidateEmailDevice | None, code: str) -> CodeProblem |
     )
 
 
-def verify_code(token: str, code: str, session) -> str:
-    """Check the code and bind this browser session to this one link."""
+def verify_code(token: str, code: str, session, *, consent: bool = False) -> str:
+    """Check the code and bind this browser session to this one link (and record consent, if given)."""
     with transaction.atomic():
         interview = resolve(token)
         # Locked, so parallel guesses are counted one after another: five tries means five.
@@ -198,6 +206,8 @@ def verify_code(token: str, code: str, session) -> str:
     session.cycle_key()
     session[SESSION_KEY] = str(interview.id)
     CandidateSession.objects.filter(pk=candidate_session(interview).pk).update(verified_at=timezone.now())
+    if consent:
+        _consent(interview, session)
     return websocket_url(token)
 
 
@@ -221,9 +231,8 @@ def readiness_problem(interview: Interview, session_data) -> tuple[str, str] | N
     """Why this browser session may not join the socket now, or None."""
     if session_data.get(SESSION_KEY) != str(interview.id):
         return "not_verified", "Verify your email with the one-time code first."
-    state = candidate_session(interview)
-    if not state.consented_at:
+    if session_data.get(CONSENT_KEY) != str(interview.id):
         return "no_consent", "Please accept the interview terms on the join page first."
-    if not state.device_ok:
+    if not candidate_session(interview).device_ok:
         return "device_check_required", "Complete the device check first."
     return None

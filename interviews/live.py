@@ -7,10 +7,12 @@ engine, writes the next question and pushes it to the socket after commit.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -33,6 +35,8 @@ INTEGRITY_EVENTS = {
     "focus_gained",
     "fullscreen_exit",
 }
+# What one integrity event may carry besides its name (the page sends a few small fields).
+INTEGRITY_DETAIL_MAX_CHARS = 1000
 ABANDONED_AFTER = timedelta(hours=24)
 
 
@@ -107,8 +111,42 @@ def store_answer(interview_id, question_id: str, text: str, recording_id: str | 
 
 
 def store_integrity_event(interview_id, event: str, at: str | None, detail: dict | None) -> None:
+    """Store what the browser reported, while the interview runs; beyond the cap, only count it.
+
+    A browser can send events as fast as it likes: past INTEGRITY_MAX_EVENTS per
+    interview they are counted (the recruiter sees how many), not stored. After
+    the interview is complete nothing is stored: the report is final.
+    """
     if event not in INTEGRITY_EVENTS:
         raise CodeProblem(f"Unknown integrity event {event!r}.", code="bad_frame")
+    if detail and len(json.dumps(detail)) > INTEGRITY_DETAIL_MAX_CHARS:
+        raise CodeProblem(
+            f"An integrity event's detail is at most {INTEGRITY_DETAIL_MAX_CHARS} characters of JSON.",
+            code="too_large",
+            fields={"detail": "too large"},
+        )
+    occurred = _reported_time(at)
+    with transaction.atomic():
+        session = CandidateSession.objects.select_for_update().get(interview_id=interview_id)
+        state = Interview.objects.values_list("state", flat=True).get(pk=interview_id)
+        if state != State.IN_PROGRESS or session.completed_at:
+            raise WrongState("The interview is complete; nothing more is recorded.", code="completed")
+        if IntegrityEvent.objects.filter(interview_id=interview_id).count() >= settings.INTEGRITY_MAX_EVENTS:
+            CandidateSession.objects.filter(pk=session.pk).update(
+                integrity_events_dropped=F("integrity_events_dropped") + 1
+            )
+            return
+        pending = Turn.objects.filter(interview_id=interview_id, answered_at__isnull=True).last()
+        IntegrityEvent.objects.create(
+            interview_id=interview_id,
+            event=event,
+            occurred_at=occurred,
+            question_sequence=pending.sequence if pending else None,
+            detail=detail or {},
+        )
+
+
+def _reported_time(at: str | None):
     occurred = timezone.now()
     if isinstance(at, str) and at:
         try:
@@ -119,14 +157,7 @@ def store_integrity_event(interview_id, event: str, at: str | None, detail: dict
         # malformed, has no zone, or is far off.
         if parsed and timezone.is_aware(parsed) and abs((parsed - occurred).total_seconds()) < 300:
             occurred = parsed
-    pending = Turn.objects.filter(interview_id=interview_id, answered_at__isnull=True).last()
-    IntegrityEvent.objects.create(
-        interview_id=interview_id,
-        event=event,
-        occurred_at=occurred,
-        question_sequence=pending.sequence if pending else None,
-        detail=detail or {},
-    )
+    return occurred
 
 
 def step(interview_id) -> None:

@@ -196,6 +196,8 @@ class CandidateSession(models.Model):
     connected_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Integrity events the browser reported past INTEGRITY_MAX_EVENTS: counted, not stored.
+    integrity_events_dropped = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"candidate session of {self.interview_id}"

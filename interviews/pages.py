@@ -155,7 +155,8 @@ def join_page(request, token: str):
         "durationMinutes": duration,
         "maskedEmail": masked,
         "verified": verified,
-        "consented": bool(state and state.consented_at),
+        # Consent belongs to this browser session; the box is never ticked for anyone.
+        "consented": request.session.get(joining.CONSENT_KEY) == str(interview.id),
         "deviceChecked": bool(state and state.device_checked_at),
         "deviceOk": bool(state and state.device_ok),
         "started": interview.state == State.IN_PROGRESS,

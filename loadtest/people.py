@@ -106,8 +106,8 @@ class Candidate:
         return await self.http.post(f"/api/v1/candidate/join/{self.token}/{action}", json=body)
 
     async def join(self) -> None:
-        """Consent, code by email, device check: what the welcome page does."""
-        response = await self._post("otp", {"consent": True})
+        """Code by email, consent with the code, device check: what the welcome page does."""
+        response = await self._post("otp", {})
         if response.status_code != 202:
             raise RuntimeError(f"otp: {response.status_code} {response.text[:300]}")
         deadline = time.monotonic() + 60
@@ -115,7 +115,7 @@ class Candidate:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"no code email for {self.email}")
             await asyncio.sleep(0.1)
-        response = await self._post("verify", {"code": code})
+        response = await self._post("verify", {"code": code, "consent": True})
         if response.status_code != 200:
             raise RuntimeError(f"verify: {response.status_code} {response.text[:300]}")
         self.socket_url = response.json()["websocketUrl"]

@@ -27,8 +27,8 @@ class Candidate:
         )
 
     def verify(self):
-        assert self.api("otp", {"consent": True}).status_code == 202
-        response = self.api("verify", {"code": read_code(self.data_dir)})
+        assert self.api("otp").status_code == 202
+        response = self.api("verify", {"code": read_code(self.data_dir), "consent": True})
         assert response.status_code == 200, response.text
         assert self.api("device-check", {"camera": True, "microphone": True}).json()["ready"] is True
         return response.json()["websocketUrl"]

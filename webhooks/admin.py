@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from interview_platform.admin import ReadOnlyMixin
+from interview_platform.logging import hint, redact
 
 from . import secrets, services, transport
 from .models import Attempt, Delivery, Endpoint, Event
@@ -39,9 +40,9 @@ class EndpointAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["url", "organization__name"]
     list_select_related = ["organization"]
-    # The signing secret is generated; operators read it to hand it to the
-    # receiver, they never type one (rotate it with the action instead).
-    readonly_fields = ["secret", "disabled_at", "failing_since", "created_at"]
+    # The signing secret is generated and shown once (when created or rotated);
+    # afterwards only its start, so reading /ops/ is not enough to forge webhooks.
+    readonly_fields = ["secret_hint", "disabled_at", "failing_since", "created_at"]
     fields = [
         "organization",
         "url",
@@ -50,10 +51,14 @@ class EndpointAdmin(admin.ModelAdmin):
         "disabled_reason",
         "disabled_at",
         "failing_since",
-        "secret",
+        "secret_hint",
         "created_at",
     ]
     actions = ["rotate_secret"]
+
+    @admin.display(description="signing secret")
+    def secret_hint(self, obj: Endpoint) -> str:
+        return hint(obj.secret)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Endpoint | None = None) -> list[str]:
         # An endpoint stays with its organization: moved, it would receive the
@@ -85,17 +90,27 @@ class EndpointAdmin(admin.ModelAdmin):
                 reason=obj.disabled_reason or f"disabled by {request.user}",
             ).pk
         obj.refresh_from_db()
+        if not change:
+            _show_secret_once(request, obj)
 
     @admin.action(description="Rotate signing secret (the old one keeps signing for 24 hours)")
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Endpoint]) -> None:
         for endpoint in queryset:
             secrets.rotate_endpoint_secret(endpoint)
+            _show_secret_once(request, endpoint)
         self.message_user(
             request,
-            f"Rotated {len(queryset)} secrets. Hand each receiver its new secret (shown on the endpoint); "
+            f"Rotated {len(queryset)} secrets. Hand each receiver its new secret (shown above, once); "
             "until then both signatures are sent.",
             messages.SUCCESS,
         )
+
+
+def _show_secret_once(request: HttpRequest, endpoint: Endpoint) -> None:
+    messages.warning(
+        request,
+        f"Signing secret for {endpoint.url} (copy it now, it will not be shown again): {endpoint.secret}",
+    )
 
 
 class DeliveryInline(ReadOnlyMixin, admin.TabularInline):
@@ -122,11 +137,16 @@ class EventAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "interview",
         "type",
         "sequence",
-        "body",
+        "body_redacted",
         "created_at",
     ]
     fields = readonly_fields
     inlines = [DeliveryInline]
+
+    @admin.display(description="body")
+    def body_redacted(self, obj: Event) -> str:
+        # The body as sent, less the live candidate link a plan_approved event carries.
+        return redact(obj.body or "")
 
     @admin.display(description="webhook-id")
     def webhook_id(self, obj: Event) -> str:

@@ -63,6 +63,12 @@ def _timing(interview) -> dict:
     return {"started": started, "ended": ended, "duration": took}
 
 
+def _integrity_dropped(interview) -> int:
+    """Browser events past the stored limit: not kept, but the recruiter is told how many."""
+    session = getattr(interview, "candidate_session", None)
+    return session.integrity_events_dropped if session else 0
+
+
 def _flags(result: dict) -> list[dict]:
     return [
         {**f, "time": clock(f.get("at", "")), "took": duration(f["seconds"]) if f.get("seconds") else ""}
@@ -91,6 +97,7 @@ def _assessment_context(interview) -> dict:
             {"event": e, "question": question_of_turn.get(e.question_sequence)}
             for e in interview.integrity_events.order_by("occurred_at", "id")
         ],
+        "integrity_dropped": _integrity_dropped(interview),
         "flags": _flags(result),
         "timing": _timing(interview),
         "final_score": assessment.final_score,

@@ -18,10 +18,6 @@ from .. import joining, recordings
 from ..otp import CODE_DIGITS
 
 
-class OtpIn(serializers.Serializer):
-    consent = StrictBooleanField(required=False)
-
-
 class OtpOut(serializers.Serializer):
     sent = serializers.BooleanField()
     expiresInSeconds = serializers.IntegerField()
@@ -31,6 +27,11 @@ class VerifyIn(serializers.Serializer):
     code = serializers.RegexField(
         rf"^\d{{{CODE_DIGITS}}}$",
         error_messages={"invalid": f"The code is {CODE_DIGITS} digits."},
+    )
+    consent = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="true: the candidate agreed to the terms; recorded once the code is right.",
     )
 
 
@@ -71,24 +72,21 @@ class CandidateView(APIView):
 class ConsentView(CandidateView):
     @extend_schema(
         tags=["candidate"],
-        summary="Record the candidate's consent",
+        summary="Record the verified candidate's consent",
+        description="Only after the code was verified in this browser session (else 403 not_verified).",
         request=None,
-        responses={204: None, **ERRORS},
+        responses={204: None, 403: OpenApiResponse(description="Not verified"), **ERRORS},
     )
     def post(self, request, token):
-        joining.record_consent(token)
+        joining.record_consent(token, request.session)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class OtpView(CandidateView):
     @extend_schema(
-        tags=["candidate"], summary="Email a one-time code", request=OtpIn, responses={202: OtpOut, **ERRORS}
+        tags=["candidate"], summary="Email a one-time code", request=None, responses={202: OtpOut, **ERRORS}
     )
     def post(self, request, token):
-        data = OtpIn(data=request.data or {})
-        data.is_valid(raise_exception=True)
-        if data.validated_data.get("consent"):
-            joining.record_consent(token)
         lifetime = joining.send_code(token)
         return Response({"sent": True, "expiresInSeconds": lifetime}, status=status.HTTP_202_ACCEPTED)
 
@@ -103,7 +101,8 @@ class VerifyView(CandidateView):
     def post(self, request, token):
         data = VerifyIn(data=request.data)
         data.is_valid(raise_exception=True)
-        url = joining.verify_code(token, data.validated_data["code"], request.session)
+        values = data.validated_data
+        url = joining.verify_code(token, values["code"], request.session, consent=values["consent"])
         return Response({"verified": True, "websocketUrl": url})
 
 

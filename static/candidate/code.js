@@ -122,7 +122,8 @@ export function setupCode(config, flow) {
     }
     const button = $("verify");
     setBusy(button, true, "Checking…");
-    postJSON(config.endpoints.verify, { code: code }).then((result) => {
+    // The box ticked on the welcome page: recorded once the code shows who ticked it.
+    postJSON(config.endpoints.verify, { code: code, consent: $("consent").checked }).then((result) => {
       setBusy(button, false);
       if (!result.ok) {
         refused(result.error);

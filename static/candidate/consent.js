@@ -1,12 +1,10 @@
-/* Step 1: the welcome page; consent travels with the first code request. */
+/* Step 1: the welcome page. The box is never ticked for the candidate; consent is sent with the code
+ * (verify), so only the person who received the email can give it. */
 import { postJSON } from "./api.js";
 import { $, LINK_PROBLEMS, setBusy, showMessage } from "./ui.js";
 
 export function setupConsent(config, flow, code) {
   const consent = $("consent");
-  if (config.consented) {
-    consent.checked = true;
-  }
 
   consent.addEventListener("change", () => {
     if (consent.checked) {
@@ -27,9 +25,21 @@ export function setupConsent(config, flow, code) {
       return;
     }
     const button = $("send-code");
+    if (config.verified) {
+      // Sent back here from a verified session that has not consented yet: record it and go on.
+      setBusy(button, true, "Saving…");
+      postJSON(config.endpoints.consent, {}).then((result) => {
+        setBusy(button, false);
+        if (result.ok) {
+          flow.enterDevice();
+        } else {
+          showMessage($("welcome-error"), result.error.message);
+        }
+      });
+      return;
+    }
     setBusy(button, true, "Sending…");
-    // Consent travels with the first code request: one step for the candidate, one record for us.
-    postJSON(config.endpoints.otp, { consent: true }).then((result) => {
+    postJSON(config.endpoints.otp, {}).then((result) => {
       setBusy(button, false);
       if (result.ok) {
         code.codeSent(result.data.expiresInSeconds, false);

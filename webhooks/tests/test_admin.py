@@ -19,7 +19,7 @@ def test_pages_render(ops, org, failed_delivery):
     event = failed_delivery.event
     pages = {
         "/ops/webhooks/endpoint/": endpoint.url,
-        f"/ops/webhooks/endpoint/{endpoint.id}/change/": endpoint.secret,
+        f"/ops/webhooks/endpoint/{endpoint.id}/change/": endpoint.secret[:8] + "…",
         "/ops/webhooks/event/": "interview.plan_generated",
         f"/ops/webhooks/event/{event.id}/change/": event.webhook_id,
         "/ops/webhooks/delivery/": failed_delivery.url,

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -16,7 +16,16 @@ class LoginView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
-    @extend_schema(request=LoginIn, responses={200: LoginOut}, tags=["auth"], summary="Sign in")
+    @extend_schema(
+        request=LoginIn,
+        responses={
+            200: LoginOut,
+            401: OpenApiResponse(description="Email or password is incorrect (invalid_credentials)"),
+            403: OpenApiResponse(description="The account belongs to no organization"),
+        },
+        tags=["auth"],
+        summary="Sign in",
+    )
     def post(self, request):
         data = LoginIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -31,7 +40,15 @@ class RefreshView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
-    @extend_schema(request=RefreshIn, responses={200: TokensOut}, tags=["auth"], summary="Rotate tokens")
+    @extend_schema(
+        request=RefreshIn,
+        responses={
+            200: TokensOut,
+            401: OpenApiResponse(description="Refresh token expired, revoked or malformed (invalid_token)"),
+        },
+        tags=["auth"],
+        summary="Rotate tokens",
+    )
     def post(self, request):
         data = RefreshIn(data=request.data)
         data.is_valid(raise_exception=True)

@@ -7,6 +7,7 @@ one run lists each operation and check that disagrees with the schema.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -58,6 +59,7 @@ class Report:
     findings: dict[tuple[str, str], Finding] = field(default_factory=dict)
     requests: int = 0
     operations: set[str] = field(default_factory=set)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def add(self, finding: Finding) -> None:
         # One line per operation and check: the first example that shows it.
@@ -66,6 +68,10 @@ class Report:
     def summary(self) -> str:
         lines = [finding.line() for finding in self.findings.values()]
         return f"{len(lines)} conformance failure(s) in {self.requests} requests:\n" + "\n".join(lines)
+
+    def slowest(self, count: int = 5) -> str:
+        ranked = sorted(self.seconds.items(), key=lambda item: -item[1])[:count]
+        return ", ".join(f"{label} {seconds:.1f}s" for label, seconds in ranked)
 
 
 def load_schema(base_url: str):
@@ -100,6 +106,7 @@ def run_operation(
 ) -> None:
     label = operation.label
     report.operations.add(label)
+    started = time.monotonic()
     for mode, checks in ((GenerationMode.POSITIVE, CHECKS), (GenerationMode.NEGATIVE, NEGATIVE_CHECKS)):
         try:
             strategy = _case_strategy(operation, mode, known)
@@ -150,3 +157,4 @@ def run_operation(
             # Negative: every input the schema allows is valid (e.g. a free-form string), nothing to negate.
         except Exception as exc:  # generation refused by Hypothesis: say so, do not hide it
             report.add(Finding(label, f"generation ({mode.value})", None, repr(exc)[:300]))
+    report.seconds[label] = report.seconds.get(label, 0.0) + time.monotonic() - started

@@ -49,6 +49,7 @@ def _run(base_url: str, headers: dict[str, str], known: list[dict]) -> Report:
         run_operation(
             operation, base_url=base_url, headers=headers, known=known, report=report, examples=EXAMPLES
         )
+    print(f"{report.requests} requests; slowest: {report.slowest()}")
     return report
 
 

@@ -20,6 +20,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    ignored_auth,
     negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
@@ -33,8 +34,11 @@ CHECKS = [
     response_schema_conformance,
     response_headers_conformance,
 ]
+# A 2xx with credentials is re-sent without them and with wrong ones: both must be refused.
+POSITIVE_CHECKS = [*CHECKS, ignored_auth]
 # Schema-invalid input must be refused with a 4xx (the envelope says which field).
 NEGATIVE_CHECKS = [*CHECKS, negative_data_rejection]
+MODES = ((GenerationMode.POSITIVE, POSITIVE_CHECKS), (GenerationMode.NEGATIVE, NEGATIVE_CHECKS))
 # The candidate's endpoints are CSRF-protected like the page that calls them: send
 # the same token as cookie and header, as the page does, so the requests reach them.
 CSRF_TOKEN = "schemaconformancecsrftoken012345"
@@ -107,7 +111,7 @@ def run_operation(
     label = operation.label
     report.operations.add(label)
     started = time.monotonic()
-    for mode, checks in ((GenerationMode.POSITIVE, CHECKS), (GenerationMode.NEGATIVE, NEGATIVE_CHECKS)):
+    for mode, checks in MODES:
         try:
             strategy = _case_strategy(operation, mode, known)
         except Exception:  # nothing to negate (no parameters, no body)

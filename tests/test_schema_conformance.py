@@ -15,7 +15,7 @@ from webhooks import services as webhook_services
 from webhooks.models import Delivery
 
 # Examples per operation, per generation mode (valid and invalid input), per credential.
-EXAMPLES = 12
+EXAMPLES = 6
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300)]
 

@@ -42,6 +42,8 @@ MODES = ((GenerationMode.POSITIVE, POSITIVE_CHECKS), (GenerationMode.NEGATIVE, N
 # The candidate's endpoints are CSRF-protected like the page that calls them: send
 # the same token as cookie and header, as the page does, so the requests reach them.
 CSRF_TOKEN = "schemaconformancecsrftoken012345"
+# Body fields naming where webhooks go (the interview's callbackUrl, an endpoint's url).
+URL_FIELDS = ("callbackUrl", "url")
 AUDIO = st.binary(min_size=0, max_size=2048)
 for _media in ("audio/webm", "audio/ogg", "audio/mp4", "audio/wav"):
     schemathesis.openapi.media_type(_media, AUDIO)
@@ -95,6 +97,14 @@ def _case_strategy(operation, mode: GenerationMode, known: Iterable[dict]):
     return st.one_of(real, generated)
 
 
+def _keep_webhooks_local(case, webhook_url: str) -> None:
+    """Valid generated URLs are real hosts: the webhooks they would get go to the local receiver."""
+    if isinstance(case.body, dict):
+        for key in URL_FIELDS:
+            if isinstance(case.body.get(key), str):
+                case.body[key] = webhook_url
+
+
 def _path_names(operation) -> list[str]:
     return [parameter.name for parameter in operation.path_parameters]
 
@@ -107,6 +117,7 @@ def run_operation(
     known: list[dict],
     report: Report,
     examples: int,
+    webhook_url: str,
 ) -> None:
     label = operation.label
     report.operations.add(label)
@@ -129,6 +140,8 @@ def run_operation(
         @given(case=strategy)
         def exercise(case):
             report.requests += 1
+            if mode is GenerationMode.POSITIVE:
+                _keep_webhooks_local(case, webhook_url)
             with requests.Session() as session:
                 try:
                     response = case.call(
@@ -148,7 +161,8 @@ def run_operation(
                     title = getattr(failure, "title", type(failure).__name__)
                     message = " ".join(str(getattr(failure, "message", failure)).split())[:300]
                     body = response.text[:200].replace("\n", " ")
-                    detail = f"{case.method} {case.formatted_path} -> {message} | body: {body}"
+                    curl = case.as_curl_command(headers=dict(response.request.headers))[:600]
+                    detail = f"{message}\n    body: {body}\n    {curl}"
                     report.add(Finding(label, title, response.status_code, detail))
             except AssertionError as exc:
                 report.add(Finding(label, type(exc).__name__, response.status_code, str(exc)[:300]))

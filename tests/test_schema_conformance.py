@@ -29,25 +29,27 @@ def world(org, org_admin, api_key, make_pending, make_assessed, info_needed, rec
     assessed = make_assessed()
     with capture(execute=True):
         link = plan_approve(org_admin, pending[0]).interview_link
-    interviews = [*pending, assessed, info_needed]
-    questions = ["q1", "q2"]
     deliveries = Delivery.objects.filter(event__organization=org).values_list("id", flat=True)
-    known = []
-    for interview in interviews:
-        known.append({"run_id": str(interview.run_id)})
-    known.append({"token": link.rsplit("/", 1)[1], "question_id": questions[0]})
+    known = [{"run_id": str(interview.run_id)} for interview in (*pending, assessed, info_needed)]
+    known.append({"token": link.rsplit("/", 1)[1], "question_id": "q1"})
     known.append({"endpoint_id": str(endpoint.id)})
     known.extend({"delivery_id": str(delivery)} for delivery in deliveries[:3])
-    return known
+    return {"known": known, "webhook_url": f"{receiver.url}/generated"}
 
 
-def _run(base_url: str, headers: dict[str, str], known: list[dict]) -> Report:
+def _run(base_url: str, headers: dict[str, str], world: dict) -> Report:
     schema = load_schema(base_url)
     report = Report()
     for result in schema.get_all_operations():
         operation = result.ok()
         run_operation(
-            operation, base_url=base_url, headers=headers, known=known, report=report, examples=EXAMPLES
+            operation,
+            base_url=base_url,
+            headers=headers,
+            known=world["known"],
+            webhook_url=world["webhook_url"],
+            report=report,
+            examples=EXAMPLES,
         )
     print(f"{report.requests} requests; slowest: {report.slowest()}")
     return report

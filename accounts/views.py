@@ -20,7 +20,11 @@ class LoginView(APIView):
         request=LoginIn,
         responses={
             200: LoginOut,
-            401: OpenApiResponse(description="Email or password is incorrect"),
+            401: OpenApiResponse(
+                description="Email or password is incorrect (invalid_credentials), or the one-time code "
+                "is missing (otp_required) or wrong (otp_invalid)"
+            ),
+            403: OpenApiResponse(description="The account belongs to no organization"),
             429: OpenApiResponse(
                 description=(
                     "Too many wrong passwords for this account from this address, from this address "

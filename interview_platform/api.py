@@ -62,6 +62,26 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+class StrictCharField(serializers.CharField):
+    """Text only: a number or boolean where text belongs is a mistake, not something to stringify."""
+
+    default_error_messages = {"not_a_string": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: "24", 24.5 or true are refused rather than converted."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 _CODES = {
     400: "validation_error",
     401: "unauthenticated",
@@ -98,6 +118,25 @@ def too_large_body() -> dict:
     return error_body("too_large", f"The request body is larger than {limit} bytes.")
 
 
+_TOKEN_REFUSALS = {
+    "token_not_valid": ("invalid_token", "Token is invalid or expired."),
+    "bad_authorization_header": (
+        "invalid_token",
+        'The Authorization header must be "Bearer <access token>".',
+    ),
+    "user_not_found": ("invalid_token", "Token is invalid or expired."),
+    "user_inactive": ("account_inactive", "This account is not active."),
+    "password_changed": ("invalid_token", "Token is invalid or expired."),
+}
+
+
+def _token_refusal(detail: dict) -> tuple[str, str]:
+    code = str(detail.get("code", ""))
+    if code in _TOKEN_REFUSALS:
+        return _TOKEN_REFUSALS[code]
+    return "unauthenticated", str(detail.get("detail") or "Authentication failed.")
+
+
 def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         return Response(too_large_body(), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
@@ -117,6 +156,10 @@ def exception_handler(exc, context):
         names = ", ".join(fields) if isinstance(fields, dict) else ""
         message = f"Invalid input: {names}." if names else "Invalid input."
         response.data = error_body(code, message, fields if isinstance(fields, dict) else {})
+    elif isinstance(getattr(exc, "detail", None), dict):
+        # simplejwt's refusals carry {"detail", "code", "messages"}: say it plainly, keep its code.
+        code, message = _token_refusal(exc.detail)
+        response.data = error_body(code, message)
     else:
         detail = getattr(exc, "detail", str(exc))
         response.data = error_body(code, str(detail))

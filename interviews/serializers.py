@@ -304,12 +304,12 @@ class AssessmentOut(serializers.Serializer):
         """The candidate's answer to "Do you have any questions for us?" (never scored)."""
         return self._answers(a)["candidateQuestions"]
 
-    @extend_schema_field(QuestionScoreOut(many=True))
     @extend_schema_field(FlagOut(many=True))
     def get_flags(self, a) -> list[dict]:
         # Assessments made before flags existed have none.
         return FlagOut(a.result.get("flags") or [], many=True).data
 
+    @extend_schema_field(QuestionScoreOut(many=True))
     def get_questionScores(self, a) -> list[dict]:
         # Assessments stored before points existed show their band's middle.
         return [

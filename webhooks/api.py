@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -21,6 +22,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.permissions import IsOrgAdmin
+from interview_platform.schema import uuid_path
 
 from . import secrets, services
 from .models import Delivery, Endpoint
@@ -45,8 +47,8 @@ ERRORS = {
 }
 NOT_FOUND = {404: OpenApiResponse(description="No such object in your organization")}
 INVALID = {400: OpenApiResponse(description="Validation error: error.fields names each bad field")}
-ENDPOINT_ID = OpenApiParameter("endpoint_id", str, OpenApiParameter.PATH, description="The endpoint's id")
-DELIVERY_ID = OpenApiParameter("delivery_id", str, OpenApiParameter.PATH, description="The delivery's id")
+ENDPOINT_ID = uuid_path("endpoint_id", "The endpoint's id")
+DELIVERY_ID = uuid_path("delivery_id", "The delivery's id")
 
 
 class OrgAdminView(APIView):
@@ -84,7 +86,7 @@ def _delivery_for(user, delivery_id: str) -> Delivery:
 
 
 def _overlap(request) -> timedelta:
-    data = RotateIn(data=request.data or {})
+    data = RotateIn(data=request.data)
     data.is_valid(raise_exception=True)
     return timedelta(hours=data.validated_data["expiresInHours"])
 
@@ -177,7 +179,7 @@ class EndpointDisableView(OrgAdminView):
     )
     def post(self, request, endpoint_id):
         endpoint = _endpoint_for(request.user, endpoint_id)
-        data = DisableIn(data=request.data or {})
+        data = DisableIn(data=request.data)
         data.is_valid(raise_exception=True)
         reason = f"disabled by {request.user.email}"
         if data.validated_data["reason"]:
@@ -241,8 +243,8 @@ class DeliveryListView(OrgAdminView):
         parameters=[
             OpenApiParameter("status", str, enum=["PENDING", "SENDING", "SUCCEEDED", "FAILED"]),
             OpenApiParameter("event", str, description="Event type, e.g. interview.plan_generated"),
-            OpenApiParameter("runId", str, description="Only this interview's deliveries"),
-            OpenApiParameter("endpointId", str, description="Only deliveries to this endpoint"),
+            OpenApiParameter("runId", OpenApiTypes.UUID, description="Only this interview's deliveries"),
+            OpenApiParameter("endpointId", OpenApiTypes.UUID, description="Only deliveries to this endpoint"),
             OpenApiParameter("page", int),
             OpenApiParameter("pageSize", int, description="Default 50, at most 200"),
         ],

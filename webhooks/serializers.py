@@ -8,6 +8,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from interview_platform.api import StrictBooleanField, StrictCharField, StrictIntegerField
+
 from . import transport
 from .models import Attempt, Delivery, DeliveryStatus
 
@@ -50,13 +52,13 @@ class EndpointCreatedOut(EndpointOut):
 
 class EndpointCreateIn(serializers.Serializer):
     url = EndpointUrlField(max_length=2000)
-    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    description = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class EndpointPatchIn(serializers.Serializer):
     url = EndpointUrlField(max_length=2000, required=False)
-    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    isActive = serializers.BooleanField(
+    description = StrictCharField(max_length=200, required=False, allow_blank=True)
+    isActive = StrictBooleanField(
         required=False,
         help_text="false disables the endpoint; true re-enables it and resets its failure count.",
     )
@@ -72,11 +74,11 @@ class EndpointPatchIn(serializers.Serializer):
 
 
 class DisableIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+    reason = StrictCharField(max_length=250, required=False, allow_blank=True, default="")
 
 
 class RotateIn(serializers.Serializer):
-    expiresInHours = serializers.IntegerField(
+    expiresInHours = StrictIntegerField(
         min_value=0,
         max_value=720,
         required=False,

@@ -6,16 +6,21 @@ from django.conf import settings
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from interview_platform.api import StrictBooleanField
+from interview_platform.schema import uuid_path
 
 from .. import joining, recordings
 from ..otp import CODE_DIGITS
+
+
+class OtpIn(serializers.Serializer):
+    """No fields (an empty object or no body): consent is given with the code, at verify."""
 
 
 class OtpOut(serializers.Serializer):
@@ -58,9 +63,17 @@ class DeviceOut(serializers.Serializer):
 
 ERRORS = {
     400: OpenApiResponse(description="Bad input or wrong code (error.code says which)"),
+    403: OpenApiResponse(description="No CSRF token (csrf_failed): the page's cookie and X-CSRFToken header"),
     404: OpenApiResponse(description="Unknown, expired, cancelled or used link (error.code says which)"),
     429: OpenApiResponse(description="Too many codes requested"),
 }
+# The link's token as the invitation carries it; any other string is an unknown link (404).
+TOKEN = OpenApiParameter(
+    "token", str, OpenApiParameter.PATH, pattern=r"^[A-Za-z0-9_-]{16,200}$", description="From the link"
+)
+QUESTION_ID = OpenApiParameter(
+    "question_id", str, OpenApiParameter.PATH, pattern=r"^q[0-9]{1,4}$", description="From the question frame"
+)
 
 
 @method_decorator(csrf_protect, name="dispatch")
@@ -74,6 +87,7 @@ class ConsentView(CandidateView):
         tags=["candidate"],
         summary="Record the verified candidate's consent",
         description="Only after the code was verified in this browser session (else 403 not_verified).",
+        parameters=[TOKEN],
         request=None,
         responses={204: None, 403: OpenApiResponse(description="Not verified"), **ERRORS},
     )
@@ -84,9 +98,15 @@ class ConsentView(CandidateView):
 
 class OtpView(CandidateView):
     @extend_schema(
-        tags=["candidate"], summary="Email a one-time code", request=None, responses={202: OtpOut, **ERRORS}
+        tags=["candidate"],
+        summary="Email a one-time code",
+        parameters=[TOKEN],
+        request=OtpIn,
+        responses={202: OtpOut, **ERRORS},
     )
     def post(self, request, token):
+        data = OtpIn(data=request.data)
+        data.is_valid(raise_exception=True)
         lifetime = joining.send_code(token)
         return Response({"sent": True, "expiresInSeconds": lifetime}, status=status.HTTP_202_ACCEPTED)
 
@@ -95,6 +115,7 @@ class VerifyView(CandidateView):
     @extend_schema(
         tags=["candidate"],
         summary="Check the code; starts the candidate session",
+        parameters=[TOKEN],
         request=VerifyIn,
         responses={200: VerifyOut, **ERRORS},
     )
@@ -110,6 +131,7 @@ class DeviceCheckView(CandidateView):
     @extend_schema(
         tags=["candidate"],
         summary="Record the camera and microphone check",
+        parameters=[TOKEN],
         request=DeviceIn,
         responses={200: DeviceOut, 403: OpenApiResponse(description="Not verified"), **ERRORS},
     )
@@ -139,6 +161,7 @@ class AudioUploadView(CandidateView):
     @extend_schema(
         tags=["candidate"],
         summary="Upload a spoken answer to the question being asked",
+        parameters=[TOKEN, QUESTION_ID],
         description=(
             "The body is the recording itself (MediaRecorder's webm/opus or ogg, Safari's mp4/aac, or wav); "
             "Content-Type says which (parameters such as ;codecs=opus are allowed). The whole file is "
@@ -177,6 +200,7 @@ class RecordingStatusView(CandidateView):
     @extend_schema(
         tags=["candidate"],
         summary="A recording's transcription (for a page that lost its socket)",
+        parameters=[TOKEN, uuid_path("recording_id", "From the upload's answer")],
         responses={200: RecordingStatusOut, 403: OpenApiResponse(description="Not verified"), **ERRORS},
     )
     def get(self, request, token, recording_id):

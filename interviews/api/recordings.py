@@ -7,13 +7,14 @@ from pathlib import PurePosixPath
 
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.authentication import ApiKeyAuthentication
 from interview_platform.api import DomainError, error_body
+from interview_platform.schema import uuid_path
 
 from .. import recordings, selectors
 from .views import ERRORS, RUN_ID, EitherView
@@ -44,9 +45,7 @@ class RecordingAudioView(EitherView):
         ),
         parameters=[
             RUN_ID,
-            OpenApiParameter(
-                "recording_id", str, OpenApiParameter.PATH, description="From the assessment's answers"
-            ),
+            uuid_path("recording_id", "From the assessment's answers"),
         ],
         responses={
             (200, "audio/*"): OpenApiTypes.BINARY,

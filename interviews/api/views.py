@@ -11,7 +11,8 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.authentication import ApiKeyAuthentication
 from accounts.permissions import IsApiClient, IsApiClientOrOrgMember
-from interview_platform.api import WrongState
+from interview_platform.api import StrictCharField, WrongState
+from interview_platform.schema import uuid_path
 
 from .. import selectors, services
 from ..models import Plan
@@ -29,7 +30,7 @@ ERRORS = {
     401: OpenApiResponse(description="Missing or invalid credentials"),
     404: OpenApiResponse(description="No such interview in your organization"),
 }
-RUN_ID = OpenApiParameter("runId", str, OpenApiParameter.PATH, description="The runId returned at creation")
+RUN_ID = uuid_path("run_id", "The runId returned at creation")
 
 
 class ApiKeyView(APIView):
@@ -127,7 +128,7 @@ class InterviewPlanView(EitherView):
 
 
 class CancelIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    reason = StrictCharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
 class InterviewCancelView(EitherView):
@@ -140,7 +141,7 @@ class InterviewCancelView(EitherView):
         responses={200: StatusOut, 409: OpenApiResponse(description="Already finished"), **ERRORS},
     )
     def post(self, request, run_id):
-        data = CancelIn(data=request.data or {})
+        data = CancelIn(data=request.data)
         data.is_valid(raise_exception=True)
         interview = services.cancel(request.user, run_id, data.validated_data["reason"])
         interview.refresh_from_db()

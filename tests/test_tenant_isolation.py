@@ -40,6 +40,7 @@ BODIES = {
     "POST /api/v1/a2a/interview/{run_id}/approve": {"approved": True},
     "POST /api/v1/a2a/interview/{run_id}/assessment/approve": {"approved": True},
     "POST /api/v1/auth/login": {"email": "dana@acme.test", "password": "not-the-password"},
+    "POST /api/v1/auth/password": {"currentPassword": "not-the-password", "newPassword": "Taken-Over-2026!"},
     "POST /api/v1/candidate/join/{token}/verify": {"code": "123456"},
     "POST /api/v1/candidate/join/{token}/device-check": {"camera": False, "microphone": False},
     "POST /api/v1/webhooks/endpoints": {"url": "https://hooks.outsider.test/receive"},

@@ -165,12 +165,7 @@ def test_a_slow_receiver_does_not_hold_up_a_fast_one(make_interview, tmp_path):
             with transaction.atomic():
                 for _ in range(fast_count):
                     services.emit(make_interview(fast.url + "/fast"), "interview.started", {})
-            deadline = time.monotonic() + 90
-            delivered = Delivery.objects.filter(status=DeliveryStatus.SUCCEEDED)
-            while time.monotonic() < deadline and worker.poll() is None:
-                if delivered.count() == slow_count + fast_count:
-                    break
-                time.sleep(0.2)
+            _wait_until_delivered(slow_count + fast_count, worker)
         finally:
             stop(worker)
         slow_requests, fast_requests = slow.snapshot(), fast.snapshot()
@@ -189,9 +184,22 @@ def test_a_slow_receiver_does_not_hold_up_a_fast_one(make_interview, tmp_path):
     assert set(Delivery.objects.values_list("attempt_count", flat=True)) == {1}
     # No polling while parked: each delivery's own job, and one more for a parked
     # delivery when a slot is handed to it (fast ones queue behind each other too).
-    jobs = len(re.findall(r"Task webhooks\.tasks\.deliver\[[^\]]+\] received", log.read_text()))
+    jobs = _jobs_received(log)
     assert jobs >= slow_count + fast_count, "the worker's log no longer says which jobs it received"
     assert jobs <= 2 * (slow_count + fast_count), jobs
+
+
+def _wait_until_delivered(count: int, worker, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    delivered = Delivery.objects.filter(status=DeliveryStatus.SUCCEEDED)
+    while time.monotonic() < deadline and worker.poll() is None:
+        if delivered.count() == count:
+            return
+        time.sleep(0.2)
+
+
+def _jobs_received(log) -> int:
+    return len(re.findall(r"Task webhooks\.tasks\.deliver\[[^\]]+\] received", log.read_text()))
 
 
 @pytest.mark.django_db

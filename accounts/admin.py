@@ -29,11 +29,24 @@ admin.site.login = _throttled_login(admin.site.login)
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "interviewer_name", "contact_email", "created_at")
+    list_display = (
+        "name",
+        "slug",
+        "interviewer_name",
+        "contact_email",
+        "send_candidate_emails",
+        "created_at",
+    )
     search_fields = ("name", "slug")
     readonly_fields = ("id", "created_at")
     prepopulated_fields = {"slug": ("name",)}
-    fields = ("id", "name", "slug", "interviewer_name", "contact_email", "webhook_secret", "created_at")
+    fieldsets = (
+        (None, {"fields": ("id", "name", "slug", "interviewer_name", "webhook_secret", "created_at")}),
+        (
+            "Candidates",
+            {"fields": ("contact_email", "send_candidate_emails", "privacy_notice", "privacy_url")},
+        ),
+    )
 
 
 @admin.register(User)

@@ -22,6 +22,7 @@ from webhooks import services as webhook_services
 from webhooks.models import Delivery
 
 from ..forms import CancelForm, InterviewFilterForm, RequestDetailsForm, missing_labels
+from . import candidate_mail
 from .shared import PAGE_SIZE, dashboard_view, query_without
 
 
@@ -78,6 +79,7 @@ def _render_detail(request, interview, *, details_form=None, status=200):
     approvals = interview.approvals.select_related("decided_by").order_by("created_at")
     if details_form is None and interview.state == State.INFO_NEEDED:
         details_form = RequestDetailsForm.for_interview(interview)
+    link = selectors.interview_link(interview)
     return render(
         request,
         "dashboard/interview_detail.html",
@@ -88,7 +90,9 @@ def _render_detail(request, interview, *, details_form=None, status=200):
             "approvals": approvals,
             "assessment": selectors.latest_assessment(interview),
             "agent_steps": selectors.agent_step_summary(interview),
-            "link": selectors.interview_link(interview),
+            "link": link,
+            "timeline": candidate_mail.timeline(interview, changes),
+            "can_resend": candidate_mail.can_resend(interview, link),
             "can_cancel": can_transition(interview.state, State.CANCELLED),
             "cancel_form": CancelForm(),
             "details_form": details_form,

@@ -82,7 +82,14 @@ class ConsentView(CandidateView):
 
 class OtpView(CandidateView):
     @extend_schema(
-        tags=["candidate"], summary="Email a one-time code", request=OtpIn, responses={202: OtpOut, **ERRORS}
+        tags=["candidate"],
+        summary="Email a one-time code",
+        description=(
+            "Makes a new 6-digit code (voiding any earlier one) and answers at once: the email is sent "
+            "by a background job after the request, retried if the mail server is unavailable."
+        ),
+        request=OtpIn,
+        responses={202: OtpOut, **ERRORS},
     )
     def post(self, request, token):
         data = OtpIn(data=request.data or {})

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from . import selectors
 from .message_models import CandidateMessage
-from .models import CandidateSession, Interview
+from .models import CandidateSession, Interview, State
 from .otp import CODE_TTL
 
 Kind = CandidateMessage.Kind
@@ -99,7 +99,7 @@ def _context(message: CandidateMessage) -> dict:
     interview = message.interview
     context = _base_context(interview)
     if message.kind in (Kind.INVITATION, Kind.REMINDER):
-        if message.kind == Kind.REMINDER and interview.state != "APPROVED":
+        if message.kind == Kind.REMINDER and interview.state != State.APPROVED:
             raise NothingToSend("the candidate has started the interview")
         context["link"] = _usable_link(interview)
         context["expires_short"] = timezone.localtime(interview.join_expires_at).strftime("%-d %B, %H:%M %Z")

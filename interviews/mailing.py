@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from interview_platform import jobs
@@ -164,14 +164,42 @@ def send_reminders() -> int:
     return queued
 
 
+def requeue_lost() -> int:
+    """Enqueue again the emails whose job was lost (a restarted process, a lost broker message).
+
+    Only recent ones: an older email has lost its point (a code is valid for minutes).
+    """
+    now = timezone.now()
+    lost = CandidateMessage.objects.filter(created_at__gt=now - timedelta(days=1)).filter(
+        Q(status=Status.QUEUED, created_at__lt=now - timedelta(minutes=5))
+        | Q(status=Status.SENDING, claimed_at__lt=_stale_claim())
+        | Q(status=Status.RETRYING, claimed_at__lt=now - timedelta(seconds=max(DEFAULT_RETRY_DELAYS) + 3600))
+    )
+    ids = [str(message_id) for message_id in lost.values_list("id", flat=True)[:REMINDER_BATCH]]
+    for message_id in ids:
+        jobs.enqueue(SEND_TASK, message_id)
+    return len(ids)
+
+
 # --- the job ------------------------------------------------------------------------------
 
 
+def _stale_claim():
+    # Longer than one send can take (connect + send, each bounded by EMAIL_TIMEOUT).
+    return timezone.now() - timedelta(seconds=3 * settings.EMAIL_TIMEOUT + 60)
+
+
 def _claim(message_id) -> CandidateMessage | None:
-    """Take the message for this run; None when another run has it or it is done (idempotent job)."""
-    claimed = CandidateMessage.objects.filter(
-        id=message_id, status__in=(Status.QUEUED, Status.RETRYING)
-    ).update(status=Status.SENDING, attempts=F("attempts") + 1)
+    """Take the message for this run; None when another run has it or it is done (idempotent job).
+
+    A message left "sending" by a worker that died mid-send is taken again once its claim is stale.
+    """
+    claimable = Q(status__in=(Status.QUEUED, Status.RETRYING)) | Q(
+        status=Status.SENDING, claimed_at__lt=_stale_claim()
+    )
+    claimed = CandidateMessage.objects.filter(claimable, id=message_id).update(
+        status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
+    )
     if not claimed:
         return None
     return CandidateMessage.objects.select_related("interview__organization", "interview__current_plan").get(

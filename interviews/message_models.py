@@ -40,6 +40,8 @@ class CandidateMessage(models.Model):
     subject = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When a job last took it: a claim older than a send can take belongs to a lost worker.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     # The recruiter who asked for it (a resent invitation); empty when the platform sent it.
     requested_by = models.ForeignKey(

@@ -104,4 +104,5 @@ def send_candidate_message(self, message_id: str) -> None:
 
 @shared_task(acks_late=True)
 def remind_candidates() -> int:
-    return mailing.send_reminders()
+    """Reminders now due, and any email whose job was lost on the way."""
+    return mailing.send_reminders() + mailing.requeue_lost()

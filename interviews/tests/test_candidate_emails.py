@@ -217,3 +217,34 @@ def test_an_invitation_for_a_link_no_longer_usable_is_not_sent(make_pending, rec
     assert mail.outbox == []
     message = CandidateMessage.objects.get(interview=interview)
     assert message.status == "skipped" and "can no longer be used" in message.error
+
+
+def test_an_email_whose_job_was_lost_is_sent_by_the_periodic_job(make_pending, recruiter_client, capture):
+    interview = make_pending()
+    # Approved, but the process stopped before the job ran: the row waits, queued.
+    with capture(execute=False):
+        recruiter_client.post(f"{CREATE}/{interview.run_id}/approve", {"approved": True}, format="json")
+    message = CandidateMessage.objects.get(interview=interview)
+    remind(capture)
+    assert mail.outbox == []  # a job may still be on its way: not yet
+    with time_machine.travel(timezone.now() + timedelta(minutes=6), tick=False):
+        remind(capture)
+    [invitation] = mail.outbox
+    assert invitation.subject == "Your Senior Software Engineer interview with Acme"
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("sent", 1)
+
+
+def test_a_worker_lost_mid_send_does_not_leave_the_email_unsent(make_pending, recruiter_client, capture):
+    interview = make_pending()
+    with capture(execute=False):
+        recruiter_client.post(f"{CREATE}/{interview.run_id}/approve", {"approved": True}, format="json")
+    CandidateMessage.objects.update(status="sending", attempts=1, claimed_at=timezone.now())
+    message_id = str(CandidateMessage.objects.get().id)
+    with capture(execute=True):
+        jobs.enqueue("interviews.tasks.send_candidate_message", message_id)  # a redelivered duplicate
+    assert mail.outbox == []  # another worker may be sending it right now
+    with time_machine.travel(timezone.now() + timedelta(minutes=3), tick=False):
+        remind(capture)
+    assert len(mail.outbox) == 1
+    assert CandidateMessage.objects.get().attempts == 2

@@ -10,7 +10,6 @@ import time_machine
 from django.core import mail
 from django.test import Client
 
-from accounts.models import Role
 from approvals.services import plan_approve
 from interviews.models import CandidateMessage
 from tests.pages import messages_of
@@ -104,7 +103,6 @@ def test_a_signed_in_account_without_a_role_cannot_resend(approved, capture, mak
         response = client.post(page(approved.run_id) + "/invitation/resend")
     assert response.status_code == 403
     assert len(mail.outbox) == 1
-    assert Role.values == ["ADMIN", "RECRUITER"]
 
 
 def test_no_resend_once_the_link_cannot_be_used(web, approved, capture, ats):

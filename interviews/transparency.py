@@ -12,9 +12,10 @@ from django.conf import settings
 DEFAULT_PRIVACY_NOTICE = (
     "{organization} uses this interview to assess your application for the {position} role. "
     "We keep your name, email address, your answers (typed, or spoken and turned into text) and "
-    "the assessment of them, and use them only for this hiring decision. They are shared with no "
-    "one outside {organization} and the service that runs this interview for it. You can ask "
-    "for a copy of your data, for it to be corrected, or for it to be deleted."
+    "the assessment of them, and use them only for this hiring decision. They are shared only with "
+    "the services that run this interview for {organization}; your name and email address are never "
+    "sent to an AI model. You can ask for a copy of your data, for it to be corrected, or for it to "
+    "be deleted."
 )
 
 # The settings retention is read from, with what each one covers; a setting that is not

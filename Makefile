@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # Local development defaults; production sets its own environment.
 export DEBUG ?= true
 
-.PHONY: install run test lint format bench worker webhook-worker beat clean
+.PHONY: install run up test lint format bench loadtest worker webhook-worker beat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,38 @@ run: install
 	@echo "Serving on http://localhost:$(PORT)  (API http://localhost:$(PORT)/api/v1, docs /api/docs/, Ctrl-C stops)"
 	PORT=$(PORT) exec $(BIN)/daphne -b 127.0.0.1 -p $(PORT) interview_platform.asgi:application
 
+# The production shape on this machine, one command: gunicorn, daphne for /ws/, both
+# Celery workers and beat (Procfile, run by honcho), against DATABASE_URL and REDIS_URL.
+# Plain http on loopback, so the settings that need TLS are relaxed; see README.
+UP_WEB_PORT ?= 8000
+UP_SOCKET_PORT ?= 8001
+up: export DEBUG = false
+up: export WEB_PORT ?= $(UP_WEB_PORT)
+up: export SOCKET_PORT ?= $(UP_SOCKET_PORT)
+up: export WEB_WORKERS ?= 2
+up: export AGENT_CONCURRENCY ?= 4
+up: export WEBHOOK_CONCURRENCY ?= 8
+up: export DATA_DIR ?= $(CURDIR)/.data
+up: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
+up: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(UP_WEB_PORT)
+up: export SOCKET_BASE_URL ?= http://127.0.0.1:$(UP_SOCKET_PORT)
+up: export SECURE_SSL_REDIRECT ?= false
+up: export SECURE_COOKIES ?= false
+up: export SECURE_HSTS_SECONDS ?= 0
+up: export WEBHOOK_ALLOWED_CIDRS ?= 127.0.0.0/8,::1/128
+up: install
+	@if [ -z "$$DATABASE_URL" ] || [ -z "$$REDIS_URL" ]; then \
+	  echo "make up runs the production shape: set DATABASE_URL=postgres://… and REDIS_URL=redis://… first."; exit 2; fi
+	@mkdir -p "$$DATA_DIR"
+	@if [ -z "$$SECRET_KEY" ] && [ ! -s "$$DATA_DIR/secret_key" ]; then \
+	  $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))" > "$$DATA_DIR/secret_key"; fi
+	SECRET_KEY="$${SECRET_KEY:-$$(cat "$$DATA_DIR/secret_key")}" $(BIN)/python manage.py migrate --noinput
+	SECRET_KEY="$${SECRET_KEY:-$$(cat "$$DATA_DIR/secret_key")}" $(BIN)/python manage.py collectstatic --noinput -v 0
+	SECRET_KEY="$${SECRET_KEY:-$$(cat "$$DATA_DIR/secret_key")}" $(BIN)/python manage.py seed_demo
+	@echo "Dashboard and API on $$PUBLIC_BASE_URL, sockets on $$SOCKET_BASE_URL (Ctrl-C stops all)"
+	SECRET_KEY="$${SECRET_KEY:-$$(cat "$$DATA_DIR/secret_key")}" PATH="$(CURDIR)/$(BIN):$$PATH" \
+	  exec $(BIN)/honcho --procfile Procfile start
+
 test: install
 	$(BIN)/python manage.py check
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -46,6 +78,10 @@ format: install
 
 bench: install
 	$(BIN)/python -m benchmarks.intake
+
+# Minutes of load on the production shape (local PostgreSQL and Redis); prints the numbers.
+loadtest: install
+	$(BIN)/python -m loadtest $(LOADTEST_ARGS)
 
 # Production-shaped processes (need DATABASE_URL and REDIS_URL). Agent steps and
 # webhook deliveries get separate workers, so slow receivers never hold up interviews.

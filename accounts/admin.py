@@ -6,12 +6,16 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 
-from .models import ApiKey, Organization, User
+from interview_platform.admin import ReadOnlyMixin
+
+from .models import ApiKey, Organization, TokenFamily, User
 from .web_views import ThrottledSignInMixin, throttled_status
 
 
 class OpsAuthenticationForm(ThrottledSignInMixin, AdminAuthenticationForm):
-    """/ops/ sign-in, under the same limit on wrong passwords as the dashboard's."""
+    """/ops/ sign-in, under the same limits on wrong passwords as the dashboard's and the API's."""
+
+    channel = "ops"
 
 
 def _throttled_login(login):
@@ -102,3 +106,21 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         messages.success(request, f"Revoked {count} key(s).")
+
+
+@admin.register(TokenFamily)
+class TokenFamilyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """API sign-ins: who, since when, until when, and whether and why they ended."""
+
+    list_display = ("user", "created_at", "expires_at", "revoked_at", "revoked_reason")
+    list_filter = ("revoked_reason", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    actions = ("end",)
+
+    @admin.action(description="End the selected sign-ins now")
+    def end(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_reason=TokenFamily.Reason.OPERATOR
+        )
+        messages.success(request, f"Ended {count} sign-in(s).")

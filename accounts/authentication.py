@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -9,7 +10,19 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from . import throttling
 from .models import ApiKey, Organization, hash_api_key
+
+security_log = logging.getLogger("accounts.security")
+
+
+class ApiKeyGuessing(exceptions.Throttled):
+    def __init__(self, wait: int):
+        super().__init__(wait=wait)
+        self.detail = exceptions.ErrorDetail(
+            f"Too many requests with a wrong API key from this address. {throttling.message(wait)}",
+            code="throttled",
+        )
 
 
 @dataclass
@@ -54,14 +67,25 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if raw is None:
             return None
         raw = raw.strip()
-        if not raw:
-            raise exceptions.AuthenticationFailed("The X-API-Key header is empty.")
+        # Too many wrong keys from this address: refused before any lookup,
+        # so guessing stops even for the key that would have been right.
+        address = [f"ip:{throttling.client_address(request)}"]
+        wait = throttling.API_KEY_FAILURES.wait(address)
+        if wait:
+            raise ApiKeyGuessing(wait)
         try:
-            key = ApiKey.objects.select_related("organization").get(key_hash=hash_api_key(raw))
-        except ApiKey.DoesNotExist:
-            raise exceptions.AuthenticationFailed("Invalid API key.") from None
-        if not key.is_active:
-            raise exceptions.AuthenticationFailed("This API key has been revoked.")
+            if not raw:
+                raise exceptions.AuthenticationFailed("The X-API-Key header is empty.")
+            try:
+                key = ApiKey.objects.select_related("organization").get(key_hash=hash_api_key(raw))
+            except ApiKey.DoesNotExist:
+                raise exceptions.AuthenticationFailed("Invalid API key.") from None
+            if not key.is_active:
+                raise exceptions.AuthenticationFailed("This API key has been revoked.")
+        except exceptions.AuthenticationFailed:
+            throttling.API_KEY_FAILURES.hit(address)
+            security_log.warning("api_key_rejected address=%s", address[0][3:])
+            raise
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at > self.touch_interval:
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

@@ -102,6 +102,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    def save(self, *args, **kwargs):
+        # set_password() keeps the new raw password in _password until the save
+        # (a hash upgrade on sign-in does not): a new password, like a
+        # deactivation, ends every API sign-in the account had.
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            TokenFamily.objects.revoke_all(self, TokenFamily.Reason.PASSWORD)
+        elif not self.is_active and not self._state.adding:
+            TokenFamily.objects.revoke_all(self, TokenFamily.Reason.DEACTIVATED)
+
     @property
     def can_decide(self) -> bool:
         """Recruiters and admins of an organization make the workflow's decisions."""
@@ -156,3 +167,56 @@ class ApiKey(models.Model):
             organization=organization, name=name, prefix=raw[: cls.PREFIX_LENGTH], key_hash=hash_api_key(raw)
         )
         return key, raw
+
+
+class TokenFamilyQuerySet(models.QuerySet):
+    def revoke_all(self, user, reason: str) -> int:
+        """End every API sign-in of ``user``: its families, and the refresh tokens still outstanding."""
+        from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+        now = timezone.now()
+        count = self.filter(user=user, revoked_at__isnull=True).update(revoked_at=now, revoked_reason=reason)
+        live = OutstandingToken.objects.filter(user=user, expires_at__gt=now, blacklistedtoken__isnull=True)
+        BlacklistedToken.objects.bulk_create(
+            [BlacklistedToken(token_id=pk) for pk in live.values_list("pk", flat=True)], ignore_conflicts=True
+        )
+        return count
+
+
+class TokenFamily(models.Model):
+    """One API sign-in: the refresh tokens rotated from it, and the access tokens they minted.
+
+    Every token carries its family's id (claim ``fam``); a token is honoured
+    only while its family is neither revoked nor past ``expires_at``, the
+    absolute end that refreshing cannot push back.
+    """
+
+    class Reason(models.TextChoices):
+        LOGOUT = "logout", "Signed out"
+        LOGOUT_EVERYWHERE = "logout_everywhere", "Signed out everywhere"
+        REUSE = "reuse", "A rotated refresh token was used again"
+        PASSWORD = "password", "Password changed"
+        DEACTIVATED = "deactivated", "Account deactivated"
+        OPERATOR = "operator", "Ended by an operator"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="token_families")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=20, choices=Reason.choices, blank=True)
+
+    objects = TokenFamilyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API sign-in"
+        indexes = [models.Index(fields=["user", "revoked_at"], name="tokenfamily_user_live")]
+
+    def __str__(self) -> str:
+        return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+
+    def revoke(self, reason: str) -> None:
+        if self.revoked_at is None:
+            self.revoked_at, self.revoked_reason = timezone.now(), reason
+            self.save(update_fields=["revoked_at", "revoked_reason"])

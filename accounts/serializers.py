@@ -27,3 +27,8 @@ class RefreshIn(serializers.Serializer):
 class TokensOut(serializers.Serializer):
     accessToken = serializers.CharField()
     refreshToken = serializers.CharField()
+
+
+class PasswordChangeIn(serializers.Serializer):
+    currentPassword = serializers.CharField(max_length=256, trim_whitespace=False)
+    newPassword = serializers.CharField(max_length=256, trim_whitespace=False)

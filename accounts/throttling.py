@@ -1,11 +1,8 @@
-"""Limits on guessing passwords and sending reset emails through the sign-in pages.
+"""Windowed counters in Django's default cache (Redis in production), shared by every process.
 
-The API's sign-in has DRF's throttles; the session pages (/accounts/ and
-/ops/) count here, in Django's default cache, so every process of the site
-shares the counts. Each limit counts per client IP and per email: many
-accounts tried from one address, and one account tried from many addresses,
-both stop. A window starts with its first hit and ends ``window`` seconds
-later; once a key has ``max_hits`` in it, the page refuses until it ends.
+A window starts with its first hit and ends ``window`` seconds later; once a
+key has ``max_hits`` in it, the limit refuses until it ends. Sign-in has its
+own rules on top of these (``signin.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +12,9 @@ import math
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 
 @dataclass(frozen=True)
@@ -55,15 +54,20 @@ class Limit:
                     cache.add(hits_key, 1, self.window)
 
 
-# At most 10 wrong passwords per 10 minutes per IP and per email.
-SIGN_IN = Limit("sign-in", max_hits=10, window=10 * 60)
 # At most 5 reset emails an hour per IP and per email address.
 PASSWORD_RESET = Limit("password-reset", max_hits=5, window=60 * 60)
+# Wrong or revoked API keys per client address (API_KEY_FAILURE_LIMIT per 10 minutes).
+API_KEY_FAILURES = Limit("api-key-failures", max_hits=settings.API_KEY_FAILURE_LIMIT, window=10 * 60)
+
+
+def client_address(request) -> str:
+    """The client's address; X-Forwarded-For is believed for TRUSTED_PROXIES hops only (as in DRF)."""
+    return BaseThrottle().get_ident(request)
 
 
 def idents(request, email: str | None) -> list[str]:
     """What a limit counts for this request: the client's address and the email typed."""
-    found = [f"ip:{request.META.get('REMOTE_ADDR', '')}"] if request is not None else []
+    found = [f"ip:{client_address(request)}"] if request is not None else []
     if email:
         found.append(f"email:{email.strip().lower()}")
     return found
@@ -72,3 +76,20 @@ def idents(request, email: str | None) -> list[str]:
 def message(seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     return f"Too many attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+
+
+class ApiKeyRateThrottle(SimpleRateThrottle):
+    """The per-key request rate (API_KEY_THROTTLE_RATE), on every endpoint an API key can call.
+
+    A default throttle class: it counts API-key callers only (one bucket per
+    key, the same one the create and update endpoints' scoped throttle uses),
+    so people's tokens and candidates are not slowed by it.
+    """
+
+    scope = "api_key"
+
+    def get_cache_key(self, request, view):
+        ident = str(getattr(request.user, "pk", ""))
+        if not ident.startswith("api-key:"):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": ident}

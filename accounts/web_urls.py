@@ -8,6 +8,8 @@ from . import web_views
 urlpatterns = [
     path("login/", web_views.LoginView.as_view(), name="login"),
     path("logout/", web_views.LogoutView.as_view(), name="logout"),
+    path("password/", web_views.PasswordChangeView.as_view(), name="password_change"),
+    path("unlock/<str:token>/", web_views.UnlockView.as_view(), name="sign-in-unlock"),
     path("password-reset/", web_views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

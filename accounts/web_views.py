@@ -5,37 +5,47 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.views import View
 
-from . import throttling
+from . import signin, throttling
+from .models import User
 
 THROTTLED = 429
 
 
 class ThrottledSignInMixin:
-    """Refuse to check a password once the IP or the email has had too many wrong ones.
+    """The sign-in limits (accounts/signin.py) on a session sign-in form.
 
     For AuthenticationForm and its subclasses (the dashboard's and /ops/'s).
     ``throttled`` is the wait in seconds, for the view to answer 429.
     """
 
     throttled = 0
+    channel = "page"
 
     def clean(self):
-        idents = throttling.idents(self.request, self.cleaned_data.get("username"))
-        self.throttled = throttling.SIGN_IN.wait(idents)
-        if self.throttled:
-            # Checked before authenticate(): over the limit, no password is tried.
-            raise forms.ValidationError(throttling.message(self.throttled), code="throttled")
+        email = self.cleaned_data.get("username")
+        attempt = signin.Attempt(self.request, email, channel=self.channel)
+        refusal = attempt.refusal()
+        if refusal:
+            # Checked before authenticate(): over a limit, no password is tried.
+            self.throttled = refusal.wait
+            attempt.refused(refusal)
+            raise forms.ValidationError(refusal.message, code="throttled")
         try:
-            return super().clean()
+            cleaned = super().clean()
         except forms.ValidationError as exc:
             if exc.code == "invalid_login":
-                throttling.SIGN_IN.hit(idents)
+                attempt.failed(User.objects.filter(email__iexact=email or "").first())
             raise
+        attempt.succeeded()
+        return cleaned
 
 
 def throttled_status(response):
@@ -112,6 +122,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "registration/password_reset_email.html"
     subject_template_name = "registration/password_reset_subject.txt"
 
+    @property
+    def extra_email_context(self):
+        # Links start with the public address, never the Host header a request happened to send.
+        return {"base_url": settings.PUBLIC_BASE_URL.rstrip("/")}
+
     def form_valid(self, form):
         # Every request counts, for a known email or not: the page must look
         # the same either way, and each could send an email.
@@ -122,3 +137,66 @@ class PasswordResetView(auth_views.PasswordResetView):
             return self.render_to_response(self.get_context_data(form=form), status=THROTTLED)
         throttling.PASSWORD_RESET.hit(idents)
         return super().form_valid(form)
+
+
+class LimitedPasswordChangeForm(PasswordChangeForm):
+    """Wrong current passwords count like wrong sign-ins: a borrowed session cannot guess the password."""
+
+    throttled = 0
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        attempt = signin.Attempt(self.request, self.user.email, channel="password-change")
+        refusal = attempt.refusal()
+        if refusal:
+            self.throttled = refusal.wait
+            attempt.refused(refusal)
+            raise forms.ValidationError(refusal.message, code="throttled")
+        try:
+            old = super().clean_old_password()
+        except forms.ValidationError:
+            attempt.failed(self.user)
+            raise
+        attempt.succeeded()
+        return old
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A signed-in person's new password: this session stays, every other one and every API sign-in end."""
+
+    template_name = "registration/password_change_form.html"
+    form_class = LimitedPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form):
+        return throttled_status(super().form_invalid(form))
+
+    success_url = reverse_lazy("dashboard:queue")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(
+            self.request, "Your password is changed. Other sessions and API sign-ins have ended."
+        )
+        return response
+
+
+class UnlockView(View):
+    """The emailed link that lifts a sign-in lock: a page with a button, since mail scanners follow links."""
+
+    template_name = "registration/unlock.html"
+
+    def get(self, request, token):
+        return render(request, self.template_name, {"invalid": False})
+
+    def post(self, request, token):
+        user = signin.unlock(request, token)
+        if user is None:
+            return render(request, self.template_name, {"invalid": True}, status=400)
+        messages.success(request, "Your account is unlocked. Sign in.")
+        return redirect("login")

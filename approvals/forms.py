@@ -195,6 +195,28 @@ class AssessmentDecisionForm(forms.Form):
         return overrides
 
 
+class EraseForm(forms.Form):
+    """The candidate's email (or ERASE when there is none), typed to confirm an erasure."""
+
+    confirm = forms.CharField(max_length=254, label="Type the candidate's email to confirm")
+
+    def __init__(self, *args, interview, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expected = interview.candidate_email or "ERASE"
+        if not interview.candidate_email:
+            self.fields["confirm"].label = "Type ERASE to confirm"
+        self.fields["confirm"].widget.attrs.update(autocomplete="off", spellcheck="false")
+
+    def clean_confirm(self):
+        typed = self.cleaned_data["confirm"].strip()
+        if typed.lower() != self.expected.lower():
+            raise forms.ValidationError(f"That is not {self._what()}; nothing was erased.")
+        return typed
+
+    def _what(self) -> str:
+        return "the candidate's email" if self.expected != "ERASE" else "ERASE"
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(
         required=False,

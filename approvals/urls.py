@@ -19,6 +19,7 @@ urlpatterns = [
     path(f"{RUN}/cancel", interviews.interview_cancel, name="interview-cancel"),
     path(f"{RUN}/complete", interviews.interview_complete, name="interview-complete"),
     path(f"{RUN}/invitation/resend", candidate_mail.resend_invitation, name="interview-resend-invitation"),
+    path(f"{RUN}/erase", interviews.interview_erase, name="interview-erase"),
     path(
         f"{RUN}/deliveries/<uuid:delivery_id>/redeliver",
         interviews.delivery_redeliver,

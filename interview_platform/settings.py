@@ -65,6 +65,9 @@ if not ALLOWED_HOSTS:
 
 PORT = env_int("PORT", 3009, minimum=1, maximum=65535)
 PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", f"http://localhost:{PORT}")
+# Where browsers open the interview socket when /ws/ is not routed through the
+# same origin (e.g. `make up` without a reverse proxy); "" = PUBLIC_BASE_URL.
+SOCKET_BASE_URL = env_base_url("SOCKET_BASE_URL")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", PUBLIC_BASE_URL)
 CSRF_FAILURE_VIEW = "interview_platform.views.csrf_failure"
 
@@ -97,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -232,6 +236,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Each worker thread reserves one message at a time: nothing waits behind a
 # slow task in a busy worker while another worker is idle.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers keep their database connections between jobs (closed when broken or
+# older than CONN_MAX_AGE, see interview_platform/celery.py), as web requests do.
+CELERY_DB_REUSE_MAX = 1000
 # Bounded by default (Celery would use the CPU count); `--concurrency` overrides.
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 8, minimum=1, maximum=256)
 CELERY_TASK_DEFAULT_QUEUE = "agents"
@@ -258,6 +265,8 @@ CELERY_BEAT_SCHEDULE = {
     "expire-unused-links": {"task": "interviews.tasks.expire_links", "schedule": 300.0},
     "purge-old-recordings": {"task": "interviews.tasks.purge_recordings", "schedule": 3600.0},
     "remind-candidates": {"task": "interviews.tasks.remind_candidates", "schedule": 900.0},
+    "purge-ended-sign-ins": {"task": "accounts.tasks.purge_ended_sign_ins", "schedule": 3600.0},
+    "purge-expired-data": {"task": "interviews.tasks.purge_expired_data", "schedule": 3600.0},
 }
 
 # --- Agents -----------------------------------------------------------------
@@ -321,6 +330,17 @@ RECORDING_MAX_BYTES = env_int(
 RECORDING_MAX_SECONDS = env_int("RECORDING_MAX_SECONDS", 900, minimum=10, maximum=7200)
 # Recordings (the audio; transcripts stay with the answers) are deleted after this many days.
 RECORDING_RETENTION_DAYS = env_int("RECORDING_RETENTION_DAYS", 90, minimum=1, maximum=3650)
+# What else is kept how long (days), purged hourly by interviews.retention (README "Erasure and retention").
+RETENTION_DAYS = {
+    kind: env_int(f"RETENTION_DAYS_{kind.upper()}", default, minimum=1, maximum=3650)
+    for kind, default in (
+        ("transcripts", 180),
+        ("integrity", 180),
+        ("device_details", 30),
+        ("agent_steps", 90),
+        ("webhook_attempts", 30),
+    )
+}
 
 # --- Interview links ----------------------------------------------------------
 JOIN_LINK_TTL = timedelta(days=env_int("JOIN_LINK_TTL_DAYS", 7, minimum=1, maximum=90))
@@ -360,6 +380,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "interview_platform.api.exception_handler",
+    # Counts API-key callers only, on every endpoint that does not set its own throttles.
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "login": env_str("LOGIN_THROTTLE_RATE", "10/min"),
         "api_key": env_str("API_KEY_THROTTLE_RATE", "600/min"),
@@ -380,7 +402,24 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "sub",
+    # Access tokens are checked against their sign-in (accounts/tokens.py) on every request.
+    "AUTH_TOKEN_CLASSES": ("accounts.tokens.AccessToken",),
 }
+# An API sign-in ends this long after the password was typed, however often its tokens are refreshed.
+JWT_SIGN_IN_MAX_AGE = timedelta(days=env_int("JWT_SIGN_IN_MAX_DAYS", 30, minimum=1, maximum=365))
+if SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"] > JWT_SIGN_IN_MAX_AGE:
+    raise ImproperlyConfigured("JWT_SIGN_IN_MAX_DAYS must be at least JWT_REFRESH_DAYS.")
+
+# --- Sign-in limits (accounts/signin.py) ---------------------------------------------
+# Wrong passwords for one account from one address before each next try waits twice as long.
+SIGN_IN_FREE_ATTEMPTS = env_int("SIGN_IN_FREE_ATTEMPTS", 5, minimum=1, maximum=100)
+# Wrong passwords from one address, for any accounts, in 10 minutes.
+SIGN_IN_ADDRESS_LIMIT = env_int("SIGN_IN_ADDRESS_LIMIT", 20, minimum=1, maximum=10000)
+# Wrong passwords for one account from anywhere that lock it (except from addresses it used before).
+SIGN_IN_ACCOUNT_LOCK_AFTER = env_int("SIGN_IN_ACCOUNT_LOCK_AFTER", 10, minimum=2, maximum=1000)
+SIGN_IN_LOCK_MINUTES = env_int("SIGN_IN_LOCK_MINUTES", 60, minimum=1, maximum=24 * 60)
+# Requests with a wrong or revoked X-API-Key from one address in 10 minutes.
+API_KEY_FAILURE_LIMIT = env_int("API_KEY_FAILURE_LIMIT", 20, minimum=1, maximum=10000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "AI Interview Platform API",
@@ -397,6 +436,10 @@ SPECTACULAR_SETTINGS = {
 
 # --- Security (production) ------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# A dashboard session ends after this long without a request (accounts/middleware.py) ...
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_MINUTES", 60, minimum=1, maximum=24 * 60))
+# ... and this long after signing in, however active (Django's default is 14 days).
+SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE_HOURS", 12, minimum=1, maximum=24 * 30) * 3600
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -404,8 +447,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Only for a local plain-http run of the production shape (`make up`).
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

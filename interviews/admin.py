@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from interview_platform.admin import ReadOnlyMixin
 
+from . import erasure_admin  # noqa: F401  (erasures and the retention preview in /ops/)
 from .agents import admin_registration  # noqa: F401  (AgentStep in /ops/)
 from .models import (
     Assessment,

@@ -76,3 +76,8 @@ def expired() -> dict:
 
 def failed(reason: str) -> dict:
     return {"reason": reason}
+
+
+def erased(erasure) -> dict:
+    """The candidate's personal data is gone; the interview's history and scores stay."""
+    return {"erasedAt": erasure.erased_at.isoformat(), "erasedBy": erasure.actor_label}

@@ -95,7 +95,7 @@ def candidate_session(interview: Interview) -> CandidateSession:
 
 
 def websocket_url(token: str) -> str:
-    base = settings.PUBLIC_BASE_URL
+    base = settings.SOCKET_BASE_URL or settings.PUBLIC_BASE_URL
     scheme = "wss" if base.startswith("https://") else "ws"
     return f"{scheme}://{base.split('://', 1)[1]}/ws/interview/{token}/"
 

@@ -385,3 +385,6 @@ class AgentStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} by {self.engine} ({self.outcome}, {self.latency_ms} ms)"
+
+
+from .erasure_log import Erasure, RetentionPreview  # noqa: E402,F401  (registered with the app's models)

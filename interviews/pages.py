@@ -58,6 +58,9 @@ def content_security_policy(request) -> str:
     The socket's origin is named explicitly: older Safari versions do not count ws(s) as 'self'.
     """
     host = request.get_host()
+    socket_origin = ""
+    if settings.SOCKET_BASE_URL:
+        socket_origin = " " + settings.SOCKET_BASE_URL.replace("http", "ws", 1)
     return "; ".join(
         [
             "default-src 'self'",
@@ -65,7 +68,7 @@ def content_security_policy(request) -> str:
             "style-src 'self'",
             "img-src 'self' data:",
             "media-src 'self' blob: mediastream:",
-            f"connect-src 'self' ws://{host} wss://{host}",
+            f"connect-src 'self' ws://{host} wss://{host}{socket_origin}",
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",
@@ -166,6 +169,7 @@ def join_page(request, token: str):
         "maxRecordingSeconds": settings.RECORDING_MAX_SECONDS,
         "endpoints": _endpoints(token),
         "websocketUrl": joining.websocket_url(token),
+        "websocketSameOrigin": not settings.SOCKET_BASE_URL,
     }
     context = {
         "organization": organization.name,

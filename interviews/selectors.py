@@ -8,7 +8,7 @@ from django.db.models import Avg, Count, Sum
 from django.http import Http404
 
 from .events import EVENTS
-from .models import Assessment, Interview, State
+from .models import Assessment, Erasure, Interview, State
 
 
 def interview_for(principal, run_id, *, for_update: bool = False) -> Interview:
@@ -88,8 +88,14 @@ def status_body(interview: Interview) -> dict:
         "interviewLink": interview_link(interview),
         "assessmentId": assessment.id if assessment else None,
         "updatedAt": interview.updated_at,
+        "erasedAt": erased_at(interview),
         "history": history(interview),
     }
+
+
+def erased_at(interview: Interview):
+    erasure = Erasure.objects.filter(interview=interview).only("erased_at").first()
+    return erasure.erased_at if erasure else None
 
 
 def agent_step_summary(interview: Interview) -> list[dict]:

@@ -161,6 +161,9 @@ class StatusOut(serializers.Serializer):
     interviewLink = serializers.URLField(allow_null=True)
     assessmentId = serializers.UUIDField(allow_null=True)
     updatedAt = serializers.DateTimeField()
+    erasedAt = serializers.DateTimeField(
+        allow_null=True, help_text="When the candidate's personal data was erased; null if it was not"
+    )
     history = HistoryOut(many=True)
 
 

@@ -15,7 +15,7 @@ from celery import shared_task
 from interview_platform import jobs
 from interview_platform.api import WrongState
 
-from . import assessing, effects, events, live, mailing, planning, recordings, sweeps, workflow
+from . import assessing, effects, events, live, mailing, planning, recordings, retention, sweeps, workflow
 from .models import Interview, State
 
 logger = logging.getLogger(__name__)
@@ -106,3 +106,9 @@ def send_candidate_message(self, message_id: str) -> None:
 def remind_candidates() -> int:
     """Reminders now due, and any email whose job was lost on the way."""
     return mailing.send_reminders() + mailing.requeue_lost()
+
+
+@shared_task(acks_late=True)
+def purge_expired_data() -> dict[str, int]:
+    """Everything past its retention window except recordings, which purge_recordings handles."""
+    return retention.purge([kind.name for kind in retention.KINDS if kind.name != "recordings"])

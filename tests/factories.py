@@ -48,10 +48,10 @@ ANSWERS: dict[str, dict[str, str]] = json.loads((ROOT / "interviews/tests/data/a
 
 
 def bearer_client(user) -> APIClient:
-    from rest_framework_simplejwt.tokens import RefreshToken
+    from accounts.tokens import sign_in
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {sign_in(user).access_token}")
     return client
 
 

@@ -4,8 +4,13 @@
 UPDATE (two workers never send the same attempt), sends through
 ``transport``, records an Attempt, and schedules the next try.
 ``sweep_deliveries`` re-enqueues what a lost worker or a lost message left
-behind. A cap on deliveries in flight per destination host keeps one slow
-receiver from holding every worker.
+behind.
+
+A cap on deliveries in flight per destination (host:port) keeps one slow
+receiver from holding every worker. A delivery that finds its destination full
+is parked: no job, no polling. Each delivery that finishes there hands its
+slot to the oldest parked one, so a backlog at a slow receiver costs one job
+per delivery and never stands in the queue ahead of other receivers' webhooks.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -35,10 +40,6 @@ logger = logging.getLogger(__name__)
 # receiver outage) do not all come back in the same second.
 JITTER = 0.10
 SWEEP_BATCH = 500
-# A delivery whose destination already has its share of deliveries in flight
-# waits this long (seconds, random in the range so waiting ones spread out)
-# and is tried again without using up an attempt.
-HOST_BUSY_DELAY = (1.0, 3.0)
 
 
 def destination(url: str) -> str:
@@ -124,7 +125,7 @@ def attempt_delivery(delivery_id) -> Attempt | None:
     # still used up an attempt (it may have sent the request), and a stale
     # worker's late result can be told apart from a newer claim's.
     claimed = Delivery.objects.filter(
-        id=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+        id=delivery_id, status=DeliveryStatus.PENDING, parked=False, next_attempt_at__lte=now
     ).update(
         status=DeliveryStatus.SENDING,
         claimed_until=now + _claim_window(),
@@ -141,7 +142,9 @@ def attempt_delivery(delivery_id) -> Attempt | None:
         result = transport.Result(transport.Outcome.PERMANENT, error=f"endpoint disabled: {reason}")
         return _record(delivery, number, started_at, result, sent=False)
     if _host_busy(delivery, now):
-        _postpone(delivery, number, now)
+        _park(delivery, number)
+        # A slot may have come free between the count and the parking.
+        release_parked(delivery.host)
         return None
     event = delivery.event
     body = event.body.encode()
@@ -159,26 +162,54 @@ def _host_busy(delivery: Delivery, now) -> bool:
     once, each sees the other, so the cap is never exceeded (at worst both
     wait). Claims past their time belong to lost workers and do not count.
     """
-    in_flight = Delivery.objects.filter(
-        host=delivery.host, status=DeliveryStatus.SENDING, claimed_until__gt=now
-    ).count()
-    return in_flight > settings.WEBHOOK_MAX_IN_FLIGHT_PER_HOST
+    return _in_flight(delivery.host, now) > settings.WEBHOOK_MAX_IN_FLIGHT_PER_HOST
 
 
-def _postpone(delivery: Delivery, number: int, now) -> None:
-    """Give the claim back and try again in a few seconds, without using up an attempt."""
-    delay = random.uniform(*HOST_BUSY_DELAY)
-    updated = Delivery.objects.filter(
-        id=delivery.id, status=DeliveryStatus.SENDING, attempt_count=number
-    ).update(
+def _in_flight(host: str, now) -> int:
+    """Deliveries holding a slot at ``host``: claimed by a worker, or handed a slot and not yet claimed."""
+    return Delivery.objects.filter(host=host, claimed_until__gt=now).count()
+
+
+def _park(delivery: Delivery, number: int) -> None:
+    """Give the claim back, without using up an attempt, to wait for a slot at the destination."""
+    Delivery.objects.filter(id=delivery.id, status=DeliveryStatus.SENDING, attempt_count=number).update(
         status=DeliveryStatus.PENDING,
         attempt_count=F("attempt_count") - 1,
         claimed_until=None,
-        next_attempt_at=now + timedelta(seconds=delay),
+        parked=True,
     )
-    logger.info("webhook delivery %s: %s is busy, waiting %.1fs", delivery.id, delivery.host, delay)
-    if updated:
-        enqueue_deliveries([str(delivery.id)], countdown=delay)
+    logger.info("webhook delivery %s: %s is busy, parked until a slot frees", delivery.id, delivery.host)
+
+
+def release_parked(host: str) -> int:
+    """Hand the free slots at ``host`` to its parked deliveries, oldest first; how many went."""
+    parked = Delivery.objects.filter(host=host, parked=True, status=DeliveryStatus.PENDING).order_by(
+        "created_at"
+    )
+    if not host or not parked.exists():
+        return 0
+    with transaction.atomic():
+        _take_turns(host)
+        now = timezone.now()
+        free = settings.WEBHOOK_MAX_IN_FLIGHT_PER_HOST - _in_flight(host, now)
+        if free <= 0:
+            return 0
+        ids = list(parked.select_for_update(skip_locked=True).values_list("id", flat=True)[:free])
+        # A handed-on delivery holds its slot until its job claims it (or the
+        # claim window passes, when the sweeper takes over).
+        Delivery.objects.filter(id__in=ids).update(
+            parked=False, next_attempt_at=now, claimed_until=now + _claim_window()
+        )
+    enqueue_deliveries([str(i) for i in ids])
+    return len(ids)
+
+
+def _take_turns(host: str) -> None:
+    """Workers handing on slots at one destination do it one at a time (until commit), so each
+    counts the slots the previous one handed on. SQLite runs one writer at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"webhook-host:{host}"])
 
 
 def _verdict(number: int, result: transport.Result) -> tuple[str, str, str, float | None]:
@@ -246,6 +277,8 @@ def _record(
         )
     if updated and status == DeliveryStatus.PENDING:
         enqueue_deliveries([str(delivery.id)], countdown=delay or 0)
+    if sent:
+        release_parked(delivery.host)  # this attempt's slot is free
     return attempt
 
 
@@ -300,7 +333,9 @@ def sweep_deliveries(batch: int = SWEEP_BATCH) -> int:
     # countdown). Only those overdue by the grace period are re-enqueued, so a
     # busy queue is not flooded with duplicates every sweep.
     grace = timedelta(seconds=settings.WEBHOOK_SWEEP_GRACE_SECONDS)
-    overdue = Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now - grace)
+    overdue = Delivery.objects.filter(
+        status=DeliveryStatus.PENDING, parked=False, next_attempt_at__lte=now - grace
+    )
     overdue_ids = list(overdue.order_by("next_attempt_at").values_list("id", flat=True)[:batch])
     # Marked as due "now": while no worker takes them (workers down, broker
     # away) each is re-enqueued once per grace period, not on every sweep, and
@@ -309,6 +344,13 @@ def sweep_deliveries(batch: int = SWEEP_BATCH) -> int:
     requeue += overdue_ids
     ids = [str(i) for i in dict.fromkeys(requeue)]
     enqueue_deliveries(ids)
-    if ids:
-        logger.info("webhook sweeper re-enqueued %d deliveries", len(ids))
-    return len(ids)
+    # Parked deliveries whose hand-off was lost with a worker (free slots, nobody handing them on).
+    released = sum(release_parked(host) for host in _parked_hosts(batch))
+    if ids or released:
+        logger.info("webhook sweeper re-enqueued %d deliveries, released %d parked", len(ids), released)
+    return len(ids) + released
+
+
+def _parked_hosts(limit: int) -> list[str]:
+    hosts = Delivery.objects.filter(parked=True, status=DeliveryStatus.PENDING).order_by("host")
+    return list(hosts.values_list("host", flat=True).distinct()[:limit])

@@ -126,8 +126,12 @@ class Delivery(models.Model):
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempt_count = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
-    # A claimed delivery whose worker vanished is taken back after this time.
+    # A claimed delivery whose worker vanished is taken back after this time; a
+    # parked delivery handed a slot holds it until then, unless its job claims it.
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # Waiting for a free slot at its destination (PENDING, no job queued): the
+    # delivery that frees a slot hands it to the oldest parked one.
+    parked = models.BooleanField(default=False)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -142,7 +146,10 @@ class Delivery(models.Model):
                 name="delivery_due_idx",
                 condition=Q(status__in=["PENDING", "SENDING"]),
             ),
-            models.Index(fields=["host"], name="delivery_sending_host_idx", condition=Q(status="SENDING")),
+            models.Index(
+                fields=["host"], name="delivery_slot_host_idx", condition=Q(claimed_until__isnull=False)
+            ),
+            models.Index(fields=["host", "created_at"], name="delivery_parked_idx", condition=Q(parked=True)),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from interview_platform.api import DomainError
-from interviews import selectors
+from interviews import erasure, selectors
 from interviews import services as interview_services
 from interviews.models import Interview, State
 from interviews.serializers import InterviewRequestIn
@@ -21,7 +21,7 @@ from interviews.workflow import can_transition
 from webhooks import services as webhook_services
 from webhooks.models import Delivery
 
-from ..forms import CancelForm, InterviewFilterForm, RequestDetailsForm, missing_labels
+from ..forms import CancelForm, EraseForm, InterviewFilterForm, RequestDetailsForm, missing_labels
 from . import candidate_mail
 from .shared import PAGE_SIZE, dashboard_view, query_without
 
@@ -66,7 +66,7 @@ def interview_detail(request, run_id):
     return _render_detail(request, interview)
 
 
-def _render_detail(request, interview, *, details_form=None, status=200):
+def _render_detail(request, interview, *, details_form=None, erase_form=None, status=200):
     changes = interview.state_changes.select_related("actor_user").order_by("created_at", "id")
     deliveries = (
         Delivery.objects.filter(
@@ -77,6 +77,7 @@ def _render_detail(request, interview, *, details_form=None, status=200):
         .order_by("-created_at")
     )
     approvals = interview.approvals.select_related("decided_by").order_by("created_at")
+    erased = erasure.erasure_of(interview)
     if details_form is None and interview.state == State.INFO_NEEDED:
         details_form = RequestDetailsForm.for_interview(interview)
     link = selectors.interview_link(interview)
@@ -98,10 +99,32 @@ def _render_detail(request, interview, *, details_form=None, status=200):
             "details_form": details_form,
             "finished": webhook_services.FINISHED,
             "manages_webhooks": _manages_webhooks(request.user),
+            "erasure": erased,
+            "can_erase": request.user.role == Role.ADMIN and erased is None,
+            "erase_form": erase_form or EraseForm(interview=interview),
             "section": "interviews",
         },
         status=status,
     )
+
+
+@dashboard_view("POST")
+def interview_erase(request, run_id):
+    """An ADMIN erases the candidate's personal data, after typing the candidate's email."""
+    interview = selectors.interview_for(request.user, run_id)
+    if request.user.role != Role.ADMIN:
+        messages.error(request, "Only an admin of your organization can erase a candidate's data.")
+        return redirect("dashboard:interview", run_id=interview.run_id)
+    if erasure.erasure_of(interview) is not None:
+        messages.info(request, "The candidate's personal data was already erased.")
+        return redirect("dashboard:interview", run_id=interview.run_id)
+    form = EraseForm(request.POST, interview=interview)
+    if not form.is_valid():
+        messages.error(request, "Nothing was erased: the confirmation did not match.")
+        return _render_detail(request, interview, erase_form=form, status=400)
+    erasure.erase(request.user, interview.run_id)
+    messages.success(request, "The candidate's personal data was erased and the ATS notified.")
+    return redirect("dashboard:interview", run_id=interview.run_id)
 
 
 @dashboard_view("POST")

@@ -19,9 +19,12 @@ urlpatterns = [
     ),
 ]
 
-from . import candidate_views, recordings  # noqa: E402
+from . import candidate_views, erasure, recordings  # noqa: E402
 
 urlpatterns += [
+    path(
+        "a2a/interview/<str:run_id>/erase", erasure.InterviewEraseView.as_view(), name="a2a-interview-erase"
+    ),
     path(
         "candidate/join/<str:token>/consent", candidate_views.ConsentView.as_view(), name="candidate-consent"
     ),

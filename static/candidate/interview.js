@@ -63,6 +63,9 @@ export function setupInterview(config, flow) {
   }
 
   function socketUrl() {
+    if (config.websocketSameOrigin === false) {
+      return config.websocketUrl; // sockets served on their own origin (SOCKET_BASE_URL)
+    }
     // The session cookie that authorizes the socket belongs to the host this page was opened on,
     // so connect there, on the path the server gave (which carries the link's token).
     const path = new URL(config.websocketUrl, window.location.href).pathname;

@@ -44,7 +44,7 @@ def test_webhooks_have_their_own_queue():
 
 def _longest_countdown(schedule: list[int], retry_after_cap: int) -> float:
     jittered = max(schedule) * (1 + delivery.JITTER)
-    return max(jittered, max(schedule), retry_after_cap, delivery.HOST_BUSY_DELAY[1])
+    return max(jittered, max(schedule), retry_after_cap)
 
 
 def test_visibility_timeout_is_set_everywhere_and_outlasts_every_countdown():

@@ -1,12 +1,14 @@
 """One slow or failing receiver never delays deliveries to the others.
 
 Deliveries in flight are capped per destination (host:port): a delivery
-whose destination already has its share waits a few seconds without using
-up an attempt, and the worker thread moves on to other destinations.
+whose destination already has its share is parked without using up an
+attempt, and the worker thread moves on to other destinations. The delivery
+that frees a slot hands it to the oldest parked one.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import timedelta
@@ -45,18 +47,22 @@ def test_a_busy_destination_waits_without_using_an_attempt(make_interview, emit_
         delivery = Delivery.objects.get(event=waiting)
         assert receiver.requests == []
         assert (delivery.status, delivery.attempt_count, delivery.claimed_until) == ("PENDING", 0, None)
+        assert delivery.parked
         assert not Attempt.objects.filter(delivery=delivery).exists()
-        wait = (delivery.next_attempt_at - timezone.now()).total_seconds()
-        assert webhook_delivery.HOST_BUSY_DELAY[0] <= wait <= webhook_delivery.HOST_BUSY_DELAY[1]
         # Another destination is not held up by the busy one.
         assert Delivery.objects.get(event=elsewhere).status == DeliveryStatus.SUCCEEDED
         assert len(other.requests) == 1
 
-        # One in-flight delivery finishes: the waiting one goes when due, as attempt 1.
+        # Nothing polls for it: a job for it, or a sweep, while the destination is full sends nothing.
+        traveller.shift(60)
+        assert webhook_delivery.attempt_delivery(delivery.id) is None
+        assert webhook_delivery.sweep_deliveries() == 0
+        assert receiver.requests == []
+
+        # One in-flight delivery finishes and hands its slot on: the parked one goes, as attempt 1.
         finished = Delivery.objects.filter(url=receiver.url + "/busy").first()
         Delivery.objects.filter(id=finished.id).update(status=DeliveryStatus.SUCCEEDED, claimed_until=None)
-        traveller.shift(wait + 0.1)
-        webhook_delivery.attempt_delivery(delivery.id)
+        assert webhook_delivery.release_parked(delivery.host) == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.SUCCEEDED, 1)
     assert receiver.paths() == ["/hook"]
@@ -84,7 +90,6 @@ def test_destination_is_host_and_port():
 def test_the_cap_holds_with_workers_racing(make_interview, settings, monkeypatch):
     """Six threads (six workers) deliver six events to one slow destination with a cap of 2."""
     settings.WEBHOOK_MAX_IN_FLIGHT_PER_HOST = 2
-    monkeypatch.setattr(webhook_delivery, "HOST_BUSY_DELAY", (0.05, 0.1))
     # The threads below are the workers: nothing is run on commit.
     monkeypatch.setattr(webhook_delivery, "enqueue_deliveries", lambda ids, countdown=0: None)
     with Receiver(Reply(200, delay=0.3)) as slow:
@@ -124,12 +129,13 @@ def test_the_cap_holds_with_workers_racing(make_interview, settings, monkeypatch
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_a_slow_receiver_does_not_hold_up_a_fast_one(make_interview, tmp_path):
-    """A real worker, four threads, a cap of two per destination.
+    """A real worker, four threads, one delivery at a time per destination.
 
-    Eight deliveries to a receiver that answers just inside the timeout are
-    queued before eight to a fast one. Without the cap all four threads would
-    wait on the slow receiver, round after round, and the fast deliveries
-    would only start after all eight slow ones had been sent.
+    Ten deliveries to a receiver that takes a second each are queued before
+    eight to a fast one. Without the cap all four threads would wait on the
+    slow receiver, round after round, and the fast deliveries would only start
+    after all ten slow ones had been sent. The slow backlog waits parked: one
+    job per delivery plus one per hand-off, however long the receiver takes.
     """
     from tests.live import free_port, stack_env, start_worker, stop
     from tests.services import redis_url, require_postgres
@@ -139,7 +145,7 @@ def test_a_slow_receiver_does_not_hold_up_a_fast_one(make_interview, tmp_path):
     import redis
 
     redis.Redis.from_url(broker).flushdb()  # no jobs left over from other tests
-    cap, slow_count, fast_count = 2, 8, 8
+    cap, slow_count, fast_count = 1, 10, 8
     env = stack_env(
         broker,
         tmp_path,
@@ -150,7 +156,7 @@ def test_a_slow_receiver_does_not_hold_up_a_fast_one(make_interview, tmp_path):
     )
     log = tmp_path / "worker.log"
     worker = None
-    with Receiver(Reply(200, delay=1.5)) as slow, Receiver() as fast:
+    with Receiver(Reply(200, delay=1.0)) as slow, Receiver() as fast:
         try:
             worker = start_worker(env, log, queues="webhooks", concurrency=4)
             with transaction.atomic():
@@ -176,8 +182,29 @@ def test_a_slow_receiver_does_not_hold_up_a_fast_one(make_interview, tmp_path):
     last_fast = max(r.order for r in fast_requests)
     slow_first = sum(1 for r in slow_requests if r.order < last_fast)
     # At most the slow receiver's share (twice, for a share freed meanwhile) went
-    # ahead of the fast deliveries; without the cap all eight would have.
+    # ahead of the fast deliveries; without the cap all ten would have.
     assert slow_first <= 2 * cap, (slow_first, [(r.path, r.order) for r in slow_requests + fast_requests])
     assert most_at_once <= cap
     # Waiting for a busy destination used up no attempts.
     assert set(Delivery.objects.values_list("attempt_count", flat=True)) == {1}
+    # No polling while parked: each delivery's own job, and one more for a parked
+    # delivery when a slot is handed to it (fast ones queue behind each other too).
+    jobs = len(re.findall(r"Task webhooks\.tasks\.deliver\[[^\]]+\] received", log.read_text()))
+    assert jobs >= slow_count + fast_count, "the worker's log no longer says which jobs it received"
+    assert jobs <= 2 * (slow_count + fast_count), jobs
+
+
+@pytest.mark.django_db
+def test_the_sweeper_hands_on_slots_a_lost_worker_never_handed_on(make_interview, receiver, settings):
+    """A worker died after its delivery finished and before it handed its slot on."""
+    settings.WEBHOOK_MAX_IN_FLIGHT_PER_HOST = 1
+    _in_flight(make_interview, receiver.url + "/stranded", 1)
+    stranded = Delivery.objects.get(url=receiver.url + "/stranded")
+    Delivery.objects.filter(id=stranded.id).update(
+        status=DeliveryStatus.PENDING, attempt_count=0, parked=True, claimed_until=None
+    )
+
+    assert webhook_delivery.sweep_deliveries() == 1
+    stranded.refresh_from_db()
+    assert (stranded.status, stranded.parked, stranded.attempt_count) == (DeliveryStatus.SUCCEEDED, False, 1)
+    assert receiver.paths() == ["/stranded"]

@@ -70,7 +70,7 @@ def test_readme_has_one_example_of_every_event_in_the_real_shape(org, receiver, 
         for name in re.findall(r"`(interview\.\w+)`", events_cell):
             documented[name] = set(re.findall(r"`(\w+)`", data_cell))
 
-    emitted = set(EVENTS.values()) | {"interview.completed"}
+    emitted = set(EVENTS.values()) | {"interview.completed", "interview.erased"}
     assert set(documented) == emitted
     assert {e["event"] for e in examples} == emitted
 
@@ -121,6 +121,10 @@ def test_every_documented_event_has_one_builder_with_the_documented_keys():
 
     from datetime import UTC, datetime
 
+    class Erased:
+        erased_at = datetime.now(UTC)
+        actor_label = "api-key:ATS"
+
     samples = {
         "interview.info_needed": events.info_needed(["skills"], "no skill recognised"),
         "interview.plan_generated": events.plan_generated(Row),
@@ -133,6 +137,7 @@ def test_every_documented_event_has_one_builder_with_the_documented_keys():
         "interview.cancelled": events.cancelled("Position filled"),
         "interview.expired": events.expired(),
         "interview.failed": events.failed("planning failed"),
+        "interview.erased": events.erased(Erased),
     }
     assert set(samples) == set(documented)
     for name, data in samples.items():

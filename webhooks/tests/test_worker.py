@@ -124,3 +124,42 @@ def test_worker_delivers_every_event_signed(org, receiver, make_interview):
             assert later.body == earlier.body
             assert later.at - earlier.at >= 0.8
     assert sum(d.attempt_count for d in Delivery.objects.all()) == EVENTS + 5
+
+
+def _sessions_opened() -> int:
+    """Sessions PostgreSQL has started on this database so far."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def _deliver(interviews, tag: str, worker) -> None:
+    with transaction.atomic():
+        for interview in interviews:
+            services.emit(interview, "interview.plan_generated", {"planId": tag})
+    expected = Delivery.objects.filter(event__payload__data__planId=tag)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while expected.exclude(status=DeliveryStatus.SUCCEEDED).exists() or not expected.exists():
+        assert worker.poll() is None and time.monotonic() < deadline, f"deliveries of {tag} not done"
+        time.sleep(0.2)
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_worker_keeps_its_database_connections_between_jobs(org, receiver, make_interview):
+    broker = redis_url()
+    require_postgres()
+    interviews = [make_interview(receiver.url + f"/hook/{i}") for i in range(30)]
+    with tempfile.TemporaryFile("w+") as log:
+        worker = _start_worker(broker, log)
+        try:
+            _deliver(interviews[:4], "warm-up", worker)  # each worker thread has connected once
+            time.sleep(1.5)  # PostgreSQL publishes its session counts about every second
+            before = _sessions_opened()
+            _deliver(interviews, "measured", worker)
+            time.sleep(1.5)
+            opened = _sessions_opened() - before
+        finally:
+            _stop(worker)
+    # Closing the connection around every job would open at least one per job (30).
+    assert opened <= 2, f"{opened} new database sessions for 30 jobs"

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('interviews', '0006_turn_rephrasings'),
+        ('interviews', '0007_erasure'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_organization_interviewer'),
+        ('accounts', '0003_token_families'),
     ]
 
     operations = [

@@ -1,0 +1,60 @@
+"""Wrong API keys are throttled per address; each key's request rate covers every endpoint it can call."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
+
+pytestmark = pytest.mark.django_db
+
+STATUS = "/api/v1/a2a/interview/{}/status"
+
+
+def status_with_key(key, ip="10.20.0.1"):
+    return APIClient().get(STATUS.format(uuid.uuid4()), HTTP_X_API_KEY=key, REMOTE_ADDR=ip)
+
+
+def test_wrong_keys_from_one_address_are_throttled_with_retry_after(api_key, settings):
+    assert settings.API_KEY_FAILURE_LIMIT == 20
+    statuses = [status_with_key(f"aik_wrong_{n}").status_code for n in range(20)]
+    assert statuses == [401] * 20
+    refused = status_with_key("aik_wrong_again")
+    assert refused.status_code == 429
+    assert 590 < int(refused["Retry-After"]) <= 600
+    assert refused.json()["error"]["code"] == "throttled"
+    assert "wrong API key" in refused.json()["error"]["message"]
+    # Guessing stops even for the right key from that address ...
+    assert status_with_key(api_key).status_code == 429
+    # ... while the ATS elsewhere is not affected.
+    assert status_with_key(api_key, ip="10.20.0.2").status_code == 404
+
+
+def test_revoked_and_empty_keys_count_as_wrong(ats_key):
+    from django.utils import timezone
+
+    key, raw = ats_key
+    key.revoked_at = timezone.now()
+    key.save()
+    for n in range(20):
+        assert status_with_key(raw if n % 2 else " ").status_code == 401
+    assert status_with_key(raw).status_code == 429
+
+
+def test_the_per_key_rate_covers_reads_and_writes_alike(api_key, recruiter_client, monkeypatch):
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "api_key", "3/min")
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=api_key)
+    run = uuid.uuid4()
+    assert client.get(STATUS.format(run)).status_code == 404
+    assert client.get(f"/api/v1/a2a/interview/{run}/plan").status_code == 404
+    assert client.post(f"/api/v1/a2a/interview/{run}/cancel", {}, format="json").status_code == 404
+    refused = client.get(f"/api/v1/a2a/interview/{run}/assessment")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    # One bucket per key: creating counts against the same budget.
+    assert client.post("/api/v1/a2a/interview", {}, format="json").status_code == 429
+    # People's tokens on the same endpoints are not counted against the key.
+    assert [recruiter_client.get(STATUS.format(run)).status_code for _ in range(5)] == [404] * 5

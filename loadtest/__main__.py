@@ -1,0 +1,82 @@
+"""`make loadtest`: start the production shape, drive it, print what it costs.
+
+    python -m loadtest [--levels 25,50,100,200] [--seconds 10]
+
+Needs the local PostgreSQL and Redis (LOADTEST_DATABASE_URL, LOADTEST_REDIS_URL;
+the database is dropped and created again, so its name must start with "loadtest").
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import signal
+import time
+from pathlib import Path
+
+from . import phases
+from .receivers import Receiver
+from .shape import ROOT, Shape
+
+
+def _machine() -> str:
+    lines = Path("/proc/cpuinfo").read_text().splitlines()
+    models = [line.split(":", 1)[1].strip() for line in lines if "model name" in line]
+    model = models[0] if models else platform.processor()
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) // (1024 * 1024)
+    return f"{os.cpu_count()} cores ({model}), {memory} GiB, {platform.system()} {platform.release()}"
+
+
+async def run(shape: Shape, levels: list[int], seconds: float) -> dict:
+    fast, slow = Receiver(), Receiver(delay=2.0)
+    report: dict = {"machine": _machine(), "levels": {}}
+    try:
+        people = phases.People(shape)
+        await people.ats.login()
+        report["http"] = await phases.http_ratios(people, seconds)
+        # A backlog on a slow receiver, there for everything that follows.
+        report["slow backlog"] = await phases.slow_backlog(people, slow, 200)
+        for level in levels:
+            report["levels"][level] = await phases.candidates(people, shape, level, fast)
+        report["webhooks"] = phases.webhook_latency(fast, slow)
+        report["drain"] = await phases.drain(people, shape, fast, 150)
+        report["dashboard"] = await phases.dashboard(people)
+    finally:
+        fast.close()
+        slow.close()
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m loadtest")
+    parser.add_argument("--levels", default="25,50,100,200", help="concurrent candidates, comma-separated")
+    parser.add_argument("--seconds", type=float, default=10, help="length of each HTTP measurement")
+    args = parser.parse_args()
+    levels = [int(n) for n in args.levels.split(",") if n.strip()]
+    data_dir = ROOT / ".data" / "loadtest"
+    shape = Shape(
+        os.environ.get("LOADTEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/loadtest"),
+        os.environ.get("LOADTEST_REDIS_URL", "redis://127.0.0.1:6379/12"),
+        data_dir,
+        int(os.environ.get("LOADTEST_WEB_PORT", "8100")),
+        int(os.environ.get("LOADTEST_SOCKET_PORT", "8101")),
+    )
+    print(f"starting the production shape (log: {shape.log}) …", flush=True)
+    shape.start()
+    started = time.monotonic()
+    try:
+        report = asyncio.run(run(shape, levels, args.seconds))
+    finally:
+        shape.stop()
+    report["minutes"] = round((time.monotonic() - started) / 60, 1)
+    (data_dir / "report.json").write_text(json.dumps(report, indent=2, default=str))
+    phases.print_report(report)
+    print(f"\n(report saved to {data_dir / 'report.json'})")
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    main()

@@ -1,0 +1,226 @@
+"""The load test's phases; each returns the numbers it measured."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+import httpx
+
+from . import cpu
+from .people import DEMO_KEY, Ats, Candidate
+from .receivers import Receiver
+from .shape import BIN, ROOT, Shape
+from .stats import p50_95_99, percentile
+
+DONE = {"ASSESSMENT_PENDING", "ASSESSMENT_APPROVED", "ASSESSMENT_REJECTED"}
+RECRUITER = ("loadtest-recruiter@demo.ai-interview.com", "Loadtest-Recruiter-1!")
+
+
+class People:
+    def __init__(self, shape: Shape):
+        self.shape = shape
+        self.ats = Ats(shape.web)
+        self.mail_dir = shape.data_dir / "mail"
+        self.serial = itertools.count(1)
+
+    def email(self) -> str:
+        return f"candidate{next(self.serial)}.{os.getpid()}@loadtest.example"
+
+    async def create_many(self, count: int, callback_url: str, parallel: int = 16) -> list[tuple[str, str]]:
+        gate = asyncio.Semaphore(parallel)
+
+        async def one():
+            async with gate:
+                email = self.email()
+                return await self.ats.create(email, callback_url), email
+
+        return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
+async def _closed_loop(call, seconds: float, clients: int = 16) -> float:
+    """Requests per second that ``clients`` callers, each waiting for its answer, complete."""
+    done, stop = 0, time.monotonic() + seconds
+
+    async def client():
+        nonlocal done
+        while time.monotonic() < stop:
+            response = await call()
+            if response.status_code >= 400:
+                raise RuntimeError(f"{response.request.url}: {response.status_code} {response.text[:200]}")
+            done += 1
+
+    started = time.monotonic()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return done / (time.monotonic() - started)
+
+
+async def http_ratios(people: People, seconds: float) -> dict:
+    http, ats = people.ats.http, people.ats
+    run_id = await ats.create(people.email(), "")
+    key = {"X-API-Key": DEMO_KEY}
+    status = f"/api/v1/a2a/interview/{run_id}/status"
+    body = {"candidateEmail": "x@loadtest.example"}
+    numbers = {
+        "floor read": await _closed_loop(lambda: http.get(f"/loadtest/floor/{ats.user_id}"), seconds),
+        "GET status": await _closed_loop(lambda: http.get(status, headers=key), seconds),
+        "floor insert": await _closed_loop(lambda: http.post("/loadtest/floor", json=body), seconds),
+    }
+
+    async def create():
+        from .people import BODY
+
+        payload = {**BODY, "candidateEmail": people.email()}
+        return await http.post("/api/v1/a2a/interview", json=payload, headers=key)
+
+    numbers["POST interview"] = await _closed_loop(create, seconds)
+    numbers["status / floor"] = numbers["GET status"] / numbers["floor read"]
+    numbers["create / floor"] = numbers["POST interview"] / numbers["floor insert"]
+    return numbers
+
+
+async def slow_backlog(people: People, slow: Receiver, count: int) -> dict:
+    started = time.monotonic()
+    await people.create_many(count, slow.url)
+    return {"interviews": count, "seconds to create": round(time.monotonic() - started, 1)}
+
+
+async def _approve_all(people: People, run_ids: list[str], parallel: int = 32) -> list[str]:
+    gate = asyncio.Semaphore(parallel)
+
+    async def one(run_id):
+        async with gate:
+            return await people.ats.approve(run_id)
+
+    return list(await asyncio.gather(*(one(r) for r in run_ids)))
+
+
+async def candidates(people: People, shape: Shape, level: int, fast: Receiver) -> dict:
+    print(f"… {level} candidates: planning and approving", flush=True)
+    created = await people.create_many(level, fast.url)
+    tokens = await _approve_all(people, [run_id for run_id, _ in created])
+    emails = [email for _, email in created]
+    folks = [Candidate(shape.web, t, e, people.mail_dir) for t, e in zip(tokens, emails, strict=True)]
+
+    gate, started = asyncio.Semaphore(50), time.monotonic()
+
+    async def join(candidate):
+        async with gate:
+            await candidate.join()
+
+    await asyncio.gather(*(join(c) for c in folks))
+    joins_per_second = level / (time.monotonic() - started)
+
+    print(f"… {level} candidates: interviewing", flush=True)
+    latencies: list[float] = []
+    before = cpu.snapshot(shape.process.pid, shape.database)
+    talks = (c.interview(latencies, (1.0, 3.0)) for c in folks)
+    results = await asyncio.gather(*talks, return_exceptions=True)
+    spent = cpu.delta(before, cpu.snapshot(shape.process.pid, shape.database))
+    failures = [repr(r) for r in results if isinstance(r, BaseException)]
+    answers = sum(r for r in results if isinstance(r, int))
+    for run_id, _ in created:
+        await people.ats.wait_for(run_id, DONE, seconds=600)
+    return {
+        "answer → next question ms p50/p95/p99": p50_95_99(latencies),
+        "answers": answers,
+        "dropped or failed interviews": len(failures),
+        "first failures": failures[:3],
+        "every interview assessed": True,
+        "joins/s": round(joins_per_second, 1),
+        "CPU ms per answer": {role: round(s * 1000 / max(answers, 1), 1) for role, s in spent.items()},
+        "CPU ms per answer, platform total": round(
+            sum(s for role, s in spent.items() if role != "load generator") * 1000 / max(answers, 1), 1
+        ),
+    }
+
+
+def webhook_latency(fast: Receiver, slow: Receiver) -> dict:
+    latencies = [(arrived - created) * 1000 for arrived, created in fast.snapshot()]
+    return {
+        "fast receiver deliveries": len(latencies),
+        "fast receiver latency ms p50/p95/p99": p50_95_99(latencies),
+        "slow receiver (2 s) deliveries so far": len(slow.snapshot()),
+    }
+
+
+async def drain(people: People, shape: Shape, fast: Receiver, count: int) -> dict:
+    """Hold the webhook worker, pile up deliveries to the fast receiver, let go, time the drain."""
+    workers = shape.pids("-Q webhooks")
+    for pid in workers:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        created = await people.create_many(count, fast.url)
+        for run_id, _ in created:
+            await people.ats.wait_for(run_id, {"PENDING"})
+        before = len(fast.snapshot())
+    finally:
+        for pid in workers:
+            os.kill(pid, signal.SIGCONT)
+    released = time.time()
+    last, quiet_since = before, time.monotonic()
+    while time.monotonic() - quiet_since < 3:
+        await asyncio.sleep(0.2)
+        now = len(fast.snapshot())
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+    arrivals = sorted(a for a, _ in fast.snapshot())[before:]
+    delivered = len(arrivals)
+    seconds = (arrivals[-1] - released) if arrivals else float("nan")
+    rate = round(delivered / seconds, 1) if arrivals else 0.0
+    return {"backlog delivered": delivered, "seconds": round(seconds, 2), "deliveries/s": rate}
+
+
+def _make_recruiter(shape: Shape) -> None:
+    code = (
+        "from accounts.models import Organization, User, Role;"
+        "org = Organization.objects.get(slug='demo');"
+        f"u, _ = User.objects.get_or_create(email='{RECRUITER[0]}', "
+        "defaults={'organization': org, 'role': Role.RECRUITER});"
+        f"u.set_password('{RECRUITER[1]}'); u.save()"
+    )
+    command = [str(BIN / "python"), "manage.py", "shell", "-c", code]
+    subprocess.run(command, cwd=ROOT, env=shape.env, check=True)  # noqa: S603
+
+
+async def dashboard(people: People, repeats: int = 20) -> dict:
+    _make_recruiter(people.shape)
+    async with httpx.AsyncClient(base_url=people.shape.web, timeout=60, follow_redirects=False) as browser:
+        page = await browser.get("/accounts/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        signed_in = await browser.post(
+            "/accounts/login/",
+            data={"username": RECRUITER[0], "password": RECRUITER[1], "csrfmiddlewaretoken": token},
+            headers={"Referer": people.shape.web + "/accounts/login/"},
+        )
+        if signed_in.status_code != 302:
+            return {"error": f"sign-in answered {signed_in.status_code}"}
+        numbers = {}
+        for path in ("/admin/approvals", "/admin/interviews"):
+            times = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                response = await browser.get(path)
+                times.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    return {"error": f"{path} answered {response.status_code}"}
+            numbers[f"{path} ms p50/p95"] = f"{percentile(times, 50):,.0f} / {percentile(times, 95):,.0f}"
+        return numbers
+
+
+def print_report(report: dict) -> None:
+    print(f"\nMachine: {report['machine']}")
+    print("\nHTTP (16 clients, closed loop), requests/s:")
+    for name, value in report["http"].items():
+        print(f"  {name:<16} {value:,.2f}")
+    print("\nCandidates (answer every 1–3 s over the socket):")
+    for level, numbers in report["levels"].items():
+        print(f"  {level} concurrent: " + json.dumps(numbers, default=str))
+    for section in ("slow backlog", "webhooks", "drain", "dashboard"):
+        print(f"\n{section}: " + json.dumps(report.get(section), default=str))

@@ -1,0 +1,45 @@
+"""Webhook receivers on loopback: a fast one and a slow one (2 s per request)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Receiver:
+    def __init__(self, delay: float = 0.0):
+        self.delay = delay
+        self.arrivals: list[tuple[float, float]] = []  # (arrived, event created), epoch seconds
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                arrived = time.time()
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                created = datetime.fromisoformat(json.loads(body)["timestamp"].replace("Z", "+00:00"))
+                with receiver.lock:
+                    receiver.arrivals.append((arrived, created.timestamp()))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def snapshot(self) -> list[tuple[float, float]]:
+        with self.lock:
+            return list(self.arrivals)
+
+    def close(self) -> None:
+        self.server.shutdown()

@@ -18,15 +18,21 @@ DEFAULT_PRIVACY_NOTICE = (
     "be deleted."
 )
 
-# The settings retention is read from, with what each one covers; a setting that is not
-# configured is left out rather than guessed.
-RETENTION_SETTINGS = (
-    ("RETENTION_DAYS_INTERVIEWS", "Your answers, their transcripts and the assessment"),
-    ("RECORDING_RETENTION_DAYS", "Audio recordings of spoken answers"),
+# What the candidate is told is kept how long: each retention window the purges enforce
+# (settings.RETENTION_DAYS by kind, RECORDING_RETENTION_DAYS for the audio), in their words.
+RETENTION_KINDS = (
+    ("transcripts", "Your answers, their transcripts and the written assessment of them"),
+    ("recordings", "Audio recordings of spoken answers"),
+    ("integrity", "Notes of leaving the tab or pasting during the interview"),
+    ("device_details", "Your browser's details from the device check"),
 )
 
 
-def _days(value) -> int | None:
+def _days(kind: str) -> int | None:
+    if kind == "recordings":
+        value = getattr(settings, "RECORDING_RETENTION_DAYS", None)
+    else:
+        value = (getattr(settings, "RETENTION_DAYS", None) or {}).get(kind)
     try:
         days = int(value)
     except (TypeError, ValueError):
@@ -35,13 +41,8 @@ def _days(value) -> int | None:
 
 
 def retention() -> list[dict]:
-    """[{what, days}] for each retention period the platform enforces."""
-    periods = []
-    for name, what in RETENTION_SETTINGS:
-        days = _days(getattr(settings, name, None))
-        if days:
-            periods.append({"what": what, "days": days})
-    return periods
+    """[{what, days}] for each retention window the platform enforces (a missing one is left out)."""
+    return [{"what": what, "days": days} for kind, what in RETENTION_KINDS if (days := _days(kind))]
 
 
 def privacy_notice(organization, position: str) -> str:

@@ -248,3 +248,19 @@ def test_a_worker_lost_mid_send_does_not_leave_the_email_unsent(make_pending, re
         remind(capture)
     assert len(mail.outbox) == 1
     assert CandidateMessage.objects.get().attempts == 2
+
+
+def test_erasing_the_candidate_keeps_no_address_in_the_email_record(make_pending, approve, ats, capture):
+    interview = make_pending()
+    approve(interview)
+    # A reminder waiting for its job when the ATS erases the candidate: it is never sent.
+    waiting = CandidateMessage.objects.create(
+        interview=interview, kind="reminder", tag="24h", to="jane@example.com"
+    )
+    with capture(execute=True):
+        response = ats.post(f"{CREATE}/{interview.run_id}/erase", {}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["removed"]["candidateEmails"] == 2
+    assert set(CandidateMessage.objects.values_list("to", flat=True)) == {""}
+    waiting.refresh_from_db()
+    assert waiting.status == "skipped" and waiting.error == "the candidate's data was erased"

@@ -31,14 +31,18 @@ def test_the_default_notice_ai_use_rights_and_retention(client, link, settings):
     assert "Nothing analyses your face, expressions or tone of voice." in html
     assert "Your right to a human review" in html
     assert "Audio recordings of spoken answers: deleted after 30 days." in html
-    assert "Your answers, their transcripts and the assessment" not in html  # no such purge configured
+    # The other windows, as the purges apply them (defaults).
+    assert (
+        "Your answers, their transcripts and the written assessment of them: deleted after 180 days." in html
+    )
+    assert "Your browser&#x27;s details from the device check: deleted after 30 days." in html
     # Without a contact address the candidate is told where to write instead.
     assert "reply to the email that invited you or contact the recruiter" in html
     assert 'id="help-toggle"' in html and "Having trouble?" in html
 
 
 def test_the_organizations_notice_policy_link_contact_and_retention_settings(client, link, settings):
-    settings.RETENTION_DAYS_INTERVIEWS = 180
+    settings.RETENTION_DAYS = {**settings.RETENTION_DAYS, "transcripts": 365}
     interview, token = link
     organization = interview.organization
     organization.privacy_notice = "We are Acme & Co.\nWe keep data in the EU."
@@ -49,7 +53,9 @@ def test_the_organizations_notice_policy_link_contact_and_retention_settings(cli
     assert "We are Acme &amp; Co.<br>We keep data in the EU." in html
     assert "Acme uses this interview to assess" not in html
     assert 'href="https://acme.test/privacy" target="_blank" rel="noopener noreferrer"' in html
-    assert "Your answers, their transcripts and the assessment: deleted after 180 days." in html
+    assert (
+        "Your answers, their transcripts and the written assessment of them: deleted after 365 days." in html
+    )
     assert 'href="mailto:talent@acme.test?subject=Accommodation%20request%3A%20Senior%20Software' in html
     assert 'href="mailto:talent@acme.test?subject=Human%20review%20request%3A%20Senior%20Software' in html
     assert 'id="support-contact" href="mailto:talent@acme.test?subject=Help%20with%20my' in html

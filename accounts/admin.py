@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.utils import timezone
 
 from interview_platform.admin import ReadOnlyMixin
@@ -44,6 +45,8 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug")
     readonly_fields = ("id", "created_at")
     prepopulated_fields = {"slug": ("name",)}
+    # The privacy policy's address: a bare host means https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("id", "name", "slug", "interviewer_name", "webhook_secret", "created_at")}),
         (

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.utils import timezone
 
 from interview_platform.admin import ReadOnlyMixin
@@ -72,12 +73,27 @@ admin.site.has_permission = _verified_staff(admin.site.has_permission)
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "interviewer_name", "contact_email", "created_at")
+    list_display = (
+        "name",
+        "slug",
+        "interviewer_name",
+        "contact_email",
+        "send_candidate_emails",
+        "created_at",
+    )
     search_fields = ("name", "slug")
     # The signing secret is shown once, by the API that creates or rotates it; here only its start.
     readonly_fields = ("id", "webhook_secret_hint", "created_at")
     prepopulated_fields = {"slug": ("name",)}
-    fields = ("id", "name", "slug", "interviewer_name", "contact_email", "webhook_secret_hint", "created_at")
+    # The privacy policy's address: a bare host means https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fieldsets = (
+        (None, {"fields": ("id", "name", "slug", "interviewer_name", "webhook_secret_hint", "created_at")}),
+        (
+            "Candidates",
+            {"fields": ("contact_email", "send_candidate_emails", "privacy_notice", "privacy_url")},
+        ),
+    )
 
     @admin.display(description="webhook secret")
     def webhook_secret_hint(self, obj):

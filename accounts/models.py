@@ -27,6 +27,21 @@ class Organization(models.Model):
     interviewer_name = models.CharField(max_length=60, default=DEFAULT_INTERVIEWER_NAME)
     # Where candidates write for accommodations or help (the welcome page's link); "" hides the link.
     contact_email = models.EmailField(blank=True)
+    # Off when the ATS writes to candidates itself: no invitation, reminders or
+    # receipt from here (the one-time code is always sent, nothing else can).
+    send_candidate_emails = models.BooleanField(
+        default=True,
+        help_text="Email candidates the invitation, reminders before the link expires and a receipt. "
+        "Turn off when your ATS sends its own; the one-time sign-in code is always sent.",
+    )
+    # Shown on the candidate's welcome page; empty uses the platform's default notice.
+    privacy_notice = models.TextField(
+        blank=True,
+        help_text="Privacy notice on the candidate's welcome page. Leave empty for the default text.",
+    )
+    privacy_url = models.URLField(
+        blank=True, help_text="Link to your full privacy policy, shown with the notice (optional)."
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from interview_platform.api import Invalid, WrongState
-from interviews import effects, events, selectors, workflow
+from interviews import effects, events, mailing, selectors, workflow
 from interviews.events import EVENTS
 from interviews.joining import mint_join_link
 from interviews.models import Assessment, Interview, State
@@ -77,6 +77,8 @@ def plan_approve(user, interview: Interview, *, feedback: str = "", expected_pla
         changes=changes,
         event_data=events.plan_approved(plan_id, link, changes["join_expires_at"]),
     )
+    # The job reads the link from the event just recorded: only the token's hash is stored.
+    mailing.invite(interview)
     return Decision("Interview plan approved. Candidate link generated.", State.APPROVED, link)
 
 

@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from .views import assessments, interviews, plans, queue
+from .views import assessments, candidate_mail, interviews, plans, queue
 
 app_name = "dashboard"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path(RUN, interviews.interview_detail, name="interview"),
     path(f"{RUN}/cancel", interviews.interview_cancel, name="interview-cancel"),
     path(f"{RUN}/complete", interviews.interview_complete, name="interview-complete"),
+    path(f"{RUN}/invitation/resend", candidate_mail.resend_invitation, name="interview-resend-invitation"),
     path(f"{RUN}/erase", interviews.interview_erase, name="interview-erase"),
     path(
         f"{RUN}/deliveries/<uuid:delivery_id>/redeliver",

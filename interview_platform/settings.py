@@ -278,6 +278,7 @@ CELERY_BEAT_SCHEDULE = {
     "resume-stalled-interviews": {"task": "interviews.tasks.resume_stalled", "schedule": 60.0},
     "expire-unused-links": {"task": "interviews.tasks.expire_links", "schedule": 300.0},
     "purge-old-recordings": {"task": "interviews.tasks.purge_recordings", "schedule": 3600.0},
+    "remind-candidates": {"task": "interviews.tasks.remind_candidates", "schedule": 900.0},
     "purge-ended-sign-ins": {"task": "accounts.tasks.purge_ended_sign_ins", "schedule": 3600.0},
     "purge-expired-data": {"task": "interviews.tasks.purge_expired_data", "schedule": 3600.0},
 }
@@ -373,6 +374,18 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "mail"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "AI Interview <no-reply@localhost>")
+# Emails are sent by jobs, never inside a request; a mail server that stops
+# answering frees the worker after this many seconds (the job then retries).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1, maximum=300)
+# Reminders to candidates who have not started: this many hours before the link expires, once each.
+# Empty: no reminders.
+_reminder_hours = env_list("CANDIDATE_REMINDER_HOURS", "48,24")
+if not all(item.isdigit() and 0 < int(item) <= 2160 for item in _reminder_hours):
+    raise ImproperlyConfigured(
+        f"CANDIDATE_REMINDER_HOURS={_reminder_hours!r} must be a comma-separated list of hours "
+        "between 1 and 2160, e.g. '48,24' (empty: no reminders)."
+    )
+CANDIDATE_REMINDER_HOURS = sorted({int(item) for item in _reminder_hours}, reverse=True)
 
 # --- REST framework -------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -6,6 +6,7 @@ from . import erasure_admin  # noqa: F401  (erasures and the retention preview i
 from .agents import admin_registration  # noqa: F401  (AgentStep in /ops/)
 from .models import (
     Assessment,
+    CandidateMessage,
     CandidateSession,
     IdempotencyRecord,
     IntegrityEvent,
@@ -61,6 +62,13 @@ class CandidateSessionInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class CandidateMessageInline(ReadOnlyInline):
+    model = CandidateMessage
+    fields = ("created_at", "kind", "tag", "to", "subject", "status", "attempts", "sent_at", "error")
+    readonly_fields = fields
+    ordering = ("created_at",)
+
+
 @admin.register(Interview)
 class InterviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Read-only: every change must go through the workflow, never a form.
@@ -86,6 +94,7 @@ class InterviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
         PlanInline,
         StateChangeInline,
         CandidateSessionInline,
+        CandidateMessageInline,
         TurnInline,
         IntegrityEventInline,
         AssessmentInline,

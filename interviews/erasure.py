@@ -30,6 +30,7 @@ from . import effects, events, selectors, workflow
 from .models import (
     AgentStep,
     CandidateEmailDevice,
+    CandidateMessage,
     CandidateSession,
     Erasure,
     IdempotencyRecord,
@@ -129,6 +130,7 @@ def scrub(interview: Interview) -> dict[str, int]:
         "feedback": Plan.objects.filter(interview=interview).exclude(feedback="").update(feedback="")
         + interview.approvals.exclude(feedback="").update(feedback=""),
         "emailCodeDevices": CandidateEmailDevice.objects.filter(interview=interview).delete()[0],
+        "candidateEmails": scrub_candidate_emails(interview),
         "webhookEvents": scrub_events(interview, {name, email} - {""}),
         # The hash of the request that created the interview, name and email included.
         "idempotencyRecords": IdempotencyRecord.objects.filter(interview=interview)
@@ -139,6 +141,18 @@ def scrub(interview: Interview) -> dict[str, int]:
         .update(response_excerpt=""),
     }
     return removed
+
+
+def scrub_candidate_emails(interview: Interview) -> int:
+    """The record of emails to the candidate keeps kind, subject, status and times, not the address.
+
+    Emails not sent yet never will be: there is no address left to send them to.
+    """
+    messages = CandidateMessage.objects.filter(interview=interview)
+    messages.filter(status__in=(CandidateMessage.Status.QUEUED, CandidateMessage.Status.RETRYING)).update(
+        status=CandidateMessage.Status.SKIPPED, error="the candidate's data was erased"
+    )
+    return messages.exclude(to="").update(to="")
 
 
 def delete_recording_files(recordings) -> int:

@@ -12,15 +12,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import smtplib
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from interview_platform.api import DomainError
 
+from . import mailing
 from .models import CandidateSession, Interview, State
 from .otp import CODE_TTL, MAX_CODES_PER_HOUR, MAX_WRONG_TRIES, CandidateEmailDevice
 
@@ -50,11 +49,6 @@ class TooManyRequests(DomainError):
 class NotVerified(DomainError):
     status_code = 403
     code = "not_verified"
-
-
-class EmailUnavailable(DomainError):
-    status_code = 503
-    code = "email_unavailable"
 
 
 def token_hash(token: str) -> str:
@@ -122,12 +116,12 @@ def _consent(interview: Interview, session) -> None:
 
 
 def send_code(token: str) -> int:
-    """Email a fresh code; returns its lifetime in seconds.
+    """Make a fresh code and have a job email it after the commit; returns its lifetime in seconds.
 
-    The email goes out inside the transaction: if the mail server refuses, the
-    new code, the cooldown and the hourly count roll back with it, so a retry
-    is not held up by a code nobody received. The code travels only in the
-    email, never in logs or job arguments.
+    Nothing waits for the mail server here: the interview row is locked only
+    while the code is made. The job reads the code from the device when it
+    sends, so the code is in no log and no job argument; if the email cannot
+    be sent, the job records the failure and releases the cooldown.
     """
     with transaction.atomic():
         interview = resolve(token, for_update=True)
@@ -135,8 +129,9 @@ def send_code(token: str) -> int:
             interview=interview, defaults={"name": "email"}
         )
         _check_sending_allowed(device)
-        _email_code(interview, device.new_code())
-    logger.info("sent a join code for interview %s", interview.id)
+        device.new_code()
+        mailing.queue_code(interview)
+    logger.info("queued a join code email for interview %s", interview.id)
     return int(CODE_TTL.total_seconds())
 
 
@@ -153,26 +148,6 @@ def _check_sending_allowed(device: CandidateEmailDevice) -> None:
             "Too many codes were sent for this link in the last hour. Please try again later.",
             fields={"retryAfterSeconds": 3600},
         )
-
-
-def _email_code(interview: Interview, code: str) -> None:
-    organization = interview.organization.name
-    try:
-        send_mail(
-            subject=f"Your interview code: {organization}",
-            message=(
-                f"Hello,\n\nYour one-time code for the {interview.position} interview with "
-                f"{organization} is:\n\n    {code}\n\nIt is valid for 10 minutes and can be used once. "
-                "If you did not ask for it, you can ignore this email.\n"
-            ),
-            from_email=None,
-            recipient_list=[interview.candidate_email],
-        )
-    except (smtplib.SMTPException, OSError) as exc:
-        logger.error("could not email a join code for interview %s: %s", interview.id, exc.__class__.__name__)
-        raise EmailUnavailable(
-            "We could not send the email just now. Please try again in a few minutes."
-        ) from None
 
 
 def _check_code(device: CandidateEmailDevice | None, code: str) -> CodeProblem | None:

@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_datetime
 
 from interview_platform.api import WrongState
 
-from . import conversation, effects, events, recordings, workflow
+from . import conversation, effects, events, mailing, recordings, workflow
 from .adapters import engine_plan, engine_turns
 from .agents import get_engine
 from .agents.context import for_interview
@@ -214,6 +214,8 @@ def complete(interview: Interview, closing: str, *, abandoned: bool = False) -> 
     interview_id = str(interview.id)
     effects.push_frame(interview_id, {"type": "completed", "message": closing})
     effects.enqueue("interviews.tasks.assess", interview_id)
+    if not abandoned:
+        mailing.queue_receipt(interview)
 
 
 def close_abandoned() -> int:

@@ -354,6 +354,7 @@ class Assessment(models.Model):
         return bool(self.override_reason)
 
 
+from .message_models import CandidateMessage  # noqa: E402,F401  (registered with the app's models)
 from .otp import CandidateEmailDevice  # noqa: E402,F401  (registered with the app's models)
 
 

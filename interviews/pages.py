@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
-from . import joining, live
+from . import joining, live, transparency
 from .models import CandidateSession, Interview, Level, State
 from .otp import CODE_DIGITS, RESEND_COOLDOWN
 from .speech import providers
@@ -186,6 +186,7 @@ def join_page(request, token: str):
         "interviewer": organization.interviewer_name,
         "contact_email": organization.contact_email,
         "retention_days": settings.RECORDING_RETENTION_DAYS,
+        "transparency": transparency.context(organization, interview.position),
         "config": config,
     }
     response = render(request, "candidate/join.html", context)

@@ -15,7 +15,7 @@ from celery import shared_task
 from interview_platform import jobs
 from interview_platform.api import WrongState
 
-from . import assessing, effects, events, live, planning, recordings, retention, sweeps, workflow
+from . import assessing, effects, events, live, mailing, planning, recordings, retention, sweeps, workflow
 from .models import Interview, State
 
 logger = logging.getLogger(__name__)
@@ -92,6 +92,20 @@ def transcribe_recording(recording_id: str) -> None:
 @shared_task(acks_late=True)
 def purge_recordings() -> int:
     return recordings.purge_expired()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=mailing.MAX_RETRIES)
+def send_candidate_message(self, message_id: str) -> None:
+    # The service records every outcome on the message; a temporary failure comes back as a delay.
+    countdown = mailing.deliver(message_id, retries=self.request.retries)
+    if countdown is not None:
+        raise jobs.retry(self, RuntimeError("mail server unavailable"), countdown=countdown)
+
+
+@shared_task(acks_late=True)
+def remind_candidates() -> int:
+    """Reminders now due, and any email whose job was lost on the way."""
+    return mailing.send_reminders() + mailing.requeue_lost()
 
 
 @shared_task(acks_late=True)

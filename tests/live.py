@@ -177,9 +177,10 @@ def read_code(data_dir: Path, timeout: float = 20) -> str:
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        files = sorted((data_dir / "mail").glob("*.log"), key=lambda p: p.stat().st_mtime)
-        if files:
-            match = re.findall(r"^\s{4}(\d{6})\s*$", files[-1].read_text(), re.M)
+        # Newest first: the invitation and other emails to the candidate land in the same folder.
+        files = sorted((data_dir / "mail").glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for path in files:
+            match = re.findall(r"^\s{4}(\d{6})\s*$", path.read_text(), re.M)
             if match:
                 return match[-1]
         time.sleep(0.2)

@@ -22,6 +22,7 @@ from webhooks import services as webhook_services
 from webhooks.models import Delivery
 
 from ..forms import CancelForm, EraseForm, InterviewFilterForm, RequestDetailsForm, missing_labels
+from . import candidate_mail
 from .shared import PAGE_SIZE, dashboard_view, query_without
 
 
@@ -79,6 +80,7 @@ def _render_detail(request, interview, *, details_form=None, erase_form=None, st
     erased = erasure.erasure_of(interview)
     if details_form is None and interview.state == State.INFO_NEEDED:
         details_form = RequestDetailsForm.for_interview(interview)
+    link = selectors.interview_link(interview)
     return render(
         request,
         "dashboard/interview_detail.html",
@@ -89,7 +91,9 @@ def _render_detail(request, interview, *, details_form=None, erase_form=None, st
             "approvals": approvals,
             "assessment": selectors.latest_assessment(interview),
             "agent_steps": selectors.agent_step_summary(interview),
-            "link": selectors.interview_link(interview),
+            "link": link,
+            "timeline": candidate_mail.timeline(interview, changes),
+            "can_resend": candidate_mail.can_resend(interview, link),
             "can_cancel": can_transition(interview.state, State.CANCELLED),
             "cancel_form": CancelForm(),
             "details_form": details_form,

@@ -101,6 +101,10 @@ class OtpView(CandidateView):
         tags=["candidate"],
         summary="Email a one-time code",
         parameters=[TOKEN],
+        description=(
+            "Makes a new 6-digit code (voiding any earlier one) and answers at once: the email is sent "
+            "by a background job after the request, retried if the mail server is unavailable."
+        ),
         request=OtpIn,
         responses={202: OtpOut, **ERRORS},
     )

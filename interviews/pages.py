@@ -146,7 +146,6 @@ def join_page(request, token: str):
     level = Level(interview.level).label if interview.level in Level.values else ""
     organization = interview.organization
     voice = providers.enabled()
-
     # Everything the page's scripts need, as JSON in the page (no inline script: CSP allows only our files).
     config = {
         "organization": organization.name,

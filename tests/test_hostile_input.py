@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone
 
 from interviews.models import CandidateSession
@@ -41,7 +41,10 @@ def last_code() -> str:
 
 def verified_client(token: str, *, consent: bool = True) -> Client:
     client = Client()
-    assert client.post(candidate_url(token, "otp"), content_type="application/json").status_code == 202
+    # The code email is sent by a job once the request's transaction commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(candidate_url(token, "otp"), content_type="application/json")
+    assert response.status_code == 202
     body = {"code": last_code(), "consent": consent}
     response = client.post(candidate_url(token, "verify"), body, content_type="application/json")
     assert response.status_code == 200, response.content

@@ -26,7 +26,7 @@ def test_sign_out_ends_the_access_token_at_once_and_only_that_sign_in(api, org_a
     assert response.status_code == 204
     refused = api.get("/api/v1/webhooks/endpoints", laptop["accessToken"])
     assert refused.status_code == 401
-    assert refused.json()["error"]["code"] == "unauthenticated"
+    assert refused.json()["error"]["code"] == "invalid_token"
     assert api.refresh(laptop["refreshToken"]).status_code == 401
     # The phone's sign-in is another one, and goes on.
     assert api.probe(phone["accessToken"]) == 200

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings as django_settings
-from django.test import Client
 
 from accounts.models import User
 from tests.pages import PASSWORD, sign_in
+from tests.second_factor import verified_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,10 +49,9 @@ def test_dashboard_ops_and_api_docs_run_under_the_policy(page, recruiter, make_p
     ):
         visit(page, url, console)
 
-    # The operators' admin, signed in as a superuser.
+    # The operators' admin, signed in as a superuser whose second factor is verified.
     operator = User.objects.create_superuser("ops@acme.test", PASSWORD)
-    client = Client()
-    client.force_login(operator)
+    client = verified_client(operator)
     page.context.clear_cookies()
     page.context.add_cookies(
         [

@@ -13,6 +13,7 @@ from django.test import Client
 from approvals.services import plan_approve
 from interviews.models import CandidateMessage
 from tests.pages import messages_of
+from tests.second_factor import verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +85,7 @@ def test_resending_is_rate_limited(web, approved, capture):
 
 
 def test_an_admin_may_resend_and_an_outsider_cannot(approved, capture, org_admin, outsider):
-    admin = Client()
-    admin.force_login(org_admin)
+    admin = verified_client(org_admin)
     assert messages_of(resend(admin, approved, capture))[0].startswith("The invitation is on its way")
     stranger = Client()
     stranger.force_login(outsider)

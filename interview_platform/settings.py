@@ -20,14 +20,14 @@ from .env import (
     env_bool,
     env_choice,
     env_int,
-    env_int_list,
     env_list,
-    env_networks,
     env_str,
     env_url,
     require_package,
 )
 from .logging import logging_config
+from .queue_settings import queue_settings
+from .security_settings import security_settings, sign_in_settings
 from .storage import recordings_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -222,66 +222,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Celery -----------------------------------------------------------------
-WEBHOOK_RETRY_SCHEDULE = env_int_list("WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
-WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
-WEBHOOK_ALLOWED_NETWORKS = env_networks("WEBHOOK_ALLOWED_CIDRS")
-# A receiver's Retry-After is honoured up to this (or the longest scheduled
-# delay if larger); a longer wish would outlive the broker's visibility timeout.
-WEBHOOK_RETRY_AFTER_CAP = 3600
-# A claimed delivery is taken back by the sweeper 2 x timeout + this margin
-# after the claim, when its worker never reported (killed, machine lost).
-WEBHOOK_CLAIM_MARGIN_SECONDS = env_int("WEBHOOK_CLAIM_MARGIN_SECONDS", 60, minimum=1, maximum=3600)
-# A due delivery whose job is not picked up this long after its time is
-# re-enqueued by the sweeper (its message was lost with a worker or Redis).
-WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 60, minimum=1, maximum=86400)
-# At most this many deliveries in flight per destination (host:port); more
-# wait a few seconds, so one slow receiver cannot take every worker thread.
-WEBHOOK_MAX_IN_FLIGHT_PER_HOST = env_int("WEBHOOK_MAX_IN_FLIGHT_PER_HOST", 4, minimum=1, maximum=1000)
-# A registered endpoint with no successful attempt for this long is disabled.
-WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 5, minimum=1, maximum=365)
-
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = None
-CELERY_TASK_IGNORE_RESULT = True
-# At-least-once: a message is acknowledged after its task ran, and given back
-# when the worker process dies mid-task. Tasks are idempotent (see webhooks.tasks).
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-# Each worker thread reserves one message at a time: nothing waits behind a
-# slow task in a busy worker while another worker is idle.
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Workers keep their database connections between jobs (closed when broken or
-# older than CONN_MAX_AGE, see interview_platform/celery.py), as web requests do.
-CELERY_DB_REUSE_MAX = 1000
-# Bounded by default (Celery would use the CPU count); `--concurrency` overrides.
-CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 8, minimum=1, maximum=256)
-CELERY_TASK_DEFAULT_QUEUE = "agents"
-# Webhook deliveries have their own queue so that receivers, however slow,
-# never delay agent steps (run `celery worker -Q webhooks` and `-Q agents`
-# as separate processes to keep their thread pools apart too).
-CELERY_TASK_ROUTES = {
-    "webhooks.tasks.*": {"queue": "webhooks"},
-    "interviews.tasks.*": {"queue": "agents"},
-}
-# The Redis transport redelivers an unacknowledged message after the
-# visibility timeout. A countdown (ETA) message stays unacknowledged until it
-# runs, so the timeout must outlast the longest countdown we schedule: the
-# last retry delay (+10% jitter) or a capped Retry-After. Celery reads it from
-# the broker's transport options (every task message) and the result
-# backend's; both get the same value.
-CELERY_VISIBILITY_TIMEOUT = max(max(WEBHOOK_RETRY_SCHEDULE), WEBHOOK_RETRY_AFTER_CAP) * 11 // 10 + 3600
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE = {
-    "sweep-webhook-deliveries": {"task": "webhooks.tasks.sweep_deliveries", "schedule": 30.0},
-    "resume-stalled-interviews": {"task": "interviews.tasks.resume_stalled", "schedule": 60.0},
-    "expire-unused-links": {"task": "interviews.tasks.expire_links", "schedule": 300.0},
-    "purge-old-recordings": {"task": "interviews.tasks.purge_recordings", "schedule": 3600.0},
-    "remind-candidates": {"task": "interviews.tasks.remind_candidates", "schedule": 900.0},
-    "purge-ended-sign-ins": {"task": "accounts.tasks.purge_ended_sign_ins", "schedule": 3600.0},
-    "purge-expired-data": {"task": "interviews.tasks.purge_expired_data", "schedule": 3600.0},
-}
+globals().update(queue_settings(REDIS_URL))
 
 # --- Agents -----------------------------------------------------------------
 AGENT_ENGINE = env_choice("AGENT_ENGINE", "heuristic", ("heuristic", "llm"))
@@ -428,15 +369,7 @@ if SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"] > JWT_SIGN_IN_MAX_AGE:
     raise ImproperlyConfigured("JWT_SIGN_IN_MAX_DAYS must be at least JWT_REFRESH_DAYS.")
 
 # --- Sign-in limits (accounts/signin.py) ---------------------------------------------
-# Wrong passwords for one account from one address before each next try waits twice as long.
-SIGN_IN_FREE_ATTEMPTS = env_int("SIGN_IN_FREE_ATTEMPTS", 5, minimum=1, maximum=100)
-# Wrong passwords from one address, for any accounts, in 10 minutes.
-SIGN_IN_ADDRESS_LIMIT = env_int("SIGN_IN_ADDRESS_LIMIT", 20, minimum=1, maximum=10000)
-# Wrong passwords for one account from anywhere that lock it (except from addresses it used before).
-SIGN_IN_ACCOUNT_LOCK_AFTER = env_int("SIGN_IN_ACCOUNT_LOCK_AFTER", 10, minimum=2, maximum=1000)
-SIGN_IN_LOCK_MINUTES = env_int("SIGN_IN_LOCK_MINUTES", 60, minimum=1, maximum=24 * 60)
-# Requests with a wrong or revoked X-API-Key from one address in 10 minutes.
-API_KEY_FAILURE_LIMIT = env_int("API_KEY_FAILURE_LIMIT", 20, minimum=1, maximum=10000)
+globals().update(sign_in_settings())
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "AI Interview Platform API",
@@ -454,26 +387,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security (production) ------------------------------------------------------
-SESSION_COOKIE_HTTPONLY = True
-# A dashboard session ends after this long without a request (accounts/middleware.py) ...
-SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_MINUTES", 60, minimum=1, maximum=24 * 60))
-# ... and this long after signing in, however active (Django's default is 14 days).
-SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE_HOURS", 12, minimum=1, maximum=24 * 30) * 3600
-CSRF_COOKIE_HTTPONLY = False
-X_FRAME_OPTIONS = "DENY"
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG:
-    # Production is HTTPS behind a proxy that says so in X-Forwarded-Proto. Each of
-    # these can be turned off to run the production shape on plain http locally
-    # (README, "Production topology"); `check --deploy` then says what is off.
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    # The load balancer's health checks may speak plain http to the app.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
-    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+globals().update(security_settings(DEBUG))
 
 LOGGING = logging_config(env_str("LOG_LEVEL", "INFO"))

@@ -7,6 +7,7 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from interview_platform.api import StrictCharField
 from interviews.agents.base import band_middle
 from webhooks.transport import UnsafeUrl, check_url
 
@@ -14,17 +15,6 @@ from .models import DataQuality, Level, State
 from .recordings import answers_of
 
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-
-
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers and booleans instead of stringifying them."""
-
-    default_error_messages = {"not_a_string": "Must be a string."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("not_a_string")
-        return super().to_internal_value(data)
 
 
 class SkillsField(serializers.ListField):

@@ -83,11 +83,14 @@ class Ats:
 
 
 def read_code(mail_dir: Path, email: str) -> str | None:
-    """The code in the newest email to ``email`` in the file mail backend's folder."""
+    """The code in the subject of the newest code email to ``email`` in the file mail backend's folder.
+
+    The candidate also gets an invitation, so only a code email's subject counts.
+    """
     for path in sorted(mail_dir.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True):
         text = path.read_text(errors="replace")
         if email in text:
-            codes = re.findall(r"\b(\d{6})\b", text)
+            codes = re.findall(r"^Subject: (\d{6}) is your code", text, re.MULTILINE)
             if codes:
                 return codes[-1]
     return None

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # Local development defaults; production sets its own environment.
 export DEBUG ?= true
 
-.PHONY: install run up test lint format bench loadtest worker webhook-worker beat clean
+.PHONY: install run up test lint format bench loadtest worker webhook-worker mail-worker beat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,7 @@ up: export SOCKET_PORT ?= $(UP_SOCKET_PORT)
 up: export WEB_WORKERS ?= 2
 up: export AGENT_CONCURRENCY ?= 4
 up: export WEBHOOK_CONCURRENCY ?= 8
+up: export MAIL_CONCURRENCY ?= 16
 up: export DATA_DIR ?= $(CURDIR)/.data
 up: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
 up: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(UP_WEB_PORT)
@@ -90,6 +91,9 @@ worker: install
 
 webhook-worker: install
 	$(BIN)/celery -A interview_platform worker -Q webhooks --hostname webhooks@%h --loglevel=INFO
+
+mail-worker: install
+	$(BIN)/celery -A interview_platform worker -Q mail --pool threads --concurrency 16 --hostname mail@%h --loglevel=INFO
 
 beat: install
 	$(BIN)/celery -A interview_platform beat --loglevel=INFO --schedule .data/celerybeat-schedule

@@ -47,9 +47,12 @@ def queue_settings(redis_url: str) -> dict[str, object]:
     CELERY_TASK_DEFAULT_QUEUE = "agents"
     # Webhook deliveries have their own queue so that receivers, however slow,
     # never delay agent steps (run `celery worker -Q webhooks` and `-Q agents`
-    # as separate processes to keep their thread pools apart too).
+    # as separate processes to keep their thread pools apart too). Emails to
+    # candidates wait on an SMTP relay, not the CPU: their own queue, served by a
+    # thread-pool worker, so a slow relay holds up neither interviews nor webhooks.
     CELERY_TASK_ROUTES = {
         "webhooks.tasks.*": {"queue": "webhooks"},
+        "interviews.tasks.send_candidate_message": {"queue": "mail"},
         "interviews.tasks.*": {"queue": "agents"},
     }
     # The Redis transport redelivers an unacknowledged message after the

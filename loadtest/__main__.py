@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from . import phases
+from .mailrelay import MailRelay
 from .receivers import Receiver
 from .shape import ROOT, Shape
 
@@ -30,13 +31,14 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores ({model}), {memory} GiB, {platform.system()} {platform.release()}"
 
 
-async def run(shape: Shape, levels: list[int], seconds: float) -> dict:
+async def run(shape: Shape, relay: MailRelay, levels: list[int], seconds: float) -> dict:
     fast, slow = Receiver(), Receiver(delay=2.0)
     report: dict = {"machine": _machine(), "levels": {}}
     try:
-        people = phases.People(shape)
+        people = phases.People(shape, relay)
         await people.ats.login()
         report["http"] = await phases.http_ratios(people, seconds)
+        report["joins"] = await phases.joins(people, 60)
         # A backlog on a slow receiver, there for everything that follows.
         report["slow backlog"] = await phases.slow_backlog(people, slow, 200)
         for level in levels:
@@ -64,13 +66,17 @@ def main() -> None:
         int(os.environ.get("LOADTEST_WEB_PORT", "8100")),
         int(os.environ.get("LOADTEST_SOCKET_PORT", "8101")),
     )
+    # The shape sends its email to a local relay whose answer time the joins phase sets.
+    relay = MailRelay().start()
+    shape.env.update(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(relay.port), EMAIL_USE_TLS="false")
     print(f"starting the production shape (log: {shape.log}) …", flush=True)
     shape.start()
     started = time.monotonic()
     try:
-        report = asyncio.run(run(shape, levels, args.seconds))
+        report = asyncio.run(run(shape, relay, levels, args.seconds))
     finally:
         shape.stop()
+        relay.close()
     report["minutes"] = round((time.monotonic() - started) / 60, 1)
     (data_dir / "report.json").write_text(json.dumps(report, indent=2, default=str))
     phases.print_report(report)

@@ -45,6 +45,7 @@ ROLES = (
     ("daphne", "daphne"),
     ("-Q agents", "celery agents"),
     ("-Q webhooks", "celery webhooks"),
+    ("-Q mail", "celery mail"),
     (" beat", "celery beat"),
 )
 

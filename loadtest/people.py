@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import re
 import secrets
 import time
-from pathlib import Path
 
 import httpx
 from websockets.asyncio.client import connect
+
+from .mailrelay import MailRelay
 
 DEMO_KEY = "demo_api_key_12345678901234567890123456789012345678901234567890123456"
 ADMIN = {"email": "admin@demo.ai-interview.com", "password": "Admin123!"}
@@ -82,23 +82,9 @@ class Ats:
         return response.json()["interviewLink"].rsplit("/", 1)[1]
 
 
-def read_code(mail_dir: Path, email: str) -> str | None:
-    """The code in the subject of the newest code email to ``email`` in the file mail backend's folder.
-
-    The candidate also gets an invitation, so only a code email's subject counts.
-    """
-    for path in sorted(mail_dir.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True):
-        text = path.read_text(errors="replace")
-        if email in text:
-            codes = re.findall(r"^Subject: (\d{6}) is your code", text, re.MULTILINE)
-            if codes:
-                return codes[-1]
-    return None
-
-
 class Candidate:
-    def __init__(self, web: str, token: str, email: str, mail_dir: Path):
-        self.web, self.token, self.email, self.mail_dir = web, token, email, mail_dir
+    def __init__(self, web: str, token: str, email: str, relay: MailRelay):
+        self.web, self.token, self.email, self.relay = web, token, email, relay
         csrf = secrets.token_hex(16)
         self.http = httpx.AsyncClient(base_url=web, timeout=60, cookies={"csrftoken": csrf})
         self.http.headers["X-CSRFToken"] = csrf
@@ -114,7 +100,7 @@ class Candidate:
         if response.status_code != 202:
             raise RuntimeError(f"otp: {response.status_code} {response.text[:300]}")
         deadline = time.monotonic() + 60
-        while (code := read_code(self.mail_dir, self.email)) is None:
+        while (code := self.relay.code_for(self.email)) is None:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"no code email for {self.email}")
             await asyncio.sleep(0.1)

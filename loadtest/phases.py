@@ -14,6 +14,7 @@ import time
 import httpx
 
 from . import cpu
+from .mailrelay import MailRelay
 from .people import DEMO_KEY, Ats, Candidate
 from .receivers import Receiver
 from .shape import BIN, ROOT, Shape
@@ -24,10 +25,9 @@ RECRUITER = ("loadtest-recruiter@demo.ai-interview.com", "Loadtest-Recruiter-1!"
 
 
 class People:
-    def __init__(self, shape: Shape):
-        self.shape = shape
+    def __init__(self, shape: Shape, relay: MailRelay):
+        self.shape, self.relay = shape, relay
         self.ats = Ats(shape.web)
-        self.mail_dir = shape.data_dir / "mail"
         self.serial = itertools.count(1)
 
     def email(self) -> str:
@@ -101,21 +101,48 @@ async def _approve_all(people: People, run_ids: list[str], parallel: int = 32) -
     return list(await asyncio.gather(*(one(r) for r in run_ids)))
 
 
-async def candidates(people: People, shape: Shape, level: int, fast: Receiver) -> dict:
-    print(f"… {level} candidates: planning and approving", flush=True)
-    created = await people.create_many(level, fast.url)
+async def _invited(people: People, count: int, callback_url: str) -> tuple[list, list[Candidate]]:
+    created = await people.create_many(count, callback_url)
     tokens = await _approve_all(people, [run_id for run_id, _ in created])
     emails = [email for _, email in created]
-    folks = [Candidate(shape.web, t, e, people.mail_dir) for t, e in zip(tokens, emails, strict=True)]
+    web = people.shape.web
+    return created, [Candidate(web, t, e, people.relay) for t, e in zip(tokens, emails, strict=True)]
 
-    gate, started = asyncio.Semaphore(50), time.monotonic()
+
+async def _join_all(folks: list[Candidate], parallel: int = 50) -> float:
+    """Joins per second: code email, consent with the code, device check, ``parallel`` at a time."""
+    gate, started = asyncio.Semaphore(parallel), time.monotonic()
 
     async def join(candidate):
         async with gate:
             await candidate.join()
 
     await asyncio.gather(*(join(c) for c in folks))
-    joins_per_second = level / (time.monotonic() - started)
+    return len(folks) / (time.monotonic() - started)
+
+
+async def joins(people: People, count: int, relay_ms: int = 300) -> dict:
+    """Joins/s with a relay that answers at once, then with one that takes ``relay_ms`` per email."""
+    rates = {}
+    for delay in (0, relay_ms):
+        print(f"… {count} joins, mail relay answering in {delay} ms", flush=True)
+        _, folks = await _invited(people, count, "")
+        people.relay.delay = delay / 1000
+        try:
+            rates[delay] = await _join_all(folks)
+        finally:
+            people.relay.delay = 0
+    return {
+        "joins/s, relay at once": round(rates[0], 1),
+        f"joins/s, relay {relay_ms} ms": round(rates[relay_ms], 1),
+        "slow / fast": round(rates[relay_ms] / rates[0], 2),
+    }
+
+
+async def candidates(people: People, shape: Shape, level: int, fast: Receiver) -> dict:
+    print(f"… {level} candidates: planning and approving", flush=True)
+    created, folks = await _invited(people, level, fast.url)
+    joins_per_second = await _join_all(folks)
 
     print(f"… {level} candidates: interviewing", flush=True)
     latencies: list[float] = []
@@ -222,5 +249,5 @@ def print_report(report: dict) -> None:
     print("\nCandidates (answer every 1–3 s over the socket):")
     for level, numbers in report["levels"].items():
         print(f"  {level} concurrent: " + json.dumps(numbers, default=str))
-    for section in ("slow backlog", "webhooks", "drain", "dashboard"):
+    for section in ("joins", "slow backlog", "webhooks", "drain", "dashboard"):
         print(f"\n{section}: " + json.dumps(report.get(section), default=str))

@@ -37,6 +37,7 @@ class Shape:
             "WEB_WORKERS": "2",
             "AGENT_CONCURRENCY": "4",
             "WEBHOOK_CONCURRENCY": "8",
+            "MAIL_CONCURRENCY": "16",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PUBLIC_BASE_URL": self.web,
             "SOCKET_BASE_URL": f"http://127.0.0.1:{socket_port}",
@@ -93,8 +94,8 @@ class Shape:
             try:
                 web = httpx.get(self.web + "/readyz", timeout=2).status_code
                 sockets = httpx.get(f"http://127.0.0.1:{self.socket_port}/healthz", timeout=2).status_code
-                # Both Celery workers print "<name>@<host> ready." when they take jobs.
-                if web == sockets == 200 and self.log.read_text().count(" ready.") >= 2:
+                # Each Celery worker prints "<name>@<host> ready." when it takes jobs.
+                if web == sockets == 200 and self.log.read_text().count(" ready.") >= 3:
                     return
             except httpx.HTTPError:
                 pass

@@ -94,7 +94,7 @@ def _wait_for_worker(log: Path, process: subprocess.Popen, timeout: float = 60) 
     raise RuntimeError(f"worker not ready:\n{log.read_text()[-3000:]}")
 
 
-def start_worker(env: dict, log: Path, queues: str = "agents,webhooks", concurrency: int = 4):
+def start_worker(env: dict, log: Path, queues: str = "agents,webhooks,mail", concurrency: int = 4):
     handle = log.open("w")
     process = subprocess.Popen(
         [

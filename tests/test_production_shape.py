@@ -9,16 +9,18 @@ import time
 
 import pytest
 import requests
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from accounts.models import ApiKey
 from tests.factories import SEED_BODY
 from tests.live import BIN, ROOT, free_port, stack_env
+from tests.plugin import PASSWORD
 from tests.receiver import Receiver
 from tests.services import redis_url, require_postgres
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-PROCESSES = ("web.1", "sockets.1", "agents.1", "webhooks.1", "beat.1")
+PROCESSES = ("web.1", "sockets.1", "agents.1", "webhooks.1", "mail.1", "beat.1")
 
 
 def _wait(what: str, check, log, seconds: float = 90):
@@ -34,7 +36,11 @@ def _wait(what: str, check, log, seconds: float = 90):
     raise AssertionError(f"{what} within {seconds:.0f} s:\n{log.read_text()[-4000:]}")
 
 
-def test_the_procfile_runs_the_whole_shape(org, tmp_path):
+def test_the_procfile_runs_the_whole_shape(org, recruiter, tmp_path):
+    # The tests hash with MD5 for speed; the shape's processes know only the real hashers.
+    hasher = PBKDF2PasswordHasher()
+    recruiter.password = hasher.encode(PASSWORD, hasher.salt())
+    recruiter.save(update_fields=["password"])
     broker = redis_url()
     require_postgres()
     import redis
@@ -51,6 +57,7 @@ def test_the_procfile_runs_the_whole_shape(org, tmp_path):
         WEB_WORKERS="2",
         AGENT_CONCURRENCY="2",
         WEBHOOK_CONCURRENCY="2",
+        MAIL_CONCURRENCY="2",
         PATH=f"{BIN}:{os.environ.get('PATH', '')}",
     )
     log = tmp_path / "shape.log"
@@ -93,6 +100,11 @@ def test_the_procfile_runs_the_whole_shape(org, tmp_path):
                 lambda: any(b"interview.plan_generated" in r.body for r in receiver.snapshot()),
                 log,
             )
+            # Approving sends the invitation: the mail worker writes it after the commit.
+            _approve(web, run_id)
+            _wait(
+                "the invitation email", lambda: _mail_to(tmp_path / "mail", SEED_BODY["candidateEmail"]), log
+            )
             _wait("beat", lambda: "beat: Starting" in log.read_text(), log)
         finally:
             os.killpg(shape.pid, signal.SIGTERM)
@@ -100,4 +112,24 @@ def test_the_procfile_runs_the_whole_shape(org, tmp_path):
     text = log.read_text()
     for name in PROCESSES:
         assert f"{name} " in text, f"{name} never started:\n{text[-3000:]}"
-    assert "agents@" in text and "webhooks@" in text
+    assert "agents@" in text and "webhooks@" in text and "mail@" in text
+
+
+def _approve(web: str, run_id: str) -> None:
+    login = requests.post(
+        f"{web}/api/v1/auth/login", json={"email": "alice@acme.test", "password": PASSWORD}, timeout=10
+    )
+    assert login.status_code == 200, login.text
+    approved = requests.post(
+        f"{web}/api/v1/a2a/interview/{run_id}/approve",
+        json={"approved": True},
+        headers={"Authorization": f"Bearer {login.json()['accessToken']}"},
+        timeout=10,
+    )
+    assert approved.status_code == 200, approved.text
+
+
+def _mail_to(mail_dir, address: str) -> bool:
+    return mail_dir.is_dir() and any(
+        address in path.read_text(errors="replace") for path in mail_dir.iterdir()
+    )

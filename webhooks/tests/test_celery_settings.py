@@ -39,6 +39,8 @@ def test_webhooks_have_their_own_queue():
 
     assert queue("webhooks.tasks.deliver") == queue("webhooks.tasks.sweep_deliveries") == "webhooks"
     assert queue("interviews.tasks.validate_and_plan") == "agents"
+    # Emails wait on an SMTP relay: their own queue, neither the agents' nor the webhooks'.
+    assert queue("interviews.tasks.send_candidate_message") == "mail"
     assert app.conf.task_default_queue == "agents"  # anything unrouted stays off the webhooks queue
 
 

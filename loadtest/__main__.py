@@ -38,7 +38,7 @@ async def run(shape: Shape, relay: MailRelay, levels: list[int], seconds: float)
         people = phases.People(shape, relay)
         await people.ats.login()
         report["http"] = await phases.http_ratios(people, seconds)
-        report["joins"] = await phases.joins(people, 60)
+        report["joins"] = await phases.joins(people, 200)
         # A backlog on a slow receiver, there for everything that follows.
         report["slow backlog"] = await phases.slow_backlog(people, slow, 200)
         for level in levels:

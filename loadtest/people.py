@@ -103,7 +103,7 @@ class Candidate:
         while (code := self.relay.code_for(self.email)) is None:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"no code email for {self.email}")
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.05)
         response = await self._post("verify", {"code": code, "consent": True})
         if response.status_code != 200:
             raise RuntimeError(f"verify: {response.status_code} {response.text[:300]}")

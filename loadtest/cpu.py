@@ -64,23 +64,32 @@ def descendants(root_pid: int, processes: dict | None = None) -> dict[int, str]:
     return found
 
 
-def snapshot(root_pid: int, database: str) -> dict[str, float]:
-    """CPU seconds so far per role: the shape's processes (under ``root_pid``), the PostgreSQL
-    backends serving ``database`` (their process titles name it), Redis."""
+def snapshot(root_pid: int, database: str) -> dict[str, dict[int, float]]:
+    """CPU seconds so far per role and process: the shape's processes (under ``root_pid``), the
+    PostgreSQL backends serving ``database`` (their process titles name it), Redis."""
     processes = _all()
-    totals: dict[str, float] = {}
+    found: dict[str, dict[int, float]] = {}
     for pid, command in descendants(root_pid, processes).items():
         role = next((name for marker, name in ROLES if marker in command), None)
         if role:
-            totals[role] = totals.get(role, 0.0) + processes[pid][2]
+            found.setdefault(role, {})[pid] = processes[pid][2]
     for pid, (name, _, seconds) in processes.items():
         if name == "postgres" and f" {database} " in _cmdline(pid):
-            totals["postgresql"] = totals.get("postgresql", 0.0) + seconds
+            found.setdefault("postgresql", {})[pid] = seconds
         elif name == "redis-server":
-            totals["redis"] = totals.get("redis", 0.0) + seconds
-    totals["load generator"] = processes[os.getpid()][2]
-    return totals
+            found.setdefault("redis", {})[pid] = seconds
+    found["load generator"] = {os.getpid(): processes[os.getpid()][2]}
+    return found
 
 
-def delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    return {role: after[role] - before.get(role, 0.0) for role in after}
+def delta(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+    """CPU seconds each role spent between the snapshots, process by process.
+
+    A process that started in between counts in full; one that exited in between
+    is missing from ``after`` and its last moments are not counted (PostgreSQL
+    backends of the shape keep their connections, so few do).
+    """
+    return {
+        role: sum(seconds - before.get(role, {}).get(pid, 0.0) for pid, seconds in pids.items())
+        for role, pids in after.items()
+    }

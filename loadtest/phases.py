@@ -220,6 +220,13 @@ def _make_recruiter(shape: Shape) -> None:
     subprocess.run(command, cwd=ROOT, env=shape.env, check=True)  # noqa: S603
 
 
+def _page_queries(shape: Shape) -> dict:
+    code = f"from loadtest.pagequeries import main; main({RECRUITER[0]!r})"
+    command = [str(BIN / "python"), "manage.py", "shell", "-c", code]
+    result = subprocess.run(command, cwd=ROOT, env=shape.env, check=True, capture_output=True, text=True)  # noqa: S603
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 async def dashboard(people: People, repeats: int = 20) -> dict:
     _make_recruiter(people.shape)
     async with httpx.AsyncClient(base_url=people.shape.web, timeout=60, follow_redirects=False) as browser:
@@ -232,8 +239,8 @@ async def dashboard(people: People, repeats: int = 20) -> dict:
         )
         if signed_in.status_code != 302:
             return {"error": f"sign-in answered {signed_in.status_code}"}
-        numbers = {}
-        for path in ("/admin/approvals", "/admin/interviews"):
+        numbers = _page_queries(people.shape)
+        for path in ("/admin/approvals", "/admin/approvals/poll", "/admin/interviews"):
             times = []
             for _ in range(repeats):
                 started = time.perf_counter()

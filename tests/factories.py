@@ -158,6 +158,13 @@ def clone_waiting(source: Interview, count: int, *, start: int = 0) -> list[Inte
     the real ones, not many runs of intake and planning.
     """
     now = timezone.now()
+    # The lists' copies, as workflow.transition leaves them for this state.
+    listed = {
+        "waiting_since": now if source.state in workflow.WAITING else None,
+        "score": source.score,
+        "recommendation": source.recommendation,
+        "flag_count": source.flag_count,
+    }
     clones = [
         Interview(
             id=uuid.uuid4(),
@@ -173,6 +180,7 @@ def clone_waiting(source: Interview, count: int, *, start: int = 0) -> list[Inte
             data_quality=source.data_quality,
             skill_validation=source.skill_validation,
             updated_at=now,
+            **listed,
         )
         for i in range(count)
     ]

@@ -13,6 +13,7 @@ from interviews.models import Question, State, Turn
 
 from .. import services
 from ..forms import AssessmentDecisionForm
+from ..glance import at_a_glance
 from .review import question_review
 from .shared import dashboard_view
 
@@ -100,6 +101,7 @@ def _assessment_context(interview) -> dict:
         "integrity_dropped": _integrity_dropped(interview),
         "flags": _flags(result),
         "timing": _timing(interview),
+        "glance": at_a_glance(assessment),
         "final_score": assessment.final_score,
         "final_recommendation": assessment.final_recommendation,
         "overridden": assessment.is_overridden,

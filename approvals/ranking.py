@@ -11,6 +11,7 @@ import datetime
 import uuid
 
 from django import forms
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -66,15 +67,34 @@ def ordering(sort: str, direction: str) -> list:
     return list(_tie_break(direction))
 
 
-def positions(organization_id) -> list[str]:
-    """The organization's positions, for the filters' menu."""
-    return list(
-        Interview.objects.for_organization(organization_id)
-        .exclude(position="")
-        .order_by("position")
-        .values_list("position", flat=True)
-        .distinct()
+# The smallest position, then again and again the smallest one after the last found. The
+# second parameter of each pair is true to count every interview, false for waiting ones only.
+POSITIONS_SQL = """
+WITH RECURSIVE found(position) AS (
+    SELECT MIN(position) FROM interviews_interview
+    WHERE organization_id = %s AND position > '' AND (%s OR waiting_since IS NOT NULL)
+  UNION ALL
+    SELECT (
+        SELECT MIN(i.position) FROM interviews_interview i
+        WHERE i.organization_id = %s AND i.position > found.position AND (%s OR i.waiting_since IS NOT NULL)
     )
+    FROM found WHERE found.position IS NOT NULL
+)
+SELECT position FROM found WHERE position IS NOT NULL
+"""
+
+
+def positions(organization_id, *, waiting: bool = False) -> list[str]:
+    """The organization's positions in order (only those with a waiting interview, if ``waiting``).
+
+    ``SELECT DISTINCT`` reads every interview of the organization. This walks the position
+    index instead, one probe per position: each step asks for the smallest position after
+    the one before (a loose index scan, written as a recursive query; PostgreSQL and SQLite).
+    """
+    organization = Interview._meta.get_field("organization").get_db_prep_value(organization_id, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(POSITIONS_SQL, [organization, not waiting, organization, not waiting])
+        return [row[0] for row in cursor.fetchall()]
 
 
 class ListFilterForm(forms.Form):

@@ -50,11 +50,22 @@ class Listed(models.Model):
 
 INTERVIEW_INDEXES = [
     models.Index(fields=["organization", "state", "created_at"]),
-    # The approvals queue, oldest first: only the rows that wait are in it.
+    # The approvals queue, oldest first: only the rows that wait are in it. State and
+    # updated_at ride along so the counts and the change marker never read the table.
     models.Index(
-        fields=["organization", "waiting_since", "id"],
+        fields=["organization", "waiting_since", "id", "state", "updated_at"],
         condition=Q(waiting_since__isnull=False),
         name="interview_queue_idx",
+    ),
+    # A position's candidates by score (the comparison, the list filtered by position), and
+    # the organization's positions, one index probe each (approvals.ranking.positions).
+    models.Index(
+        F("organization"),
+        F("position"),
+        SCORE_LAST_DESC,
+        F("created_at"),
+        F("id"),
+        name="interview_position_idx",
     ),
     # The interviews list: newest first (read backwards), and by score, highest first.
     models.Index(fields=["organization", "created_at", "id"], name="interview_created_idx"),

@@ -10,6 +10,7 @@ from django.utils.http import parse_etags
 from interviews import selectors
 from interviews.models import Interview, Question, State
 
+from .. import ranking
 from ..forms import QueueFilterForm
 from ..paging import KnownCountPaginator
 from .shared import PAGE_SIZE, dashboard_view, query_without
@@ -103,14 +104,8 @@ def _known_count(counts: dict, filters: dict) -> int | None:
 @dashboard_view("GET")
 def queue(request):
     organization_id = request.user.organization_id
-    positions = (
-        _waiting(organization_id)
-        .exclude(position="")
-        .order_by("position")
-        .values_list("position", flat=True)
-        .distinct()
-    )
-    form = QueueFilterForm(request.GET or None, positions=list(positions))
+    positions = ranking.positions(organization_id, waiting=True)
+    form = QueueFilterForm(request.GET or None, positions=positions)
     filters = form.cleaned_data if form.is_valid() else {}
     counts = queue_counts(request)
     items = _filtered_items(organization_id, filters)

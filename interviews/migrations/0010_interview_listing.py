@@ -75,11 +75,15 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='interview',
-            index=models.Index(condition=models.Q(('waiting_since__isnull', False)), fields=['organization', 'waiting_since', 'id'], name='interview_queue_idx'),
+            index=models.Index(condition=models.Q(('waiting_since__isnull', False)), fields=['organization', 'waiting_since', 'id', 'state', 'updated_at'], name='interview_queue_idx'),
         ),
         migrations.AddIndex(
             model_name='interview',
             index=models.Index(fields=['organization', 'created_at', 'id'], name='interview_created_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='interview',
+            index=models.Index(models.F('organization'), models.F('position'), django.db.models.functions.comparison.Coalesce(models.F('score'), models.Value(-1.0)), models.F('created_at'), models.F('id'), name='interview_position_idx'),
         ),
         migrations.AddIndex(
             model_name='interview',

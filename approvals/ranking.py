@@ -104,8 +104,8 @@ class ListFilterForm(forms.Form):
     state = forms.ChoiceField(required=False, label="State")
     created_from = forms.DateField(required=False, label="Created from")
     created_to = forms.DateField(required=False, label="Created until")
-    sort = forms.ChoiceField(required=False, choices=[(key, key) for key in SORTS])
-    dir = forms.ChoiceField(required=False, choices=[(key, key) for key in DIRECTIONS])
+    sort = forms.ChoiceField(required=False, choices=[(key, key) for key in SORTS], label="Sort by")
+    dir = forms.ChoiceField(required=False, choices=[(key, key) for key in DIRECTIONS], label="Order")
 
     def __init__(self, *args, positions=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -23,7 +23,8 @@ def extremes(skills: list[dict]) -> tuple[dict | None, dict | None]:
     """The strongest and the weakest skill; the weakest is left out when there is only one."""
     if not skills:
         return None, None
-    strongest = max(skills, key=lambda s: (s["score"], s["skill"]))
+    # Ties go to the first skill by name, in both directions.
+    strongest = min(skills, key=lambda s: (-s["score"], s["skill"]))
     weakest = min(skills, key=lambda s: (s["score"], s["skill"]))
     return strongest, (weakest if weakest is not strongest else None)
 

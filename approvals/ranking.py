@@ -104,8 +104,20 @@ class ListFilterForm(forms.Form):
     state = forms.ChoiceField(required=False, label="State")
     created_from = forms.DateField(required=False, label="Created from")
     created_to = forms.DateField(required=False, label="Created until")
-    sort = forms.ChoiceField(required=False, choices=[(key, key) for key in SORTS], label="Sort by")
-    dir = forms.ChoiceField(required=False, choices=[(key, key) for key in DIRECTIONS], label="Order")
+    # Also in the column headers; these work where the headers are hidden (narrow screens).
+    sort = forms.ChoiceField(
+        required=False,
+        label="Sort by",
+        choices=[
+            ("created", "Date created"),
+            ("score", "Score"),
+            ("recommendation", "Recommendation"),
+            ("state", "State"),
+        ],
+    )
+    dir = forms.ChoiceField(
+        required=False, label="Order", choices=[("desc", "Descending"), ("asc", "Ascending")]
+    )
 
     def __init__(self, *args, positions=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -155,7 +155,8 @@ def main() -> None:
     args = parser.parse_args()
     runs = int(os.environ.get("BENCH_RUNS", "30"))
     url = bench_url()
-    print(f"database {urlparse(url).path.lstrip('/')} (created for this run); python {sys.version.split()[0]}")
+    name = urlparse(url).path.lstrip("/")
+    print(f"database {name} (created for this run); python {sys.version.split()[0]}")
     print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}: on a shared machine, expect noise")
     recreate(url)
     try:

@@ -10,7 +10,7 @@ from django.test import Client
 
 from approvals.models import Approval
 from interviews.models import Interview, State
-from tests.factories import mark_for_review
+from tests.factories import clone_waiting, mark_for_review
 from tests.pages import messages_of
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +109,7 @@ def test_the_assessment_opens_with_a_summary_and_folds_the_transcript(web, asses
     html = response.content.decode()
     result = assessed.assessments.get().result
     skills = result["skill_scores"]
-    strongest = max(skills, key=lambda s: (skills[s], s))
+    strongest = min(skills, key=lambda s: (-skills[s], s))
     weakest = min(skills, key=lambda s: (skills[s], s))
     glance = html.index('data-testid="at-a-glance"')
     assert glance < html.index("Transcript and scoring") < html.index("The candidate’s questions")
@@ -132,3 +132,13 @@ def test_the_plan_folds_its_rubrics(web, pending):
     questions = pending.current_plan.questions.count()
     assert html.count('<details class="rubric-details">') == questions
     assert "Concepts a good answer covers" in html  # still on the page, one click away
+
+
+def test_an_assessment_without_a_transcript_still_opens(web, assessed):
+    [bare] = clone_waiting(assessed, 1)  # an assessment whose turns are gone
+    for url in (f"/admin/interviews/{bare.run_id}/assessment", confirm_url(bare)):
+        response = web.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert "{#" not in html and "{%" not in html
+    assert "Not asked" in web.get(f"/admin/interviews/{bare.run_id}/assessment").content.decode()

@@ -23,7 +23,7 @@ def sort_headers(request, sort: str, direction: str) -> dict:
     """Per sortable column: the link that sorts by it (or flips it), its aria-sort and a label."""
     base = [(k, v) for k, v in request.GET.items() if k not in ("sort", "dir", "page") and v]
     headers = {}
-    for key, (first_direction, spoken) in ranking.SORTS.items():
+    for key, (first_direction, _) in ranking.SORTS.items():
         current = key == sort
         next_direction = ("asc" if direction == "desc" else "desc") if current else first_direction
         title, ascending, descending = HEADER_WORDS[key]
@@ -32,7 +32,8 @@ def sort_headers(request, sort: str, direction: str) -> dict:
             "url": "?" + urlencode([*base, ("sort", key), ("dir", next_direction)]),
             "aria_sort": ranking.DIRECTIONS[direction] if current else "",
             "arrow": ("↑" if direction == "asc" else "↓") if current else "",
-            "action": f"Sort by {spoken}, {ascending if next_direction == 'asc' else descending}",
+            # Read after the column's name: "Score (sort highest first)".
+            "action": f"sort {ascending if next_direction == 'asc' else descending}",
         }
     return headers
 

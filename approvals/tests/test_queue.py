@@ -180,3 +180,9 @@ def test_the_poll_and_the_queue_cost_the_same_queries_for_many_items(web, pendin
     # The counts and the marker are one aggregate over the waiting rows.
     counting = [q["sql"] for q in large_304 if '"interviews_interview"' in q["sql"]]
     assert len(counting) == 1 and "COUNT(" in counting[0] and "MAX(" in counting[0], counting
+
+
+def test_an_assessment_in_the_queue_shows_its_whole_score(web, assessed):
+    html = web.get("/admin/approvals").content.decode()
+    overall = assessed.assessments.get().overall
+    assert f"<strong>{overall}</strong>/100" in html and f"{overall}.0" not in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Cast
 from django.http import Http404, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
 from django.utils.http import parse_etags
@@ -71,8 +72,9 @@ def waiting_items(organization_id):
                 questions.values("plan").annotate(m=Sum("minutes")).values("m")[:1],
                 output_field=IntegerField(),
             ),
-            # The assessment's values, as the workflow copied them onto the interview.
-            ai_score=F("score"),
+            # The assessment's values, as the workflow copied them onto the interview
+            # (scores are whole numbers, kept in a float column).
+            ai_score=Cast("score", output_field=IntegerField()),
             ai_recommendation=F("recommendation"),
         )
         .order_by("waiting_since", "id")

@@ -28,6 +28,15 @@ def test_the_queue_has_no_one_click_assessment_approval(web, assessed, pending):
     assert f'action="/admin/interviews/{pending.run_id}/plan/decide"' in html
 
 
+def test_a_decision_posted_without_the_confirmation_returns_to_the_assessment(web, assessed, capture):
+    with capture(execute=True):
+        response = web.post(
+            f"/admin/interviews/{assessed.run_id}/assessment/decide", {"action": "approve", "next": "queue"}
+        )
+    # Only the assessment page posts here (its whole review on screen); the queue has no way back in.
+    assert response["Location"] == f"/admin/interviews/{assessed.run_id}/assessment"
+
+
 def test_the_confirmation_says_what_will_be_sent(web, assessed):
     response = web.get(confirm_url(assessed))
     assert response.status_code == 200

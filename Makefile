@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # Local development defaults; production sets its own environment.
 export DEBUG ?= true
 
-.PHONY: install run up test lint format bench loadtest worker webhook-worker mail-worker beat clean
+.PHONY: install run up test lint format bench bench-dashboard loadtest worker webhook-worker mail-worker beat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,11 @@ format: install
 
 bench: install
 	$(BIN)/python -m benchmarks.intake
+
+# The dashboard's pages at 25,000 interviews (PostgreSQL: a bench_dashboard database on the
+# server of DATABASE_URL, created and dropped by the run); prints ms and queries per page.
+bench-dashboard: install
+	$(BIN)/python -m benchmarks.dashboard $(BENCH_ARGS)
 
 # Minutes of load on the production shape (local PostgreSQL and Redis); prints the numbers.
 loadtest: install

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django import forms
 
-from interviews.models import Assessment, Level, State
+from interviews.models import Assessment, Level
 from interviews.serializers import FIELD_MAP
 
 from . import plan_editing
@@ -31,15 +31,6 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["position"].choices = [("", "All positions")] + [(p, p) for p in positions]
         self.fields["q"].widget.attrs.update(placeholder="Name or email", type="search")
-
-
-class InterviewFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200, label="Search")
-    state = forms.ChoiceField(required=False, choices=[("", "All states"), *State.choices], label="State")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs.update(placeholder="Name, email, position or ID", type="search")
 
 
 def parse_concepts(text: str) -> list[tuple[str, list[str]]]:

@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from .views import assessments, candidate_mail, interviews, plans, queue
+from .views import assessments, candidate_mail, confirm, interviews, plans, queue, ranking
 
 app_name = "dashboard"
 
@@ -14,7 +14,8 @@ urlpatterns = [
     path("approvals", queue.queue, name="queue"),
     path("approvals/", RedirectView.as_view(pattern_name="dashboard:queue", query_string=True)),
     path("approvals/poll", queue.queue_poll, name="queue-poll"),
-    path("interviews", interviews.interview_list, name="interviews"),
+    path("interviews", ranking.interview_list, name="interviews"),
+    path("interviews/compare", ranking.compare, name="compare"),
     path(RUN, interviews.interview_detail, name="interview"),
     path(f"{RUN}/cancel", interviews.interview_cancel, name="interview-cancel"),
     path(f"{RUN}/complete", interviews.interview_complete, name="interview-complete"),
@@ -33,5 +34,6 @@ urlpatterns = [
     path(f"{RUN}/plan/questions/<int:question_id>/move", plans.question_move, name="question-move"),
     path(f"{RUN}/assessment", assessments.assessment_review, name="assessment"),
     path(f"{RUN}/assessment/decide", assessments.assessment_decide, name="assessment-decide"),
+    path(f"{RUN}/assessment/confirm", confirm.assessment_confirm, name="assessment-confirm"),
     path(f"{RUN}/report", assessments.report, name="report"),
 ]

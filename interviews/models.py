@@ -7,6 +7,8 @@ from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 
+from .listing import INTERVIEW_INDEXES, Listed
+
 
 class State(models.TextChoices):
     INFO_NEEDED = "INFO_NEEDED"
@@ -42,7 +44,7 @@ class InterviewQuerySet(models.QuerySet):
         return self.filter(organization_id=organization_id)
 
 
-class Interview(models.Model):
+class Interview(Listed):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     run_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(
@@ -93,7 +95,7 @@ class Interview(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "state", "created_at"])]
+        indexes = INTERVIEW_INDEXES
 
     def __str__(self) -> str:
         return f"{self.candidate_name or 'candidate'} — {self.position or 'position'} ({self.state})"
@@ -335,6 +337,7 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["approved_at"], name="assessment_decided_idx")]  # decision times
 
     def __str__(self) -> str:
         return f"assessment of {self.interview_id}: {self.overall} {self.recommendation}"

@@ -19,7 +19,7 @@ from interview_platform.api import WrongState
 from webhooks.services import emit
 
 from .events import EVENTS
-from .models import Interview, State, StateChange
+from .models import Assessment, Interview, State, StateChange
 
 TRANSITIONS: dict[str, set[str]] = {
     State.INFO_NEEDED: {State.VALIDATING_SKILLS, State.CANCELLED, State.EXPIRED, State.FAILED},
@@ -37,6 +37,10 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 TERMINAL = frozenset(state for state, targets in TRANSITIONS.items() if not targets)
+# States in which the interview waits for a recruiter's decision (the approvals queue).
+WAITING = frozenset({State.PENDING, State.ASSESSMENT_PENDING})
+# States entered with an assessment: the lists' score and recommendation are copied from it.
+ASSESSED = frozenset({State.ASSESSMENT_PENDING, State.ASSESSMENT_APPROVED})
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,7 @@ def transition(
     if to_state != from_state:
         locked.step_attempts = 0
         fields.add("step_attempts")
-    for name, value in (changes or {}).items():
+    for name, value in {**(changes or {}), **_listed(locked, from_state, to_state)}.items():
         setattr(locked, name, value)
         fields.add(name)
     locked.save(update_fields=sorted(fields))
@@ -128,6 +132,23 @@ def transition(
     for name in fields:
         setattr(interview, name, getattr(locked, name))
     return locked
+
+
+def _listed(interview: Interview, from_state: str, to_state: str) -> dict:
+    """The copies the recruiters' lists order by (interviews.listing), as this move leaves them."""
+    listed = {}
+    if to_state in WAITING and to_state != from_state:
+        listed["waiting_since"] = interview.updated_at
+    elif to_state not in WAITING and interview.waiting_since is not None:
+        listed["waiting_since"] = None
+    if to_state in ASSESSED:
+        # The newest assessment, with the recruiter's final values once decided.
+        assessment = Assessment.objects.filter(interview=interview).order_by("-created_at").first()
+        if assessment is not None:
+            listed["score"] = assessment.final_score
+            listed["recommendation"] = assessment.final_recommendation
+            listed["flag_count"] = len((assessment.result or {}).get("flags") or [])
+    return listed
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from benchmarks.dashboard_data import recommendation_for
 from interviews import adapters, events, planning, services, workflow
 from interviews.agents.base import InterviewRequest, Plan, SkillValidation, to_dict
 from interviews.agents.heuristic import HeuristicEngine
@@ -158,6 +159,13 @@ def clone_waiting(source: Interview, count: int, *, start: int = 0) -> list[Inte
     the real ones, not many runs of intake and planning.
     """
     now = timezone.now()
+    # The lists' copies, as workflow.transition leaves them for this state.
+    listed = {
+        "waiting_since": now if source.state in workflow.WAITING else None,
+        "score": source.score,
+        "recommendation": source.recommendation,
+        "flag_count": source.flag_count,
+    }
     clones = [
         Interview(
             id=uuid.uuid4(),
@@ -173,6 +181,7 @@ def clone_waiting(source: Interview, count: int, *, start: int = 0) -> list[Inte
             data_quality=source.data_quality,
             skill_validation=source.skill_validation,
             updated_at=now,
+            **listed,
         )
         for i in range(count)
     ]
@@ -327,3 +336,48 @@ def mark_for_review(interview, index: int = 3) -> dict:
     score["matched_concepts"] = ["process per connection", "connection pooling", "pool modes"]
     assessment.save(update_fields=["result"])
     return score
+
+
+def listed_interviews(organization, rows: list[dict]) -> list[Interview]:
+    """Bare interviews for the lists, in bulk: each dict sets fields (state, position, score, ...).
+
+    What the lists read is on the interview row (the copies the workflow keeps), so sorting
+    and filtering tests need no plan or assessment behind them.
+    """
+    now = timezone.now()
+    interviews = []
+    for index, values in enumerate(rows):
+        fields = {
+            "state": State.ASSESSMENT_APPROVED,
+            "candidate_name": f"Listed {index}",
+            "candidate_email": f"listed{index}@example.com",
+            "position": "Backend Engineer",
+            "level": "MID",
+            "created_at": now - timedelta(minutes=index),
+            **values,
+        }
+        fields.setdefault("updated_at", fields["created_at"])
+        if fields.get("score") is not None:
+            fields.setdefault("recommendation", recommendation_for(int(fields["score"])))
+            fields.setdefault("flag_count", 0)
+        fields.update(id=uuid.uuid4(), run_id=uuid.uuid4(), organization=organization)
+        interviews.append(Interview(**fields))
+    return Interview.objects.bulk_create(interviews)
+
+
+def vary_scores(interviews: list[Interview], scores: list[int]) -> None:
+    """Give assessed interviews (clones of one) their own overall, recommendation and skill scores."""
+    for interview, score in zip(interviews, scores, strict=True):
+        assessment = Assessment.objects.get(interview=interview)
+        result = dict(assessment.result)
+        # Each skill a little around the overall, so the comparison has something to compare.
+        skills = sorted(result.get("skill_scores") or {})
+        result["skill_scores"] = {
+            skill: round(max(1.0, min(5.0, score / 20 + (i - 1) * 0.3)), 2) for i, skill in enumerate(skills)
+        }
+        recommendation = recommendation_for(score)
+        Assessment.objects.filter(pk=assessment.pk).update(
+            overall=score, recommendation=recommendation, result=result
+        )
+        # What workflow.transition copied when the assessment arrived.
+        Interview.objects.filter(pk=interview.pk).update(score=score, recommendation=recommendation)

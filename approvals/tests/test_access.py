@@ -23,6 +23,8 @@ def page_urls(pending, assessed, info_needed) -> list[str]:
         "/admin/approvals",
         "/admin/approvals/poll",
         "/admin/interviews",
+        # Organization-wide pages above; the ones below name Acme's data.
+        "/admin/interviews/compare?position=Senior+Software+Engineer",
         f"/admin/interviews/{pending.run_id}",
         f"/admin/interviews/{pending.run_id}/plan",
         f"/admin/interviews/{info_needed.run_id}",
@@ -31,6 +33,7 @@ def page_urls(pending, assessed, info_needed) -> list[str]:
         f"/admin/interviews/{assessed.run_id}/plan",
         f"/admin/interviews/{assessed.run_id}/assessment",
         f"/admin/interviews/{assessed.run_id}/report",
+        f"/admin/interviews/{assessed.run_id}/assessment/confirm",
     ]
 
 
@@ -79,6 +82,10 @@ def test_another_organization_gets_404_on_every_page_and_action(outsider_web, pe
         (f"{base}/cancel", {"reason": "no"}),
         (f"{base}/deliveries/{delivery.id}/redeliver", {}),
         (f"/admin/interviews/{assessed.run_id}/assessment/decide", {"action": "approve"}),
+        (
+            f"/admin/interviews/{assessed.run_id}/assessment/confirm",
+            {"assessment_id": str(assessed.assessments.get().id)},
+        ),
         (f"/admin/interviews/{info_needed.run_id}/complete", {"position": "Spy"}),
     ]
     for url, data in posts:
@@ -109,6 +116,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, pending):
         "/admin/approvals",
         "/admin/approvals/poll",
         "/admin/interviews",
+        "/admin/interviews/compare?position=Senior+Software+Engineer",
         f"/admin/interviews/{pending.run_id}/plan?version=1",
     ]:
         response = client.get(url)

@@ -43,8 +43,10 @@ def test_dashboard_ops_and_api_docs_run_under_the_policy(page, recruiter, make_p
     for url in (
         "/admin/approvals",
         "/admin/interviews",
+        "/admin/interviews/compare?position=Senior+Software+Engineer",
         f"/admin/interviews/{pending.run_id}/plan",
         f"/admin/interviews/{assessed.run_id}/assessment",
+        f"/admin/interviews/{assessed.run_id}/assessment/confirm",
         f"/admin/interviews/{assessed.run_id}/report",
     ):
         visit(page, url, console)

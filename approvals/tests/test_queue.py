@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from interviews.models import StateChange
+from approvals import plan_editing
+from interviews.models import Interview
 from tests.factories import clone_waiting
 from tests.pages import queue_rows
 
@@ -15,10 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 def entered_ago(interview, hours: float) -> None:
-    """Pretend the interview entered its current state ``hours`` ago."""
-    StateChange.objects.filter(interview=interview, to_state=interview.state).update(
-        created_at=timezone.now() - timedelta(hours=hours)
-    )
+    """Pretend the interview entered its current state ``hours`` ago (what the queue reads)."""
+    Interview.objects.filter(pk=interview.pk).update(waiting_since=timezone.now() - timedelta(hours=hours))
 
 
 def test_oldest_first_with_its_age(web, make_pending, assessed):
@@ -85,17 +84,15 @@ def test_decided_items_leave_the_queue(web, pending, assessed):
     assert queue_rows(web.get("/admin/approvals").content.decode()) == [str(assessed.run_id)]
 
 
-def test_the_poll_endpoint_changes_when_items_arrive_or_leave(web, make_pending):
+def test_the_poll_endpoint_changes_when_items_arrive_or_leave(web, recruiter, make_pending):
     first = make_pending()
     before = web.get("/admin/approvals/poll").json()
     assert (before["plans"], before["assessments"], before["total"]) == (1, 0, 1)
-    assert before["newest"] == str(first.run_id)
     assert web.get("/admin/approvals/poll").json() == before  # stable while nothing changes
 
     second = make_pending()
     after = web.get("/admin/approvals/poll").json()
     assert after["total"] == 2
-    assert after["newest"] == str(second.run_id)
     assert after["fingerprint"] != before["fingerprint"]
 
     # One leaves and another arrives: same counts, still a change.
@@ -103,10 +100,15 @@ def test_the_poll_endpoint_changes_when_items_arrive_or_leave(web, make_pending)
         f"/admin/interviews/{first.run_id}/plan/decide",
         {"action": "approve", "plan_id": str(first.current_plan_id)},
     )
-    third = make_pending()
+    make_pending()
     latest = web.get("/admin/approvals/poll").json()
-    assert (latest["total"], latest["newest"]) == (2, str(third.run_id))
+    assert latest["total"] == 2
     assert latest["fingerprint"] != after["fingerprint"]
+
+    # An edit of a waiting plan changes what its row shows: a change too.
+    plan = second.current_plan
+    plan_editing.move_question(recruiter, second, plan.id, plan.questions.order_by("position")[0].id, 1)
+    assert web.get("/admin/approvals/poll").json()["fingerprint"] != latest["fingerprint"]
 
 
 def test_the_page_carries_what_the_poller_compares(web, pending):
@@ -130,3 +132,57 @@ def test_the_nav_shows_the_waiting_count_on_every_page(web, pending, assessed):
 def test_empty_queue(web):
     html = web.get("/admin/approvals").content.decode()
     assert "All caught up" in html
+
+
+def test_the_poll_answers_304_while_the_page_is_current(web, make_pending):
+    make_pending()
+    page = web.get("/admin/approvals")
+    fingerprint = page.context["fingerprint"]
+    unchanged = web.get("/admin/approvals/poll", HTTP_IF_NONE_MATCH=f'"{fingerprint}"')
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    assert unchanged["ETag"] == f'"{fingerprint}"'
+
+    arrived = make_pending(candidateName="New Arrival", candidateEmail="new@example.com")
+    changed = web.get("/admin/approvals/poll", HTTP_IF_NONE_MATCH=f'"{fingerprint}"')
+    assert changed.status_code == 200
+    body = changed.json()
+    assert (body["plans"], body["total"]) == (2, 2)
+    assert changed["ETag"] == f'"{body["fingerprint"]}"' != f'"{fingerprint}"'
+    # The list the poller then loads has the new item and carries the new fingerprint.
+    partial = web.get("/admin/approvals?partial=1").content.decode()
+    assert str(arrived.run_id) in partial
+    assert f'data-fingerprint="{body["fingerprint"]}"' in partial
+    assert web.get("/admin/approvals/poll", HTTP_IF_NONE_MATCH=changed["ETag"]).status_code == 304
+    # A stale or malformed validator is answered in full, never an error.
+    assert web.get("/admin/approvals/poll", HTTP_IF_NONE_MATCH="garbage").status_code == 200
+
+
+def test_the_poll_and_the_queue_cost_the_same_queries_for_many_items(web, pending, assessed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small_poll:
+        web.get("/admin/approvals/poll")
+    etag = web.get("/admin/approvals/poll")["ETag"]
+    with CaptureQueriesContext(connection) as small_304:
+        assert web.get("/admin/approvals/poll", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    clone_waiting(pending, 150)
+    clone_waiting(assessed, 150, start=150)
+    with CaptureQueriesContext(connection) as large_poll:
+        body = web.get("/admin/approvals/poll").json()
+    assert body["total"] == 302
+    assert len(large_poll) == len(small_poll)
+    etag = web.get("/admin/approvals/poll")["ETag"]
+    with CaptureQueriesContext(connection) as large_304:
+        assert web.get("/admin/approvals/poll", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert len(large_304) == len(small_304)
+    # The counts and the marker are one aggregate over the waiting rows.
+    counting = [q["sql"] for q in large_304 if '"interviews_interview"' in q["sql"]]
+    assert len(counting) == 1 and "COUNT(" in counting[0] and "MAX(" in counting[0], counting
+
+
+def test_an_assessment_in_the_queue_shows_its_whole_score(web, assessed):
+    html = web.get("/admin/approvals").content.decode()
+    overall = assessed.assessments.get().overall
+    assert f"<strong>{overall}</strong>/100" in html and f"{overall}.0" not in html

@@ -13,6 +13,7 @@ from interviews.models import Question, State, Turn
 
 from .. import services
 from ..forms import AssessmentDecisionForm
+from ..glance import at_a_glance
 from .review import question_review
 from .shared import dashboard_view
 
@@ -100,6 +101,7 @@ def _assessment_context(interview) -> dict:
         "integrity_dropped": _integrity_dropped(interview),
         "flags": _flags(result),
         "timing": _timing(interview),
+        "glance": at_a_glance(assessment),
         "final_score": assessment.final_score,
         "final_recommendation": assessment.final_recommendation,
         "overridden": assessment.is_overridden,
@@ -119,13 +121,9 @@ def assessment_review(request, run_id):
 @dashboard_view("POST")
 def assessment_decide(request, run_id):
     interview = selectors.interview_for(request.user, run_id)
+    # Decisions taken on the assessment page; from the queue they go through the confirmation page.
     form = AssessmentDecisionForm(request.POST)
-    # The queue's quick decisions come back to the queue; nothing else is a valid target.
-    back_to_queue = request.POST.get("next") == "queue"
     if not form.is_valid():
-        if back_to_queue:
-            messages.error(request, "The decision could not be saved; review the assessment.")
-            return redirect("dashboard:queue")
         context = _assessment_context(interview)
         context.update(decision_form=form, decidable=interview.state == State.ASSESSMENT_PENDING)
         messages.error(request, "The decision needs correcting.")
@@ -143,8 +141,6 @@ def assessment_decide(request, run_id):
         name = interview.candidate_name or "the candidate"
         what = "overridden and approved" if overrides else "approved"
         messages.success(request, f"Assessment of {name} {what}. The ATS has been notified.")
-    if back_to_queue:
-        return redirect("dashboard:queue")
     return redirect("dashboard:assessment", run_id=interview.run_id)
 
 

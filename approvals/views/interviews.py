@@ -1,13 +1,9 @@
-"""The interviews list and an interview's page: timeline, webhooks, cancel, missing details."""
+"""An interview's page: timeline, webhooks, cancel, missing details (the list is in ranking.py)."""
 
 from __future__ import annotations
 
-import contextlib
-import uuid
-
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -21,43 +17,9 @@ from interviews.workflow import can_transition
 from webhooks import services as webhook_services
 from webhooks.models import Delivery
 
-from ..forms import CancelForm, EraseForm, InterviewFilterForm, RequestDetailsForm, missing_labels
+from ..forms import CancelForm, EraseForm, RequestDetailsForm, missing_labels
 from . import candidate_mail
-from .shared import PAGE_SIZE, dashboard_view, query_without
-
-
-@dashboard_view("GET")
-def interview_list(request):
-    form = InterviewFilterForm(request.GET or None)
-    interviews = Interview.objects.for_organization(request.user.organization_id).select_related(
-        "current_plan"
-    )
-    filters = form.cleaned_data if form.is_valid() else {}
-    if filters.get("state"):
-        interviews = interviews.filter(state=filters["state"])
-    if filters.get("q"):
-        q = filters["q"].strip()
-        condition = (
-            Q(candidate_name__icontains=q)
-            | Q(candidate_email__icontains=q)
-            | Q(position__icontains=q)
-            | Q(external_id__iexact=q)
-        )
-        with contextlib.suppress(ValueError):  # a run ID pasted into the search box
-            condition |= Q(run_id=uuid.UUID(q))
-        interviews = interviews.filter(condition)
-    page = Paginator(interviews.order_by("-updated_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "dashboard/interviews.html",
-        {
-            "form": form,
-            "page": page,
-            "query": query_without(request, "page"),
-            "filtered": any(filters.values()),
-            "section": "interviews",
-        },
-    )
+from .shared import dashboard_view
 
 
 @dashboard_view("GET")

@@ -2,51 +2,69 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
-from django.http import Http404, JsonResponse
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Cast
+from django.http import Http404, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
+from django.utils.http import parse_etags
 
 from interviews import selectors
-from interviews.models import Assessment, Interview, Question, State, StateChange
+from interviews.models import Interview, Question, State
 
+from .. import ranking
 from ..forms import QueueFilterForm
-from .shared import PAGE_SIZE, WAITING, dashboard_view, query_without
+from ..paging import KnownCountPaginator
+from .shared import PAGE_SIZE, dashboard_view, query_without
 
 KIND_STATES = {"plan": State.PENDING, "assessment": State.ASSESSMENT_PENDING}
+KIND_COUNTS = {"plan": "plans", "assessment": "assessments"}
+
+
+def _waiting(organization_id):
+    # ``waiting_since`` is set exactly while an interview waits (workflow.transition):
+    # this filter is the one the queue's partial index covers.
+    return Interview.objects.for_organization(organization_id).filter(waiting_since__isnull=False)
+
+
+def _queue_summary(request) -> dict:
+    """Counts per kind and the queue's change marker, in one aggregate; once per request."""
+    cached = getattr(request, "_queue_summary", None)
+    if cached is None:
+        cached = _waiting(request.user.organization_id).aggregate(
+            plans=Count("id", filter=Q(state=State.PENDING)),
+            assessments=Count("id", filter=Q(state=State.ASSESSMENT_PENDING)),
+            changed=Max("updated_at"),
+        )
+        request._queue_summary = cached
+    return cached
 
 
 def queue_counts(request) -> dict:
-    """Items awaiting a decision, per kind; computed once per request (the nav shows it too)."""
-    cached = getattr(request, "_queue_counts", None)
-    if cached is None:
-        cached = Interview.objects.for_organization(request.user.organization_id).aggregate(
-            plans=Count("id", filter=Q(state=State.PENDING)),
-            assessments=Count("id", filter=Q(state=State.ASSESSMENT_PENDING)),
-        )
-        cached["total"] = cached["plans"] + cached["assessments"]
-        request._queue_counts = cached
-    return cached
+    """Items awaiting a decision, per kind (the nav shows them on every page)."""
+    summary = _queue_summary(request)
+    return {
+        "plans": summary["plans"],
+        "assessments": summary["assessments"],
+        "total": summary["plans"] + summary["assessments"],
+    }
+
+
+def queue_fingerprint(request) -> str:
+    """Changes whenever an item arrives, leaves or is edited: an arrival or an edit moves the
+    newest ``updated_at``; a departure lowers a count."""
+    summary = _queue_summary(request)
+    changed = summary["changed"]
+    stamp = int(changed.timestamp() * 1_000_000) if changed else 0
+    return f"{summary['plans']}-{summary['assessments']}-{stamp}"
 
 
 def waiting_items(organization_id):
     """The organization's queue, oldest first, with everything a row shows in the same query."""
-    entered = (
-        StateChange.objects.filter(interview=OuterRef("pk"), to_state=OuterRef("state"))
-        .order_by("-created_at", "-id")
-        .values("created_at")[:1]
-    )
     questions = Question.objects.filter(plan=OuterRef("current_plan")).order_by()
-    # The subquery form of selectors.latest_assessment, one per row.
-    latest_assessment = Assessment.objects.filter(interview=OuterRef("pk")).order_by("-created_at")
     return (
-        Interview.objects.for_organization(organization_id)
-        .filter(state__in=WAITING)
+        _waiting(organization_id)
         .select_related("current_plan")
         .annotate(
-            # When it entered its current state; updated_at also moves on plan edits.
-            waiting_since=Coalesce(Subquery(entered), F("updated_at")),
             question_count=Subquery(
                 questions.values("plan").annotate(n=Count("id")).values("n")[:1], output_field=IntegerField()
             ),
@@ -54,24 +72,13 @@ def waiting_items(organization_id):
                 questions.values("plan").annotate(m=Sum("minutes")).values("m")[:1],
                 output_field=IntegerField(),
             ),
-            ai_score=Subquery(latest_assessment.values("overall")[:1]),
-            ai_recommendation=Subquery(latest_assessment.values("recommendation")[:1]),
+            # The assessment's values, as the workflow copied them onto the interview
+            # (scores are whole numbers, kept in a float column).
+            ai_score=Cast("score", output_field=IntegerField()),
+            ai_recommendation=F("recommendation"),
         )
+        .order_by("waiting_since", "id")
     )
-
-
-def _newest_waiting(organization_id):
-    return (
-        waiting_items(organization_id)
-        .order_by("-waiting_since", "-id")
-        .values_list("run_id", flat=True)
-        .first()
-    )
-
-
-def _queue_fingerprint(counts: dict, newest) -> str:
-    # Counts alone miss one item leaving while another arrives; the newest id catches it.
-    return f"{counts['plans']}:{counts['assessments']}:{newest or ''}"
 
 
 def _filtered_items(organization_id, filters: dict):
@@ -86,25 +93,26 @@ def _filtered_items(organization_id, filters: dict):
         items = items.filter(
             Q(candidate_name__icontains=filters["q"]) | Q(candidate_email__icontains=filters["q"])
         )
-    return items.order_by("waiting_since", "id")
+    return items
+
+
+def _known_count(counts: dict, filters: dict) -> int | None:
+    """The queue's length from the counts already read, when only the kind narrows it."""
+    if any(filters.get(name) for name in ("position", "level", "q")):
+        return None
+    return counts[KIND_COUNTS[filters["kind"]]] if filters.get("kind") else counts["total"]
 
 
 @dashboard_view("GET")
 def queue(request):
     organization_id = request.user.organization_id
-    positions = (
-        Interview.objects.for_organization(organization_id)
-        .filter(state__in=WAITING)
-        .exclude(position="")
-        .order_by("position")
-        .values_list("position", flat=True)
-        .distinct()
-    )
-    form = QueueFilterForm(request.GET or None, positions=list(positions))
+    positions = ranking.positions(organization_id, waiting=True)
+    form = QueueFilterForm(request.GET or None, positions=positions)
     filters = form.cleaned_data if form.is_valid() else {}
-    items = _filtered_items(organization_id, filters)
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = queue_counts(request)
+    items = _filtered_items(organization_id, filters)
+    paginator = KnownCountPaginator(items, PAGE_SIZE, count=_known_count(counts, filters))
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
@@ -114,7 +122,7 @@ def queue(request):
         "kind": filters.get("kind", ""),
         "kind_query": query_without(request, "page", "partial", "approved", "kind"),
         "section": "queue",
-        "fingerprint": _queue_fingerprint(counts, _newest_waiting(organization_id)),
+        "fingerprint": queue_fingerprint(request),
         "approved": _just_approved(request),
     }
     if request.GET.get("partial"):
@@ -137,14 +145,15 @@ def _just_approved(request):
 
 @dashboard_view("GET")
 def queue_poll(request):
-    counts = queue_counts(request)
-    newest = _newest_waiting(request.user.organization_id)
-    return JsonResponse(
-        {
-            "plans": counts["plans"],
-            "assessments": counts["assessments"],
-            "total": counts["total"],
-            "newest": str(newest) if newest else None,
-            "fingerprint": _queue_fingerprint(counts, newest),
-        }
-    )
+    """The queue's counts, or 304 Not Modified when the page's fingerprint is still current.
+
+    The page sends its fingerprint as If-None-Match; one indexed aggregate answers.
+    """
+    etag = f'"{queue_fingerprint(request)}"'
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponseNotModified()
+    else:
+        counts = queue_counts(request)
+        response = JsonResponse({**counts, "fingerprint": queue_fingerprint(request)})
+    response["ETag"] = etag
+    return response

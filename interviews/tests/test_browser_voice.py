@@ -162,6 +162,8 @@ class SpokenJourney:
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         expect(page.locator("#transcript-title")).to_be_visible()
+        # Each question is folded to one line; the recruiter opens the first one.
+        page.locator("#answer-1 > summary").click()
         audio = page.locator("audio.recording").first
         expect(audio).to_be_visible()
         expect(page.locator(".spoken .edited").first).to_contain_text("Transcript edited")

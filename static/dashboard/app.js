@@ -94,17 +94,21 @@
     // Nobody is looking at a hidden tab; it catches up when shown again.
     if (busy || document.hidden) { return; }
     busy = true;
-    fetch(pollUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    // The list's fingerprint is the poll's ETag: an unchanged queue is a bodiless 304.
+    var headers = { Accept: "application/json", "If-None-Match": '"' + list.getAttribute("data-fingerprint") + '"' };
+    fetch(pollUrl, { credentials: "same-origin", cache: "no-store", headers: headers })
       .then(function (response) {
         if (response.redirected && response.url.indexOf("/accounts/login/") !== -1) {
           // Signed out meanwhile (session expired): show the sign-in page instead of a stale queue.
           window.location.reload();
           throw new Error("signed out");
         }
+        if (response.status === 304) { return null; }
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.json();
       })
       .then(function (data) {
+        if (!data) { return null; }
         updateNavCount(data.total);
         if (data.fingerprint === list.getAttribute("data-fingerprint")) { return null; }
         return reloadList().then(function () {

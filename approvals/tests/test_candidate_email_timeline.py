@@ -49,7 +49,7 @@ def test_the_timeline_shows_the_invitation(web, approved):
     assert "to jane@example.com" in html
     assert "“Your Senior Software Engineer interview with Acme”" in html
     # After the state change that queued it.
-    assert html.index("Pending → Approved") < html.index('data-email="invitation"')
+    assert html.index("Plan awaiting approval → Plan approved") < html.index('data-email="invitation"')
 
 
 def test_a_recruiter_resends_the_invitation_with_the_same_link(web, approved, capture, recruiter):

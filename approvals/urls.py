@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from .views import assessments, candidate_mail, interviews, plans, queue
+from .views import assessments, candidate_mail, create, interviews, own_question, plans, queue
 
 app_name = "dashboard"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("approvals/", RedirectView.as_view(pattern_name="dashboard:queue", query_string=True)),
     path("approvals/poll", queue.queue_poll, name="queue-poll"),
     path("interviews", interviews.interview_list, name="interviews"),
+    # Before RUN, which would take "new" for a run ID.
+    path("interviews/new", create.interview_new, name="interview-new"),
     path(RUN, interviews.interview_detail, name="interview"),
     path(f"{RUN}/cancel", interviews.interview_cancel, name="interview-cancel"),
     path(f"{RUN}/complete", interviews.interview_complete, name="interview-complete"),
@@ -28,6 +30,7 @@ urlpatterns = [
     path(f"{RUN}/plan", plans.plan_review, name="plan"),
     path(f"{RUN}/plan/decide", plans.plan_decide, name="plan-decide"),
     path(f"{RUN}/plan/questions/add", plans.question_add, name="question-add"),
+    path(f"{RUN}/plan/questions/write", own_question.question_write, name="question-write"),
     path(f"{RUN}/plan/questions/<int:question_id>/edit", plans.question_edit, name="question-edit"),
     path(f"{RUN}/plan/questions/<int:question_id>/remove", plans.question_remove, name="question-remove"),
     path(f"{RUN}/plan/questions/<int:question_id>/move", plans.question_move, name="question-move"),

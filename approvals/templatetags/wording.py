@@ -36,10 +36,9 @@ def reason_words(text) -> wording.Reason:
 
 @register.filter
 def delivery_words(delivery) -> wording.DeliveryWords:
-    attempts = getattr(delivery, "attempts_made", None)
-    if attempts is None:
-        attempts = delivery.attempt_count
-    return wording.delivery(delivery.status, attempts, delivery.last_error, delivery.last_status_code)
+    return wording.delivery(
+        delivery.status, delivery.attempt_count, delivery.last_error, delivery.last_status_code
+    )
 
 
 @register.filter

@@ -79,12 +79,17 @@ def shot_name(page_name: str, width: int) -> str:
     return f"polish-{page_name}-{width}.png"
 
 
-def check_layout(page, page_name: str, buttons: str, containers: str = ".card") -> dict:
-    """Screenshot the page and measure it; asserts no sideways overflow and no clipped primary button."""
+def check_layout(
+    page, page_name: str, buttons: str, containers: str = ".card", full_page: bool = True
+) -> dict:
+    """Screenshot the page and measure it; asserts no sideways overflow and no clipped primary button.
+
+    ``full_page=False`` shoots what the screen shows without scrolling (sticky bars where they stick).
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"]
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SCREENSHOTS / shot_name(page_name, width)), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / shot_name(page_name, width)), full_page=full_page)
     measured = page.evaluate(_MEASURE, [buttons, containers])
     where = f"{page_name} at {width}px"
     assert measured["scrollWidth"] <= measured["innerWidth"], (

@@ -12,11 +12,11 @@ from django import forms
 from interviews.models import Assessment, Level, State
 from interviews.serializers import FIELD_MAP
 
-from . import plan_editing
+from . import plan_editing, wording
 
-RECOMMENDATIONS = [("", "Keep the AI's recommendation")] + [
-    (value, label.replace("_", " ").title()) for value, label in Assessment.Recommendation.choices
-]
+RECOMMENDATIONS = [("", "Keep the AI's recommendation")] + wording.choices(
+    Assessment.Recommendation.values, "recommendation"
+)
 
 
 class QueueFilterForm(forms.Form):
@@ -35,7 +35,9 @@ class QueueFilterForm(forms.Form):
 
 class InterviewFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search")
-    state = forms.ChoiceField(required=False, choices=[("", "All states"), *State.choices], label="State")
+    state = forms.ChoiceField(
+        required=False, choices=[("", "All states"), *wording.choices(State.values, "state")], label="State"
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

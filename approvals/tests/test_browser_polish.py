@@ -45,6 +45,13 @@ def test_the_queue_fits_every_screen(page, org_admin, make_pending, make_assesse
     )
     make_assessed(candidateName="Ada Lovelace", candidateEmail="ada@example.com")
     sign_in(page, org_admin)
+    # The kind is chosen with the tabs; no select says the same again, and the filters keep the tab.
+    expect(page.locator("select[name=kind]")).to_have_count(0)
+    page.get_by_role("link", name="Plans 1").click()
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#queue-list tbody tr")).to_have_count(1)
+    expect(page.get_by_role("link", name="Plans 1")).to_have_attribute("aria-current", "page")
+    page.goto("/admin/approvals")
     for width, measured in every_size(page, "queue", containers=".card, .scroll-cue"):
         approve = [b for b in measured["buttons"] if b["text"] == "Approve"]
         assert len(approve) == 2, (width, measured)

@@ -190,6 +190,9 @@ def join_page(request, token: str):
         "transparency": transparency.context(organization, interview.position),
         "config": config,
     }
-    response = render(request, "candidate/join.html", context)
+    return _with_policy(request, render(request, "candidate/join.html", context))
+
+
+def _with_policy(request, response):
     response["Content-Security-Policy"] = content_security_policy(request)
     return response

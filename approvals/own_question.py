@@ -53,7 +53,7 @@ class OwnQuestionForm(QuestionEditForm):
         label="Question",
         max_length=plan_editing.MAX_QUESTION_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What the candidate is asked. `Backticks` show as code.",
+        help_text="What the candidate is asked. Text between backticks (`like this`) shows as code.",
         error_messages={
             "required": "Write the question the candidate will be asked.",
             "max_length": TOO_LONG,

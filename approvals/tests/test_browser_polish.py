@@ -246,6 +246,7 @@ def test_the_operators_admin_is_branded_and_its_tables_scroll(page, make_user, m
 def test_write_your_own_question(page, recruiter, pending):
     from playwright.sync_api import expect
 
+    page.set_viewport_size(VIEWPORTS[0])
     sign_in(page, recruiter)
     page.goto(f"/admin/interviews/{pending.run_id}/plan")
     count = page.locator("article.question").count()
@@ -267,6 +268,7 @@ def test_write_your_own_question(page, recruiter, pending):
         "Tell me about a time you changed your mind after a code review."
     )
     check_layout(page, "own-question-errors", PRIMARY)
+    section.screenshot(path=str(SCREENSHOTS / shot_name("own-question-form", 1280)))
     section.get_by_label("Concepts a good answer covers").fill("openness: listened, reconsidered\nevidence")
     section.get_by_label("Score 1 (poor)").fill("Defends the first idea whatever the evidence.")
     section.get_by_label("Score 3 (adequate)").fill("Changed course, says little about why.")

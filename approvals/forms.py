@@ -12,11 +12,11 @@ from django import forms
 from interviews.models import Assessment, Level
 from interviews.serializers import FIELD_MAP
 
-from . import plan_editing
+from . import plan_editing, wording
 
-RECOMMENDATIONS = [("", "Keep the AI's recommendation")] + [
-    (value, label.replace("_", " ").title()) for value, label in Assessment.Recommendation.choices
-]
+RECOMMENDATIONS = [("", "Keep the AI's recommendation")] + wording.choices(
+    Assessment.Recommendation.values, "recommendation"
+)
 
 
 class QueueFilterForm(forms.Form):

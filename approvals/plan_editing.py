@@ -10,6 +10,7 @@ edit is refused instead of silently overwriting their work.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -19,7 +20,7 @@ from django.utils import timezone
 from interview_platform.api import DomainError, Invalid, WrongState
 from interviews.agents.bank import bank
 from interviews.agents.base import to_dict
-from interviews.agents.taxonomy import SPECIAL_SKILLS
+from interviews.agents.taxonomy import KINDS, SPECIAL_SKILLS
 from interviews.models import Interview, Plan, State
 from interviews.planning import save_plan_version
 
@@ -190,6 +191,35 @@ def add_bank_question(user, interview: Interview, base_plan_id, skill: str, key:
                 text=bank_question.text,
                 rubric=to_dict(bank_question.rubric),
                 minutes=bank_question.minutes,
+            )
+        )
+        return drafts
+
+    return _save_new_version(user, interview, base_plan_id, change)
+
+
+def add_own_question(
+    user, interview: Interview, base_plan_id, *, skill: str, kind: str, text: str, rubric: dict, minutes: int
+) -> Plan:
+    """Append a question the recruiter wrote, with its rubric: a new version, like every edit."""
+    text = text.strip()
+    _check_question(text, rubric, minutes)
+    if kind not in KINDS:
+        raise Invalid(f"Choose one of: {', '.join(KINDS)}.", fields={"kind": kind})
+    if not skill.strip():
+        raise Invalid("Choose the skill the question is about.", fields={"skill": "empty"})
+
+    def change(drafts):
+        drafts.append(
+            _Draft(
+                # Its own key: never one of the bank's, so the bank picker still offers them all.
+                key=f"own-{uuid.uuid4().hex[:12]}",
+                skill=skill.strip(),
+                kind=kind,
+                difficulty=interview.level or "MID",
+                text=text,
+                rubric=rubric,
+                minutes=minutes,
             )
         )
         return drafts

@@ -3,7 +3,17 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from .views import assessments, candidate_mail, confirm, interviews, plans, queue, ranking
+from .views import (
+    assessments,
+    candidate_mail,
+    confirm,
+    create,
+    interviews,
+    own_question,
+    plans,
+    queue,
+    ranking,
+)
 
 app_name = "dashboard"
 
@@ -16,6 +26,8 @@ urlpatterns = [
     path("approvals/poll", queue.queue_poll, name="queue-poll"),
     path("interviews", ranking.interview_list, name="interviews"),
     path("interviews/compare", ranking.compare, name="compare"),
+    # Before RUN, which would take "new" for a run ID.
+    path("interviews/new", create.interview_new, name="interview-new"),
     path(RUN, interviews.interview_detail, name="interview"),
     path(f"{RUN}/cancel", interviews.interview_cancel, name="interview-cancel"),
     path(f"{RUN}/complete", interviews.interview_complete, name="interview-complete"),
@@ -29,6 +41,7 @@ urlpatterns = [
     path(f"{RUN}/plan", plans.plan_review, name="plan"),
     path(f"{RUN}/plan/decide", plans.plan_decide, name="plan-decide"),
     path(f"{RUN}/plan/questions/add", plans.question_add, name="question-add"),
+    path(f"{RUN}/plan/questions/write", own_question.question_write, name="question-write"),
     path(f"{RUN}/plan/questions/<int:question_id>/edit", plans.question_edit, name="question-edit"),
     path(f"{RUN}/plan/questions/<int:question_id>/remove", plans.question_remove, name="question-remove"),
     path(f"{RUN}/plan/questions/<int:question_id>/move", plans.question_move, name="question-move"),

@@ -1,12 +1,21 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.mfa_views import login_code
 
 from . import health
 
+# The operators' admin carries the product's name, and "View site" leads to the dashboard.
+admin.site.site_header = "AI Interview · Operations"
+admin.site.site_title = "AI Interview operations"
+admin.site.index_title = "Platform operations"
+admin.site.site_url = "/admin/"
+
 urlpatterns = [
+    # The dashboard, which sends anonymous visitors to sign in first.
+    path("", RedirectView.as_view(pattern_name="dashboard:home"), name="root"),
     path("ops/", admin.site.urls),
     # Before the dashboard's include: the second factor's pages live inside it.
     path("admin/account/", include("accounts.mfa_urls")),

@@ -1,4 +1,5 @@
-from django.http import JsonResponse
+from django.http import HttpResponseNotFound, HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.views.csrf import csrf_failure as html_csrf_failure
 
 from .api import error_body
@@ -36,20 +37,28 @@ def bad_request(request, exception=None):
     return html_bad_request(request, exception)
 
 
-def not_found(request, exception=None):
-    """JSON for API paths (a client parsing errors should never get an HTML page)."""
-    from django.views.defaults import page_not_found
+# The candidate's pages live under this path; everything else is the recruiters' and operators'.
+CANDIDATE_PREFIX = "/interview/"
 
+
+def _error_template(request, status: int) -> str:
+    """The candidate's branded page on their paths, the dashboard's everywhere else."""
+    return f"candidate/{status}.html" if request.path.startswith(CANDIDATE_PREFIX) else f"{status}.html"
+
+
+def not_found(request, exception=None):
+    """JSON for API paths (clients parsing errors never get HTML); a branded page otherwise."""
     if _wants_json(request):
         return JsonResponse(error_body("not_found", f"No endpoint at {request.path}."), status=404)
-    return page_not_found(request, exception)
+    # No request context: the page needs no database, session or signed-in user.
+    body = loader.render_to_string(_error_template(request, 404), {"request_path": request.path})
+    return HttpResponseNotFound(body)
 
 
 def server_error(request):
-    from django.views.defaults import server_error as html_server_error
-
     if _wants_json(request):
         return JsonResponse(
             error_body("server_error", "Something went wrong on our side. It has been logged."), status=500
         )
-    return html_server_error(request)
+    # Whatever failed (the database, a template tag), this page needs nothing but its template.
+    return HttpResponseServerError(loader.get_template(_error_template(request, 500)).render())

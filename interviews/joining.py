@@ -163,7 +163,9 @@ def _check_code(device: CandidateEmailDevice | None, code: str) -> CodeProblem |
     if left <= 0:
         return CodeProblem("Too many wrong codes. Ask for a new code.", code="code_locked")
     return CodeProblem(
-        f"That code is not right. {left} tries left.", code="code_invalid", fields={"code": "wrong"}
+        f"That code is not right. {left} {'try' if left == 1 else 'tries'} left.",
+        code="code_invalid",
+        fields={"code": "wrong"},
     )
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
 from . import joining, live, transparency
+from .agents.conversation import NEXT_STEPS_LEAD
 from .models import CandidateSession, Interview, Level, State
 from .otp import CODE_DIGITS, RESEND_COOLDOWN
 from .speech import providers
@@ -170,6 +171,7 @@ def join_page(request, token: str):
         "endpoints": _endpoints(token),
         "websocketUrl": joining.websocket_url(token),
         "websocketSameOrigin": not settings.SOCKET_BASE_URL,
+        "nextStepsLead": NEXT_STEPS_LEAD,
     }
     context = {
         "organization": organization.name,
@@ -188,6 +190,9 @@ def join_page(request, token: str):
         "transparency": transparency.context(organization, interview.position),
         "config": config,
     }
-    response = render(request, "candidate/join.html", context)
+    return _with_policy(request, render(request, "candidate/join.html", context))
+
+
+def _with_policy(request, response):
     response["Content-Security-Policy"] = content_security_policy(request)
     return response

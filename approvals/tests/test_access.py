@@ -23,6 +23,7 @@ def page_urls(pending, assessed, info_needed) -> list[str]:
         "/admin/approvals",
         "/admin/approvals/poll",
         "/admin/interviews",
+        "/admin/interviews/new",
         # Organization-wide pages above; the ones below name Acme's data.
         "/admin/interviews/compare?position=Senior+Software+Engineer",
         f"/admin/interviews/{pending.run_id}",
@@ -54,7 +55,7 @@ def _delivery_of(interview) -> Delivery:
 
 
 def test_another_organization_gets_404_on_every_page_and_action(outsider_web, pending, assessed, info_needed):
-    for url in page_urls(pending, assessed, info_needed)[3:]:
+    for url in page_urls(pending, assessed, info_needed)[4:]:
         assert outsider_web.get(url).status_code == 404, url
 
     question = pending.current_plan.questions.order_by("position").first()
@@ -79,6 +80,20 @@ def test_another_organization_gets_404_on_every_page_and_action(outsider_web, pe
         (f"{base}/plan/questions/{question.id}/remove", {"plan_id": plan_id}),
         (f"{base}/plan/questions/{question.id}/move", {"plan_id": plan_id, "direction": "down"}),
         (f"{base}/plan/questions/add", {"plan_id": plan_id, "skill": "React", "key": "react-senior-1"}),
+        (
+            f"{base}/plan/questions/write",
+            {
+                "plan_id": plan_id,
+                "kind": "technical",
+                "skill": "React",
+                "text": "Hijacked?",
+                "minutes": 5,
+                "concepts": "a: b",
+                "score_1": "x",
+                "score_3": "y",
+                "score_5": "z",
+            },
+        ),
         (f"{base}/cancel", {"reason": "no"}),
         (f"{base}/deliveries/{delivery.id}/redeliver", {}),
         (f"/admin/interviews/{assessed.run_id}/assessment/decide", {"action": "approve"}),

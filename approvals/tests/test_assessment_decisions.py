@@ -22,7 +22,7 @@ def test_the_assessment_page_shows_transcript_scores_and_flags(web, assessed):
     assert f'data-testid="ai-score">{assessment.overall}<' in html
     assert "Follow-up question" in html
     assert "In our checkout service we measured first" in html
-    assert "Tab hidden" in html and "Paste" in html
+    assert "Left the tab" in html and "Pasted text" in html
     assert "during question" in html
     rows = response.context["rows"]
     assert len(rows) == assessed.current_plan.questions.count()

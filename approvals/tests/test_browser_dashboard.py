@@ -116,7 +116,7 @@ def test_edit_a_question_then_approve(page, recruiter, make_planned):
     page.get_by_role("button", name="Move question 1 down").click()
     expect(page.get_by_role("status")).to_contain_text("Saved as plan version 3")
     expect(page.locator("#question-2 .question-text")).to_contain_text("profile a slow React page")
-    page.get_by_label("Skill", exact=True).select_option("PostgreSQL")
+    page.locator("#add-question").get_by_label("Skill", exact=True).select_option("PostgreSQL")
     page.wait_for_url("**skill=PostgreSQL**")
     count = page.locator("article.question").count()
     page.get_by_role("button", name="Add to the plan").click()
@@ -126,7 +126,7 @@ def test_edit_a_question_then_approve(page, recruiter, make_planned):
 
     page.get_by_role("button", name="Approve plan").click()
     expect(page.get_by_test_id("candidate-link")).to_be_visible()
-    expect(page.get_by_test_id("state")).to_have_text("Approved")
+    expect(page.get_by_test_id("state")).to_have_text("Plan approved")
     shot(page, "plan-approved")
     interview = fresh(pending)
     assert interview.state == State.APPROVED
@@ -144,7 +144,7 @@ def test_reject_and_regenerate(page, recruiter, pending):
     expect(page.get_by_text("This version answers the feedback")).to_be_visible()
     expect(page.locator(".versions li")).to_have_count(2)
     expect(page.locator(".versions li.current")).to_contain_text("v2")
-    expect(page.get_by_test_id("state")).to_have_text("Pending")
+    expect(page.get_by_test_id("state")).to_have_text("Plan awaiting approval")
     shot(page, "plan-regenerated")
     interview = fresh(pending)
     assert (interview.state, interview.current_plan.version) == (State.PENDING, 2)
@@ -187,7 +187,7 @@ def test_fill_in_an_info_needed_interview(page, org_admin, org, info_needed, mak
     )
     shot(page, "info-needed")
     form.get_by_role("button", name="Save and continue").click()
-    expect(page.get_by_test_id("state")).to_have_text("Pending")
+    expect(page.get_by_test_id("state")).to_have_text("Plan awaiting approval")
     expect(page.get_by_role("link", name="Review the plan")).to_be_visible()
     deliveries = page.locator("#deliveries tbody tr")
     # interview.plan_generated (interview.info_needed was sent before the endpoint existed)
@@ -196,10 +196,10 @@ def test_fill_in_an_info_needed_interview(page, org_admin, org, info_needed, mak
     shot(page, "interview-detail")
     assert fresh(info_needed).state == State.PENDING
 
-    page.get_by_role("button", name="Redeliver interview.plan_generated").click()
+    page.get_by_role("button", name="Send “Plan ready” again").click()
     expect(page.get_by_role("status")).to_contain_text("is being sent again")
     expect(deliveries).to_have_count(2)
-    expect(deliveries.first).to_contain_text("redelivery")
+    expect(deliveries.first).to_contain_text("sent again")
     # The other interview's plan, this one's, and the redelivery.
     assert len(receiver.wait_for(3)) == 3
 

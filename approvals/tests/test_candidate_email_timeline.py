@@ -49,7 +49,7 @@ def test_the_timeline_shows_the_invitation(web, approved):
     assert "to jane@example.com" in html
     assert "“Your Senior Software Engineer interview with Acme”" in html
     # After the state change that queued it.
-    assert html.index("Pending → Approved") < html.index('data-email="invitation"')
+    assert html.index("Plan awaiting approval → Plan approved") < html.index('data-email="invitation"')
 
 
 def test_a_recruiter_resends_the_invitation_with_the_same_link(web, approved, capture, recruiter):
@@ -122,7 +122,10 @@ def test_a_failed_email_shows_on_the_timeline_with_its_error(web, make_pending, 
     with capture(execute=True):
         plan_approve(recruiter, interview)
     html = web.get(page(interview.run_id)).content.decode()
-    assert "Failed" in html and "Failed after 5 attempts: SMTPConnectError" in html
+    assert "Failed after 5 attempts: the mail server did not take it." in html
+    # The mail library's exception is kept, behind the disclosure.
+    error = html.index('<code class="raw-error">SMTPConnectError')
+    assert html.rfind('<details class="integration">', 0, error) > html.rfind("</details>", 0, error)
 
 
 def test_the_page_says_when_the_ats_writes_to_candidates(web, approved, org):

@@ -17,6 +17,7 @@ from interviews.workflow import can_transition
 from webhooks import services as webhook_services
 from webhooks.models import Delivery
 
+from .. import wording
 from ..forms import CancelForm, EraseForm, RequestDetailsForm, missing_labels
 from . import candidate_mail
 from .shared import dashboard_view
@@ -164,5 +165,7 @@ def delivery_redeliver(request, run_id, delivery_id):
     except DomainError as exc:
         messages.error(request, getattr(exc, "message", str(exc)))
     else:
-        messages.success(request, f"{delivery.event.type} is being sent again to {new.url}.")
+        messages.success(
+            request, f"“{wording.say(delivery.event.type, 'event')}” is being sent again to {new.url}."
+        )
     return redirect(back)

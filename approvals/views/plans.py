@@ -15,6 +15,7 @@ from interviews.models import Interview, Question, State
 
 from .. import plan_editing, services
 from ..forms import AddQuestionForm, PlanDecisionForm, PlanMoveForm, PlanStepForm, QuestionEditForm
+from ..own_question import OwnQuestionForm, skill_choices
 from .shared import dashboard_view
 
 DECISIONS = {
@@ -27,10 +28,12 @@ DECISIONS = {
 @dashboard_view("GET")
 def plan_review(request, run_id):
     interview = selectors.interview_for(request.user, run_id)
-    return _render_plan(request, interview, version=request.GET.get("version"))
+    return render_plan(request, interview, version=request.GET.get("version"))
 
 
-def _render_plan(request, interview, *, version=None, bound_form=None, bound_question=None, status=200):
+def render_plan(
+    request, interview, *, version=None, bound_form=None, bound_question=None, own_form=None, status=200
+):
     versions = list(interview.plans.select_related("created_by").order_by("-version"))
     plan = next((p for p in versions if p.id == interview.current_plan_id), versions[0] if versions else None)
     if version:
@@ -68,6 +71,9 @@ def _render_plan(request, interview, *, version=None, bound_form=None, bound_que
     }
     if editable:
         context.update(_bank_context(request, interview, skills, questions))
+        context["own_form"] = own_form or OwnQuestionForm(
+            initial={"plan_id": plan.id}, skills=skill_choices(interview, questions)
+        )
     return render(request, "dashboard/plan.html", context, status=status)
 
 
@@ -90,7 +96,7 @@ def _bank_context(request, interview, skills, questions) -> dict:
     return {"bank_own": own, "bank_others": others, "bank_skill": chosen, "bank_options": options}
 
 
-def _plan_url(interview, anchor: str = "") -> str:
+def plan_url(interview, anchor: str = "") -> str:
     return reverse("dashboard:plan", args=[interview.run_id]) + (f"#{anchor}" if anchor else "")
 
 
@@ -100,14 +106,14 @@ def _plan_edit(request, run_id, form_class, apply, success: str, anchor: str = "
     form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, "Nothing was saved: the form was incomplete. Reload the page and try again.")
-        return redirect(_plan_url(interview, anchor))
+        return redirect(plan_url(interview, anchor))
     try:
         plan = apply(interview, form)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{success} Saved as plan version {plan.version}.")
-    return redirect(_plan_url(interview, anchor))
+    return redirect(plan_url(interview, anchor))
 
 
 @dashboard_view("POST")
@@ -132,17 +138,17 @@ def question_edit(request, run_id, question_id):
             )
         except plan_editing.StalePlan as exc:
             messages.error(request, exc.message)
-            return redirect(_plan_url(interview, "questions"))
+            return redirect(plan_url(interview, "questions"))
         except DomainError as exc:
             for field, error in exc.fields.items():
                 form.add_error(field if field in form.fields else None, str(error))
             messages.error(request, exc.message)
         else:
             messages.success(request, f"Question updated. Saved as plan version {plan.version}.")
-            return redirect(_plan_url(interview, f"question-{(position or 0) + 1}"))
+            return redirect(plan_url(interview, f"question-{(position or 0) + 1}"))
     else:
         messages.error(request, "The question was not saved; see what needs correcting below.")
-    return _render_plan(request, interview, bound_form=form, bound_question=question_id, status=400)
+    return render_plan(request, interview, bound_form=form, bound_question=question_id, status=400)
 
 
 @dashboard_view("POST")
@@ -202,7 +208,7 @@ def plan_decide(request, run_id):
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
-        return redirect("dashboard:queue" if back_to_queue else _plan_url(interview, "decide"))
+        return redirect("dashboard:queue" if back_to_queue else plan_url(interview, "decide"))
     action = form.cleaned_data["action"]
     try:
         decision = DECISIONS[action](
@@ -213,7 +219,7 @@ def plan_decide(request, run_id):
         )
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("dashboard:queue" if back_to_queue else _plan_url(interview))
+        return redirect("dashboard:queue" if back_to_queue else plan_url(interview))
     name = interview.candidate_name or "the candidate"
     if action == "approve":
         messages.success(request, f"Plan approved for {name}. Send the candidate link below.")
@@ -226,4 +232,4 @@ def plan_decide(request, run_id):
         messages.success(request, decision.message)
     if back_to_queue:
         return redirect("dashboard:queue")
-    return redirect(_plan_url(interview))
+    return redirect(plan_url(interview))

@@ -63,10 +63,14 @@ def asked_questions(answer: str) -> bool:
     return bool(answer.strip()) and not _NO_QUESTIONS_RE.match(answer.strip())
 
 
+# Where the next steps begin in the completed message; the candidate's page lists them on its own.
+NEXT_STEPS_LEAD = "What happens next:"
+
+
 def next_steps(*, organization: str, contact_email: str = "", has_questions: bool = False) -> str:
     """What happens after the interview, for the completed message."""
     text = (
-        f"What happens next: the {organization} recruiting team reviews your interview and will "
+        f"{NEXT_STEPS_LEAD} the {organization} recruiting team reviews your interview and will "
         "contact you by email about the outcome."
     )
     if has_questions:

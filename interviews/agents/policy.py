@@ -109,10 +109,8 @@ def asks_system_design(level: str, skip: Iterable[str]) -> bool:
 
 KIND_ORDER = ("technical", "system_design", "behavioral")
 
-CLOSING = (
-    "Thank you for your time and thoughtful answers, that's all the questions we have. "
-    "The recruiting team will review the interview and be in touch with you about next steps."
-)
+# The interviewer's last words; what happens next follows them once (conversation.next_steps).
+CLOSING = "Thank you for your time and thoughtful answers, that's all the questions we have."
 
 
 def kind_rank(kind: str) -> int:

@@ -76,11 +76,19 @@ def test_five_wrong_tries_kill_the_code(client, link, ask_code):
     ask_code(link)
     code = last_code()
     wrong = "000000" if code != "000000" else "111111"
-    codes = []
+    codes, messages = [], []
     for _ in range(5):
         response = client.post(url(link, "verify"), {"code": wrong}, content_type="application/json")
         codes.append(response.json()["error"]["code"])
+        messages.append(response.json()["error"]["message"])
     assert codes == ["code_invalid"] * 4 + ["code_locked"]
+    # Counted down in plain English: "1 try left", not "1 tries left".
+    assert [m.rsplit(". ", 1)[-1] for m in messages[:4]] == [
+        "4 tries left.",
+        "3 tries left.",
+        "2 tries left.",
+        "1 try left.",
+    ]
     response = client.post(url(link, "verify"), {"code": code}, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "code_locked"

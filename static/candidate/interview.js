@@ -1,6 +1,6 @@
 /* Step 4: the live interview: the interviewer's introduction, the thread so far, the question (repeat,
  * rephrase), the answer (spoken and transcribed, or typed), the connection line, and the end. */
-import { $, LINK_PROBLEMS, announce, formatNumber, showMessage } from "./ui.js";
+import { $, LINK_PROBLEMS, announce, formatNumber, showMessage, showWithCode } from "./ui.js";
 import { currentStep, showStep } from "./steps.js";
 import { InterviewSocket } from "./socket.js";
 import { forgetDraft, loadDraft, storeDraft } from "./drafts.js";
@@ -164,7 +164,7 @@ export function setupInterview(config, flow) {
   // The same question again, as asked for: word for word, or in other words.
   function askedAgain(frame) {
     live.questionText = frame.text;
-    $("question-text").textContent = frame.text;
+    showWithCode($("question-text"), frame.text);
     $("repeat").disabled = false;
     $("rephrase").disabled = false;
     if (readAloudOn()) {
@@ -207,10 +207,14 @@ export function setupInterview(config, flow) {
     const question = $("question");
     question.dataset.questionId = frame.questionId;
     question.dataset.kind = frame.kind;
-    $("question-text").textContent = frame.text;
+    showWithCode($("question-text"), frame.text);
     $("progress-text").textContent =
       frame.kind === "closing" ? "Last part: your questions" : "Question " + frame.index + " of " + frame.total;
     showKind(frame.kind);
+    if (window.matchMedia("(max-width: 40rem)").matches) {
+      // On a phone the question comes first; the introduction folds to one line ("Show" opens it).
+      $("intro").open = false;
+    }
     const done = (frame.kind === "closing" ? frame.total : Math.max(0, frame.index - 1)) / Math.max(1, frame.total);
     $("progress-fill").style.transform = "scaleX(" + done.toFixed(3) + ")";
     answer.value = loadDraft(frame.questionId);
@@ -374,7 +378,11 @@ export function setupInterview(config, flow) {
     if (live.questionId) {
       forgetDraft(live.questionId);
     }
-    $("done-message").textContent = message || "Thank you for your time.";
+    // The message is the interviewer's closing words, then the next steps, which the page lists itself.
+    const text = message || "";
+    const lead = config.nextStepsLead ? text.indexOf(config.nextStepsLead) : -1;
+    $("done-message").textContent = (lead > 0 ? text.slice(0, lead).trim() : text) || "Thank you for your time.";
+    $("questions-passed-on").hidden = !$("thread").querySelector(".thread-closing .thread-a:not(.is-empty)");
     showStep("done");
     if (readAloudOn() && message) {
       speak(message);

@@ -16,7 +16,8 @@ export function speak(text) {
     return;
   }
   window.speechSynthesis.cancel();
-  const utterance = new SpeechSynthesisUtterance(text);
+  // `code` in a question is shown as code; read aloud, the backticks would be spoken as symbols.
+  const utterance = new SpeechSynthesisUtterance(String(text).replace(/`/g, ""));
   utterance.lang = document.documentElement.lang || "en";
   utterance.rate = 0.95;
   window.speechSynthesis.speak(utterance);

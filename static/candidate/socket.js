@@ -23,17 +23,31 @@ export class InterviewSocket {
     this.retryTimer = 0;
     this.pingTimer = 0;
     this.pongTimer = 0;
+    this.status = "";
     window.addEventListener("offline", () => {
       if (this.running) {
-        this.callbacks.onStatus("offline", false);
+        this.report("offline", false);
       }
     });
     window.addEventListener("online", () => {
-      if (this.running && !this.ws) {
+      if (!this.running) {
+        return;
+      }
+      if (!this.ws) {
         this.attempts = 1; // show "Reconnecting…", not "Connecting…"
         this.connect();
+      } else if (this.ws.readyState === WebSocket.OPEN) {
+        // The socket may have lived through the outage: say so, and let a ping prove it (or drop it).
+        this.report("connected", true);
+        this.probe();
       }
     });
+  }
+
+  // Tell the page, once per change: the connection line shows the last state reported.
+  report(state, again) {
+    this.status = state;
+    this.callbacks.onStatus(state, again);
   }
 
   // Start (or start again after stop); ``fresh`` forgets earlier failed attempts.
@@ -50,7 +64,7 @@ export class InterviewSocket {
       return;
     }
     window.clearTimeout(this.retryTimer);
-    this.callbacks.onStatus(this.attempts ? "reconnecting" : "connecting", false);
+    this.report(this.attempts ? "reconnecting" : "connecting", false);
     let ws;
     try {
       ws = new WebSocket(this.url());
@@ -66,7 +80,7 @@ export class InterviewSocket {
   }
 
   opened() {
-    this.callbacks.onStatus("connected", this.attempts > 0);
+    this.report("connected", this.attempts > 0);
     this.attempts = 0;
     this.startPing();
     this.flush();
@@ -74,6 +88,9 @@ export class InterviewSocket {
 
   received(event) {
     window.clearTimeout(this.pongTimer); // any frame proves the connection is alive
+    if (this.status !== "connected") {
+      this.report("connected", true); // e.g. "Offline" while the socket stayed up through the outage
+    }
     let frame;
     try {
       frame = JSON.parse(event.data);
@@ -103,10 +120,10 @@ export class InterviewSocket {
     }
     this.callbacks.onLost();
     if (navigator.onLine === false) {
-      this.callbacks.onStatus("offline", false); // the "online" event reconnects
+      this.report("offline", false); // the "online" event reconnects
       return;
     }
-    this.callbacks.onStatus("reconnecting", false);
+    this.report("reconnecting", false);
     // Exponential backoff with jitter, so a restarted server is not hit by everyone at once.
     const delay = Math.min(15000, 500 * Math.pow(2, this.attempts)) * (0.7 + Math.random() * 0.6);
     this.attempts += 1;
@@ -141,13 +158,16 @@ export class InterviewSocket {
 
   startPing() {
     this.stopPing();
-    this.pingTimer = window.setInterval(() => {
-      if (!this.send({ type: "ping" })) {
-        return;
-      }
-      window.clearTimeout(this.pongTimer);
-      this.pongTimer = window.setTimeout(() => this.drop(), PONG_WITHIN);
-    }, PING_EVERY);
+    this.pingTimer = window.setInterval(() => this.probe(), PING_EVERY);
+  }
+
+  // A ping that must be answered (any frame will do) within PONG_WITHIN, or the socket is dropped.
+  probe() {
+    if (!this.send({ type: "ping" })) {
+      return;
+    }
+    window.clearTimeout(this.pongTimer);
+    this.pongTimer = window.setTimeout(() => this.drop(), PONG_WITHIN);
   }
 
   stopPing() {

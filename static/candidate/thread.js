@@ -1,6 +1,6 @@
 /* The conversation around the current question: the interviewer's introduction with the agenda,
  * and the thread of earlier questions and answers (rebuilt from the server's history frame). */
-import { $ } from "./ui.js";
+import { $, showWithCode } from "./ui.js";
 
 const KIND_LABELS = { followup: "Follow-up", closing: "Your questions" };
 
@@ -47,7 +47,10 @@ function threadItem(item, number) {
   const head = element("p", "thread-q");
   const label = KIND_LABELS[item.kind];
   head.appendChild(element("span", "thread-num", label ? label : "Q" + number));
-  head.appendChild(document.createTextNode(" " + item.text));
+  head.appendChild(document.createTextNode(" "));
+  const text = element("span", "thread-text");
+  showWithCode(text, item.text);
+  head.appendChild(text);
   li.appendChild(head);
   const answer = element("p", "thread-a" + (item.answer ? "" : " is-empty"), item.answer || "No questions");
   li.appendChild(answer);

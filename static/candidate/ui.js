@@ -53,3 +53,20 @@ export function setBusy(button, busy, busyText) {
     button.removeAttribute("aria-busy");
   }
 }
+
+// Show ``text`` in ``element`` with its `backticked` parts as code. Built from text nodes and <code>
+// elements, never from HTML: nothing in a question can become markup.
+export function showWithCode(element, text) {
+  element.textContent = "";
+  String(text || "")
+    .split(/`([^`\n]+)`/)
+    .forEach((part, index) => {
+      if (index % 2 === 1) {
+        const code = document.createElement("code");
+        code.textContent = part;
+        element.appendChild(code);
+      } else if (part) {
+        element.appendChild(document.createTextNode(part));
+      }
+    });
+}

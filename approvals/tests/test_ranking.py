@@ -35,7 +35,7 @@ def test_the_columns_are_in_words(web, assessed):
     assessment = assessed.assessments.get()
     row = re.search(rf'<tr data-run-id="{assessed.run_id}">.*?</tr>', html, re.S).group(0)
     assert "Ada Lovelace" in row and "Senior Software Engineer" in row and "Senior" in row
-    assert "Assessment pending" in row and "ASSESSMENT_PENDING" not in row
+    assert "Assessment awaiting approval" in row and "ASSESSMENT_PENDING" not in row
     assert f">{RECOMMENDATION_WORDS[assessment.recommendation]}<" in row
     assert assessment.recommendation not in row.replace("tone-", "")
     assert f">{assessment.overall}</strong>" in row

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -143,13 +143,19 @@ def _claim(turn: _Turn, size: int) -> list[Delivery]:
     until = now + timedelta(seconds=max(0.0, turn.deadline - time.monotonic())) + claim_window()
     due = _due(turn.host, now).order_by("next_attempt_at", "created_at")
     with transaction.atomic():
-        # Workers claiming at once skip each other's rows instead of waiting.
+        if connection.features.has_select_for_update_skip_locked:
+            # Workers claiming at once skip each other's rows instead of
+            # waiting. Locked by this SELECT, then updated by id: as a subquery
+            # of the UPDATE the SELECT may be run more than once, and claim more.
+            ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:size])
+            picked = Delivery.objects.filter(id__in=ids)
+        else:
+            # One statement; the database (SQLite) writes one at a time.
+            picked = Delivery.objects.filter(id__in=due.values("id")[:size])
         # The claim also numbers the attempt: a worker that dies after claiming
         # still used up an attempt (it may have sent the request), and a stale
         # worker's late result can be told apart from a newer claim's.
-        claimed = Delivery.objects.filter(
-            id__in=due.select_for_update(skip_locked=True).values("id")[:size]
-        ).update(
+        claimed = picked.filter(status=DeliveryStatus.PENDING).update(
             status=DeliveryStatus.SENDING,
             claim=token,
             claimed_until=until,

@@ -6,6 +6,7 @@ in test_drain_worker.py and test_isolation.py.
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 
@@ -50,6 +51,20 @@ def test_a_turn_sends_oldest_first_over_one_connection(receiver, make_interview)
     done = Delivery.objects.values_list("status", "attempt_count", "claim", "claimed_until")
     assert set(done) == {(DeliveryStatus.SUCCEEDED, 1, None, None)}
     assert Attempt.objects.filter(outcome="succeeded").count() == 6
+
+
+def test_a_claim_takes_the_oldest_due_deliveries_and_no_more(receiver, make_interview):
+    deliveries = _waiting(make_interview, receiver.url, 5)
+    later = timezone.now() + timedelta(minutes=5)
+    Delivery.objects.filter(id=deliveries[1].id).update(next_attempt_at=later)  # a retry, not due yet
+    turn = drain_module._Turn(deliveries[0].host, deadline=time.monotonic() + 2)
+    claimed = drain_module._claim(turn, 3)
+    assert [d.id for d in claimed] == [deliveries[n].id for n in (0, 2, 3)]
+    assert {(d.status, d.attempt_count) for d in claimed} == {(DeliveryStatus.SENDING, 1)}
+    assert len({d.claim for d in claimed}) == 1
+    rest = Delivery.objects.exclude(id__in=[d.id for d in claimed])
+    assert set(rest.values_list("status", "attempt_count", "claim")) == {(DeliveryStatus.PENDING, 0, None)}
+    assert receiver.requests == []
 
 
 def test_a_turn_ends_after_its_share_and_queues_the_rest(receiver, make_interview, queued, settings):

@@ -33,13 +33,17 @@ def test_destination_is_host_and_port():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_cap_holds_with_workers_racing(make_interview, settings, monkeypatch):
-    """Six threads (six workers) drain one slow destination with a cap of 2."""
+    """Six threads (six workers) drain one slow destination with a cap of 2.
+
+    Eight deliveries of 0.4 s each take longer than one turn (1 s): more than one
+    worker has to take turns, and the cap is reached."""
     settings.WEBHOOK_MAX_IN_FLIGHT_PER_HOST = 2
+    settings.WEBHOOK_BATCH_SECONDS = 1
     # The threads below are the workers: nothing is run on commit.
     monkeypatch.setattr(queueing, "enqueue", lambda *args, **kwargs: None)
-    with Receiver(Reply(200, delay=0.3)) as slow:
+    with Receiver(Reply(200, delay=0.4)) as slow:
         with transaction.atomic():
-            for _ in range(6):
+            for _ in range(8):
                 services.emit(make_interview(slow.url + "/hook"), "interview.started", {})
         host = Delivery.objects.first().host
         unsent = Delivery.objects.exclude(status=DeliveryStatus.SUCCEEDED)
@@ -66,10 +70,10 @@ def test_the_cap_holds_with_workers_racing(make_interview, settings, monkeypatch
             thread.join(timeout=40)
 
     assert errors == []
-    assert len(slow.requests) == 6
+    assert len(slow.requests) == 8
     assert slow.max_in_flight == 2  # the cap was reached, and never passed
-    assert list(Delivery.objects.values_list("attempt_count", flat=True)) == [1] * 6
-    assert Attempt.objects.count() == 6
+    assert list(Delivery.objects.values_list("attempt_count", flat=True)) == [1] * 8
+    assert Attempt.objects.count() == 8
 
 
 def _emit_each(make_interview, url: str, count: int) -> None:

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # Local development defaults; production sets its own environment.
 export DEBUG ?= true
 
-.PHONY: install run up test lint format bench bench-dashboard loadtest worker webhook-worker mail-worker beat clean
+.PHONY: install run up test lint format bench bench-dashboard bench-webhooks loadtest worker webhook-worker mail-worker beat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,11 @@ bench: install
 # server of DATABASE_URL, created and dropped by the run); prints ms and queries per page.
 bench-dashboard: install
 	$(BIN)/python -m benchmarks.dashboard $(BENCH_ARGS)
+
+# Webhook delivery on the real worker (the Procfile's webhooks line): how fast a backlog of 1,000
+# drains, and a fast receiver's latency while 200 wait on a slow one. Local PostgreSQL and Redis.
+bench-webhooks: install
+	$(BIN)/python -m benchmarks.webhook_drain $(BENCH_ARGS)
 
 # Minutes of load on the production shape (local PostgreSQL and Redis); prints the numbers.
 loadtest: install

@@ -70,10 +70,10 @@ def main() -> None:
     from django.core import signals
     from django.db import close_old_connections
 
-    import webhooks.delivery
+    import webhooks.queueing
     from interview_platform import jobs
 
-    jobs.enqueue = webhooks.delivery.enqueue = lambda *a, **k: None
+    jobs.enqueue = webhooks.queueing.enqueue = lambda *a, **k: None
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     create(-1)  # warm-up

@@ -20,12 +20,17 @@ def queue_settings(redis_url: str) -> dict[str, object]:
     # A claimed delivery is taken back by the sweeper 2 x timeout + this margin
     # after the claim, when its worker never reported (killed, machine lost).
     WEBHOOK_CLAIM_MARGIN_SECONDS = env_int("WEBHOOK_CLAIM_MARGIN_SECONDS", 60, minimum=1, maximum=3600)
-    # A due delivery whose job is not picked up this long after its time is
-    # re-enqueued by the sweeper (its message was lost with a worker or Redis).
+    # A destination whose due deliveries are not picked up this long after their
+    # time gets a job from the sweeper (one lost with a worker or Redis). Also how
+    # long a queued job counts against a destination's place in the queue.
     WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 60, minimum=1, maximum=86400)
-    # At most this many deliveries in flight per destination (host:port); more
-    # are parked, so one slow receiver cannot take every worker thread.
+    # At most this many workers send to one destination (host:port) at once, so
+    # one slow receiver cannot take every worker; the others send elsewhere.
     WEBHOOK_MAX_IN_FLIGHT_PER_HOST = env_int("WEBHOOK_MAX_IN_FLIGHT_PER_HOST", 4, minimum=1, maximum=1000)
+    # A worker sends to one destination for at most this long (or this many
+    # deliveries), then gives the other destinations a turn and queues the rest.
+    WEBHOOK_BATCH_SECONDS = env_int("WEBHOOK_BATCH_SECONDS", 2, minimum=1, maximum=60)
+    WEBHOOK_BATCH_DELIVERIES = env_int("WEBHOOK_BATCH_DELIVERIES", 200, minimum=1, maximum=10000)
     # A registered endpoint with no successful attempt for this long is disabled.
     WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 5, minimum=1, maximum=365)
 

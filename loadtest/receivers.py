@@ -1,4 +1,8 @@
-"""Webhook receivers on loopback: a fast one and a slow one (2 s per request)."""
+"""Webhook receivers on loopback: a fast one and a slow one (2 s per request).
+
+They speak HTTP/1.1 and keep connections open between requests, as real
+receivers behind any web server do.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,13 @@ class Receiver:
     def __init__(self, delay: float = 0.0):
         self.delay = delay
         self.arrivals: list[tuple[float, float]] = []  # (arrived, event created), epoch seconds
+        self.ids: list[str] = []  # webhook-id of each request, in arrival order
         self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self):  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 arrived = time.time()
@@ -25,6 +32,7 @@ class Receiver:
                 created = datetime.fromisoformat(json.loads(body)["timestamp"].replace("Z", "+00:00"))
                 with receiver.lock:
                     receiver.arrivals.append((arrived, created.timestamp()))
+                    receiver.ids.append(self.headers.get("webhook-id", ""))
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -40,6 +48,10 @@ class Receiver:
     def snapshot(self) -> list[tuple[float, float]]:
         with self.lock:
             return list(self.arrivals)
+
+    def webhook_ids(self) -> list[str]:
+        with self.lock:
+            return list(self.ids)
 
     def close(self) -> None:
         self.server.shutdown()

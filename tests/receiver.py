@@ -50,6 +50,7 @@ class Received:
     at: float  # time.time() when the request arrived
     status: int = 0  # the status it was (or is being) answered with
     order: int = 0  # arrival position among all receivers' requests
+    connection: int = 0  # which of the receiver's connections it came on (1, 2, …): kept-alive ones share it
 
 
 class Receiver:
@@ -71,6 +72,7 @@ class Receiver:
         self.in_flight = 0
         self.max_in_flight = 0
         self._script: deque[Reply] = deque()
+        self._connections = itertools.count(1)
         self._cond = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -168,6 +170,10 @@ def _handler_for(receiver: Receiver):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, like a real receiver
 
+        def setup(self) -> None:  # one handler per connection
+            super().setup()
+            self.connection_number = next(receiver._connections)
+
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
@@ -178,6 +184,7 @@ def _handler_for(receiver: Receiver):
                     headers={k.lower(): v for k, v in self.headers.items()},
                     body=body,
                     at=time.time(),
+                    connection=self.connection_number,
                 )
             )
             try:
@@ -189,9 +196,12 @@ def _handler_for(receiver: Receiver):
                 self.send_response(reply.status)
                 for name, value in headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
+                # A 204 has no body, nor a length (HTTP): on a kept-alive connection the next answer follows.
+                if reply.status != 204:
+                    self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
-                self.wfile.write(reply.body)
+                if reply.status != 204:
+                    self.wfile.write(reply.body)
             finally:
                 receiver._done()
 

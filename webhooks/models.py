@@ -117,7 +117,7 @@ class Delivery(models.Model):
         Endpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
     )
     url = models.URLField(max_length=2000)
-    # "host:port" of ``url``: deliveries in flight are limited per destination.
+    # "host:port" of ``url``: deliveries are sent, and limited, per destination.
     host = models.CharField(max_length=300, blank=True, editable=False)
     # Set on a delivery someone asked for again (API, /ops/ or the interview page).
     redelivery_of = models.ForeignKey(
@@ -126,12 +126,10 @@ class Delivery(models.Model):
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempt_count = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
-    # A claimed delivery whose worker vanished is taken back after this time; a
-    # parked delivery handed a slot holds it until then, unless its job claims it.
+    # A claimed delivery whose worker vanished is taken back after this time.
     claimed_until = models.DateTimeField(null=True, blank=True)
-    # Waiting for a free slot at its destination (PENDING, no job queued): the
-    # delivery that frees a slot hands it to the oldest parked one.
-    parked = models.BooleanField(default=False)
+    # Which claim took it (a worker claims a few due deliveries of a destination at once).
+    claim = models.UUIDField(null=True, blank=True, editable=False)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -146,14 +144,37 @@ class Delivery(models.Model):
                 name="delivery_due_idx",
                 condition=Q(status__in=["PENDING", "SENDING"]),
             ),
+            # What a worker claims at a destination: its due deliveries, oldest first.
             models.Index(
-                fields=["host"], name="delivery_slot_host_idx", condition=Q(claimed_until__isnull=False)
+                fields=["host", "next_attempt_at"],
+                name="delivery_claim_idx",
+                condition=Q(status="PENDING"),
             ),
-            models.Index(fields=["host", "created_at"], name="delivery_parked_idx", condition=Q(parked=True)),
+            models.Index(fields=["claim"], name="delivery_claim_token_idx", condition=Q(claim__isnull=False)),
         ]
 
     def __str__(self) -> str:
         return f"{self.event.type} → {self.url} ({self.status})"
+
+
+class DestinationSlot(models.Model):
+    """One of the ``WEBHOOK_MAX_IN_FLIGHT_PER_HOST`` turns at a destination (``host:port``).
+
+    A worker sends to a destination only while it holds one of its slots, so a
+    slow receiver occupies at most that many workers. The holder gives it back
+    when done; a worker that vanished loses it at ``held_until``.
+    """
+
+    host = models.CharField(max_length=300)
+    number = models.PositiveSmallIntegerField()
+    holder = models.UUIDField(null=True, blank=True)
+    held_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["host", "number"], name="destination_slot_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.host} #{self.number}"
 
 
 class AttemptOutcome(models.TextChoices):

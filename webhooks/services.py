@@ -16,8 +16,9 @@ from django.utils import timezone
 from interview_platform.api import WrongState
 
 from . import signing
-from .delivery import destination, enqueue_deliveries_on_commit
+from .delivery import destination
 from .models import FINISHED, Delivery, DeliveryStatus, Endpoint, Event
+from .queueing import enqueue_on_commit
 
 
 class NotFinished(WrongState):
@@ -70,7 +71,7 @@ def emit(interview, event_type: str, data: dict) -> Event:
         ]
     deliveries = Delivery.objects.bulk_create(targets)
     if deliveries:
-        enqueue_deliveries_on_commit([str(d.id) for d in deliveries])
+        enqueue_on_commit(d.host for d in deliveries)
     return event
 
 
@@ -106,7 +107,7 @@ def redeliver(delivery: Delivery) -> Delivery:
     with transaction.atomic():
         new = _delivery(delivery.event, url, timezone.now(), endpoint=endpoint, redelivery_of=delivery)
         new.save()
-        enqueue_deliveries_on_commit([str(new.id)])
+        enqueue_on_commit([new.host])
     return new
 
 
@@ -154,6 +155,8 @@ def endpoint_update(
         Delivery.objects.filter(endpoint_id=endpoint.id, status=DeliveryStatus.PENDING).update(
             url=url, host=destination(url)
         )
+        # Those due now go to the new destination at once (retries have their own jobs).
+        enqueue_on_commit([destination(url)])
     if description is not None:
         changes["description"] = description
     if changes:

@@ -11,7 +11,8 @@ customer lives here:
   and the connection classes check the address actually connected to, so a
   DNS answer that changes between the check and the connect (DNS rebinding)
   gains nothing;
-* a small result that says whether a failure is worth retrying.
+* a small result that says whether a failure is worth retrying;
+* ``Sender``: a run of POSTs over kept-alive connections, under the same guard.
 
 ``check_url``/``UnsafeUrl`` are also what the API uses to validate a
 ``callbackUrl`` when an interview is created.
@@ -23,7 +24,6 @@ import email.utils
 import enum
 import ipaddress
 import socket
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,8 +39,10 @@ from interview_platform.api import Invalid
 
 from .signing import USER_AGENT
 
-# The attempt log keeps this much of a receiver's answer; the rest is never read.
+# The attempt log keeps this much of a receiver's answer; the rest is never read,
+# unless it is short enough to finish so the connection can be used again.
 EXCERPT_BYTES = 2048
+REUSE_BODY_BYTES = 64 * 1024
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -250,16 +252,38 @@ def new_session() -> requests.Session:
     return session
 
 
-# requests.Session is not documented as thread-safe; workers run threads
-# (Celery --pool=threads, the embedded runner), so each thread keeps its own.
-_local = threading.local()
+class Sender:
+    """Sends a run of webhooks (a worker's turn at a destination) over kept-alive connections.
 
+    The guard is unchanged: each URL is checked (the verdict per scheme and host
+    is kept for the Sender's short life) and each new connection checks the
+    address it reached; timeouts apply per request. One per thread; close it.
+    """
 
-def _session() -> requests.Session:
-    session = getattr(_local, "session", None)
-    if session is None:
-        session = _local.session = new_session()
-    return session
+    def __init__(self) -> None:
+        self.session = new_session()
+        self._verdicts: dict[tuple[str, str], str | None] = {}
+
+    def refusal(self, url: str) -> str | None:
+        """Why ``url`` may not be sent to (``check_url``), or None; remembered per scheme and host."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        if key not in self._verdicts:
+            try:
+                check_url(url)
+                self._verdicts[key] = None
+            except UnsafeUrl as exc:
+                self._verdicts[key] = exc.message
+        return self._verdicts[key]
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 # --- Sending ---------------------------------------------------------------------
@@ -297,26 +321,44 @@ def _excerpt(response: requests.Response) -> str:
     """At most EXCERPT_BYTES of the body; a huge or endless body is never read."""
     try:
         chunk = response.raw.read(EXCERPT_BYTES, decode_content=True) or b""
+        _finish_body(response)
     except Exception as exc:  # a body that breaks off is still a received answer
         return f"(body unreadable: {type(exc).__name__})"
     # PostgreSQL text cannot hold NUL characters.
     return chunk[:EXCERPT_BYTES].decode("utf-8", errors="replace").replace("\x00", "")
 
 
+def _finish_body(response: requests.Response) -> None:
+    """Read the rest of a short body of announced length, so the connection can carry the next
+    request; a longer one, or one of unknown length, is left unread and its connection closed."""
+    remaining = response.raw.length_remaining
+    if remaining is not None and 0 < remaining <= REUSE_BODY_BYTES:
+        response.raw.drain_conn()  # undecoded bytes, at most ``remaining`` of them
+
+
 def _elapsed_ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float | None = None) -> Result:
-    """POST ``body`` to ``url`` once and say how it went. Never raises for network trouble."""
+def post(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    timeout: float | None = None,
+    sender: Sender | None = None,
+) -> Result:
+    """POST ``body`` to ``url`` once (over ``sender``'s connections, else its own); never raises."""
+    if sender is None:
+        with Sender() as own:
+            return post(url, body, headers, timeout=timeout, sender=own)
     timeout = timeout if timeout is not None else settings.WEBHOOK_TIMEOUT_SECONDS
     started = time.monotonic()
+    refused = sender.refusal(url)
+    if refused:
+        return Result(Outcome.PERMANENT, error=f"refused: {refused}")
     try:
-        check_url(url)
-    except UnsafeUrl as exc:
-        return Result(Outcome.PERMANENT, error=f"refused: {exc.message}")
-    try:
-        response = _session().post(
+        response = sender.session.post(
             url, data=body, headers=headers, timeout=timeout, allow_redirects=False, stream=True
         )
     except RefusedAddress as exc:

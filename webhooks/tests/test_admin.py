@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
 from django.utils import timezone
@@ -63,6 +65,8 @@ def test_redeliver_action(ops, receiver, failed_delivery, make_interview, django
     with transaction.atomic():
         in_progress = services.emit(make_interview(receiver.url + "/other"), "interview.started", {})
     pending = Delivery.objects.get(event=in_progress)
+    # Waiting for its retry: still being delivered.
+    Delivery.objects.filter(id=pending.id).update(next_attempt_at=timezone.now() + timedelta(minutes=5))
     receiver.script([200])
     with django_capture_on_commit_callbacks(execute=True):
         response = ops.post(

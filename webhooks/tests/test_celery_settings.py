@@ -18,14 +18,15 @@ from django.conf import settings
 
 from interview_platform.celery import app
 from webhooks import delivery
-from webhooks.tasks import deliver, sweep_deliveries
+from webhooks.tasks import deliver, drain, sweep_deliveries
 
 
 def test_messages_are_acknowledged_late_and_given_back_when_a_worker_dies():
     assert app.conf.task_acks_late is True
     assert app.conf.task_reject_on_worker_lost is True
-    assert deliver.acks_late is True and sweep_deliveries.acks_late is True
-    assert deliver.reject_on_worker_lost in (None, True)  # None: the app-wide True applies
+    for task in (drain, deliver, sweep_deliveries):
+        assert task.acks_late is True
+        assert task.reject_on_worker_lost in (None, True)  # None: the app-wide True applies
 
 
 def test_one_message_per_thread_and_bounded_concurrency():
@@ -37,7 +38,8 @@ def test_webhooks_have_their_own_queue():
     def queue(task_name: str) -> str:
         return app.amqp.router.route({}, task_name)["queue"].name
 
-    assert queue("webhooks.tasks.deliver") == queue("webhooks.tasks.sweep_deliveries") == "webhooks"
+    assert queue("webhooks.tasks.drain") == queue("webhooks.tasks.deliver") == "webhooks"
+    assert queue("webhooks.tasks.sweep_deliveries") == "webhooks"
     assert queue("interviews.tasks.validate_and_plan") == "agents"
     # Emails wait on an SMTP relay: their own queue, neither the agents' nor the webhooks'.
     assert queue("interviews.tasks.send_candidate_message") == "mail"

@@ -14,7 +14,8 @@ from standardwebhooks.webhooks import Webhook
 
 from tests.receiver import REDIRECT_PATH, Reply
 from webhooks import services
-from webhooks.delivery import attempt_delivery, max_attempts, retry_delay
+from webhooks.delivery import max_attempts, retry_delay
+from webhooks.drain import drain
 from webhooks.models import AttemptOutcome, Delivery, DeliveryStatus, Endpoint
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback")]
@@ -98,9 +99,9 @@ def test_each_attempt_is_timestamped_afresh_and_waits_its_turn(
             delay = (delivery.next_attempt_at - timezone.now()).total_seconds()
             assert expected_delay * 0.9 <= delay <= expected_delay * 1.1
             # Not due yet: nothing is sent.
-            assert attempt_delivery(delivery.id) is None
+            assert drain(delivery.host) == 0
             traveller.shift(delay + 1)
-            assert attempt_delivery(delivery.id) is not None
+            assert drain(delivery.host) == 1
             _verify(org.webhook_secret, receiver.requests[-1])
     requests = receiver.requests
     assert len(requests) == 4
@@ -194,7 +195,7 @@ def test_pending_delivery_to_a_disabled_endpoint_stops_without_sending(org, rece
     endpoint.disabled_reason = "turned off by an operator"
     endpoint.save()
     delivery = Delivery.objects.get(event=event)
-    attempt_delivery(delivery.id)
+    assert drain(delivery.host) == 1
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
     assert "turned off by an operator" in delivery.last_error

@@ -11,7 +11,7 @@ from django.core import mail
 from accounts.models import Role, User
 from tests.receiver import Reply
 from webhooks import health, services
-from webhooks.delivery import attempt_delivery
+from webhooks.drain import drain
 from webhooks.models import Delivery, DeliveryStatus, Endpoint
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback")]
@@ -35,7 +35,8 @@ def people(org, other_org):
 
 @pytest.fixture
 def failing(org, receiver, settings):
-    settings.WEBHOOK_RETRY_SCHEDULE = [3600]
+    # Two hours: a retry is due at the next event a day or more later, not at one an hour later.
+    settings.WEBHOOK_RETRY_SCHEDULE = [7200]
     receiver.default = Reply(500)
     return Endpoint.objects.create(organization=org, url=receiver.url + "/hook", description="Lever")
 
@@ -71,9 +72,10 @@ def test_five_days_without_success_disables_and_emails_the_admins_once(
 
         # Retries still waiting stop without a request, and nobody is emailed again.
         sent = len(receiver.requests)
-        traveller.shift(timedelta(hours=2))
-        for delivery in Delivery.objects.filter(status=DeliveryStatus.PENDING):
-            attempt_delivery(delivery.id)
+        traveller.shift(timedelta(hours=3))  # both retries are due, whatever their jitter
+        waiting = Delivery.objects.filter(status=DeliveryStatus.PENDING).count()
+        assert waiting == 2
+        assert drain(failing.deliveries.first().host) == waiting
         emit_event(interview, "interview.cancelled", {})  # and new events are not sent to it
         assert len(receiver.requests) == sent
         assert not Delivery.objects.filter(status=DeliveryStatus.PENDING).exists()
@@ -85,7 +87,7 @@ def test_a_success_starts_the_count_again(people, failing, receiver, make_interv
     with time_machine.travel(START, tick=False) as traveller:
         emit_event(interview, "interview.started", {})
         traveller.shift(timedelta(days=3))
-        receiver.script([200])
+        receiver.script([200, 200])  # the first event's retry, due by now, and the new one
         emit_event(interview, "interview.completed", {})
         failing.refresh_from_db()
         assert failing.failing_since is None

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.db import transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from webhooks import delivery as webhook_delivery
-from webhooks import services, transport
-from webhooks.delivery import attempt_delivery, sweep_deliveries
+from tests.receiver import Receiver
+from webhooks import queueing, services, transport
+from webhooks.delivery import sweep_deliveries
+from webhooks.drain import drain
 from webhooks.models import AttemptOutcome, Delivery, DeliveryStatus
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback")]
@@ -62,28 +63,31 @@ def test_sweeper_fails_a_lost_claim_that_was_the_last_attempt(receiver, make_int
     assert receiver.requests == []
 
 
-def test_sweeper_enqueues_overdue_pending_deliveries(receiver, make_interview):
-    with transaction.atomic():
-        overdue = services.emit(make_interview(receiver.url + "/a"), "interview.started", {})
-        just_due = services.emit(make_interview(receiver.url + "/b"), "interview.started", {})
-        future = services.emit(make_interview(receiver.url + "/c"), "interview.started", {})
-    now = timezone.now()
-    Delivery.objects.filter(event=overdue).update(next_attempt_at=now - timedelta(minutes=5))
-    # Due moments ago: its own job is presumably still queued, so no duplicate.
-    Delivery.objects.filter(event=just_due).update(next_attempt_at=now - timedelta(seconds=1))
-    Delivery.objects.filter(event=future).update(next_attempt_at=now + timedelta(minutes=5))
-    assert sweep_deliveries() == 1
+def test_sweeper_enqueues_destinations_with_overdue_deliveries(receiver, make_interview):
+    with Receiver() as other:
+        with transaction.atomic():
+            overdue = services.emit(make_interview(receiver.url + "/a"), "interview.started", {})
+            future = services.emit(make_interview(receiver.url + "/c"), "interview.started", {})
+            just_due = services.emit(make_interview(other.url + "/b"), "interview.started", {})
+        now = timezone.now()
+        Delivery.objects.filter(event=overdue).update(next_attempt_at=now - timedelta(minutes=5))
+        Delivery.objects.filter(event=future).update(next_attempt_at=now + timedelta(minutes=5))
+        # Due moments ago: its own job is presumably still queued, so no duplicate.
+        Delivery.objects.filter(event=just_due).update(next_attempt_at=now - timedelta(seconds=1))
+        assert sweep_deliveries() == 1
+        assert other.requests == []
     assert receiver.paths() == ["/a"]
 
 
-def test_sweep_is_bounded(receiver, make_interview):
-    with transaction.atomic():
-        for _ in range(3):
-            services.emit(make_interview(receiver.url + "/hook"), "interview.started", {})
-    Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=5))
-    assert sweep_deliveries(batch=2) == 2
-    assert sweep_deliveries(batch=2) == 1
-    assert len(receiver.requests) == 3
+def test_sweep_is_bounded(make_interview):
+    with Receiver() as one, Receiver() as two, Receiver() as three:
+        with transaction.atomic():
+            for receiver in (one, two, three):
+                services.emit(make_interview(receiver.url + "/hook"), "interview.started", {})
+        Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+        assert sweep_deliveries(batch=2) == 2
+        assert sweep_deliveries(batch=2) == 1
+        assert [len(r.requests) for r in (one, two, three)] == [1, 1, 1]
 
 
 def test_late_result_of_a_lost_worker_does_not_clobber_a_newer_claim(receiver, make_interview, monkeypatch):
@@ -100,7 +104,7 @@ def test_late_result_of_a_lost_worker_does_not_clobber_a_newer_claim(receiver, m
         return transport.Result(transport.Outcome.TEMPORARY, error="connection failed: reset")
 
     monkeypatch.setattr(transport, "post", slow_worker_a)
-    attempt_delivery(delivery.id)
+    drain(delivery.host)
 
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.SUCCEEDED, 2)
@@ -109,24 +113,22 @@ def test_late_result_of_a_lost_worker_does_not_clobber_a_newer_claim(receiver, m
     assert attempts[2].outcome == AttemptOutcome.SUCCEEDED
 
 
-def test_sweeper_re_enqueues_a_stuck_delivery_once_per_grace_period(make_interview, monkeypatch, settings):
-    """With no worker taking jobs, each sweep must not pile up another copy of every job."""
-    settings.WEBHOOK_SWEEP_GRACE_SECONDS = 60
+def test_a_stuck_destination_gets_one_job_per_grace_period(make_interview, monkeypatch, settings):
+    """With no worker taking jobs, a sweep neither piles up a job per delivery nor one per sweep."""
+    settings.WEBHOOK_SWEEP_GRACE_SECONDS = 1
     with transaction.atomic():
-        event = services.emit(make_interview("https://93.184.216.34/hook"), "interview.started", {})
+        for _ in range(3):
+            services.emit(make_interview("https://93.184.216.34/hook"), "interview.started", {})
+    Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=5))
     enqueued = []
 
-    def record(task, delivery_id, countdown=0):
-        enqueued.append(delivery_id)
+    def record(task, *args, countdown=0):
+        enqueued.append((task, *args))
 
-    monkeypatch.setattr(webhook_delivery, "enqueue", record)
-    with time_machine.travel(timezone.now() + timedelta(minutes=5), tick=False) as traveller:
-        assert sweep_deliveries() == 1
-        assert sweep_deliveries() == 0
-        traveller.shift(59)
-        assert sweep_deliveries() == 0
-        traveller.shift(2)
-        assert sweep_deliveries() == 1
-    delivery = Delivery.objects.get(event=event)
-    assert enqueued == [str(delivery.id)] * 2
-    assert delivery.status == DeliveryStatus.PENDING and delivery.attempt_count == 0
+    monkeypatch.setattr(queueing, "enqueue", record)
+    assert sweep_deliveries() == 1
+    assert sweep_deliveries() == 0
+    time.sleep(1.1)  # the grace period, in real time: the sweeper remembers it in the cache
+    assert sweep_deliveries() == 1
+    assert enqueued == [("webhooks.tasks.drain", "93.184.216.34:443")] * 2
+    assert list(Delivery.objects.values_list("status", "attempt_count")) == [("PENDING", 0)] * 3

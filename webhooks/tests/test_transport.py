@@ -298,7 +298,7 @@ def _self_signed(tmp_path, name: str):
     return cert_path, key_path
 
 
-def test_https_still_verifies_the_certificate_for_the_host_name(settings, tmp_path, monkeypatch):
+def test_https_still_verifies_the_certificate_for_the_host_name(settings, tmp_path):
     """The guarded connection checks the peer address; TLS still checks the URL's name."""
     import ssl
 
@@ -314,12 +314,13 @@ def test_https_still_verifies_the_certificate_for_the_host_name(settings, tmp_pa
         assert untrusted.outcome is Outcome.TEMPORARY
         assert "CERTIFICATE_VERIFY_FAILED" in untrusted.error
 
-        monkeypatch.setattr(transport._session(), "verify", str(cert))
-        trusted = transport.post(receiver.url + "/hook", b"{}", {})
-        assert trusted.outcome is Outcome.SUCCESS, trusted.error
+        with transport.Sender() as sender:
+            sender.session.verify = str(cert)
+            trusted = transport.post(receiver.url + "/hook", b"{}", {}, sender=sender)
+            assert trusted.outcome is Outcome.SUCCESS, trusted.error
 
-        # Same server and certificate, reached by a name the certificate is not for.
-        wrong_name = transport.post(f"https://127.0.0.1:{receiver.port}/hook", b"{}", {})
+            # Same server and certificate, reached by a name the certificate is not for.
+            wrong_name = transport.post(f"https://127.0.0.1:{receiver.port}/hook", b"{}", {}, sender=sender)
         assert wrong_name.outcome is Outcome.TEMPORARY
         assert "CERTIFICATE_VERIFY_FAILED" in wrong_name.error and "127.0.0.1" in wrong_name.error
         assert len(receiver.requests) == 1

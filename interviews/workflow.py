@@ -72,7 +72,7 @@ def _record(interview: Interview, from_state: str, to_state: str, actor: Actor, 
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # no savepoint: a failure here fails the whole intake anyway
 def create(interview: Interview, state: str, *, actor: Actor, reason: str, event_data: dict | None = None):
     """Save a new interview in its first state (INFO_NEEDED or VALIDATING_SKILLS)."""
     if state not in (State.INFO_NEEDED, State.VALIDATING_SKILLS):

@@ -83,13 +83,17 @@ class Ats:
 
 
 def read_code(mail_dir: Path, email: str) -> str | None:
-    """The code in the newest email to ``email`` in the file mail backend's folder."""
+    """The code in the newest code email to ``email`` in the file mail backend's folder.
+
+    By its subject: the invitation, sent by a job at about the same time, may
+    be newer and has six-digit numbers of its own.
+    """
     for path in sorted(mail_dir.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True):
         text = path.read_text(errors="replace")
         if email in text:
-            codes = re.findall(r"\b(\d{6})\b", text)
-            if codes:
-                return codes[-1]
+            code = re.search(r"^Subject: (\d{6}) is your code", text, re.MULTILINE)
+            if code:
+                return code.group(1)
     return None
 
 

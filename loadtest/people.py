@@ -85,15 +85,16 @@ class Ats:
 def read_code(mail_dir: Path, email: str) -> str | None:
     """The code in the newest code email to ``email`` in the file mail backend's folder.
 
-    By its subject: the invitation, sent by a job at about the same time, may
-    be newer and has six-digit numbers of its own.
+    A file may hold several messages (one per send on the same connection),
+    each ending with a line of dashes; the code is read from the subject of the
+    message to ``email``, since the invitation has six-digit numbers of its own.
     """
     for path in sorted(mail_dir.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True):
-        text = path.read_text(errors="replace")
-        if email in text:
-            code = re.search(r"^Subject: (\d{6}) is your code", text, re.MULTILINE)
-            if code:
-                return code.group(1)
+        for message in reversed(path.read_text(errors="replace").split("\n" + "-" * 79 + "\n")):
+            if f"\nTo: {email}\n" in message:
+                code = re.search(r"^Subject: (\d{6}) is your code", message, re.MULTILINE)
+                if code:
+                    return code.group(1)
     return None
 
 

@@ -12,6 +12,7 @@ from interview_platform.logging import hint
 
 from . import (
     admin_tokens,  # noqa: F401  (refresh tokens in /ops/, without the tokens)
+    api_keys,
     mfa,
 )
 from .models import ApiKey, Organization, TokenFamily, User
@@ -131,7 +132,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_filter = ("organization", ("revoked_at", admin.EmptyFieldListFilter))
     search_fields = ("name", "prefix")
     readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
-    actions = ("revoke",)
+    actions = ("revoke", "rotate")
 
     def get_fields(self, request, obj=None):
         return ("organization", "name") if obj is None else ("organization", "name", *self.readonly_fields)
@@ -151,8 +152,17 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected keys")
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = api_keys.revoke(queryset)
         messages.success(request, f"Revoked {count} key(s).")
+
+    @admin.action(description="Rotate selected keys (a new key each; the old one stops working)")
+    def rotate(self, request, queryset):
+        for key in queryset.filter(revoked_at__isnull=True).select_related("organization"):
+            new_key, raw = api_keys.rotate(key)
+            # Shown once; only the hash is kept.
+            messages.warning(
+                request, f"New key for {new_key} (copy it now, it will not be shown again): {raw}"
+            )
 
 
 @admin.register(TokenFamily)

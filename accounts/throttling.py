@@ -29,13 +29,21 @@ class Limit:
         base = f"throttle:{self.scope}:{digest}"
         return f"{base}:hits", f"{base}:ends"
 
-    def wait(self, idents) -> int:
-        """Seconds until all of ``idents`` are under the limit again; 0 when they are."""
+    def cache_keys(self, idents) -> list[str]:
+        """The cache entries ``wait`` reads for ``idents`` (to fetch them with others in one trip)."""
+        return [key for ident in filter(None, idents) for key in self._keys(ident)]
+
+    def wait(self, idents, values: dict | None = None) -> int:
+        """Seconds until all of ``idents`` are under the limit again; 0 when they are.
+
+        ``values``: the entries of ``cache_keys(idents)`` when the caller fetched them already.
+        """
         now = time.time()
         longest = 0.0
+        if values is None:
+            values = cache.get_many(self.cache_keys(idents))
         for ident in filter(None, idents):
             hits_key, ends_key = self._keys(ident)
-            values = cache.get_many([hits_key, ends_key])
             if values.get(hits_key, 0) >= self.max_hits:
                 longest = max(longest, values.get(ends_key, now + self.window) - now)
         return math.ceil(longest) if longest > 0 else 0

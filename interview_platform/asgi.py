@@ -12,11 +12,15 @@ from django.conf import settings  # noqa: E402
 
 from interview_platform.logging import redact_daphne_access_log  # noqa: E402
 from interview_platform.socket_origin import SocketOriginValidator  # noqa: E402
+from interviews.agents import warm_up  # noqa: E402
 from interviews.routing import websocket_urlpatterns  # noqa: E402
 
 logger = logging.getLogger(__name__)
 # Daphne's access log would print candidates' join tokens and password-reset links.
 redact_daphne_access_log()
+
+# Sockets ask the engine for the next move with each answer: build it while the server starts.
+warm_up()
 
 application = ProtocolTypeRouter(
     {

@@ -207,7 +207,7 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
 EMBEDDED = not REDIS_URL
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "interview_platform.cache.RedisCache", "LOCATION": REDIS_URL}}
     # A socket's receive loop blocks in Redis for 5 s at a time; redis-py's default read timeout
     # is also 5 s, which would drop every socket that is quiet for that long.
     CHANNEL_LAYERS = {

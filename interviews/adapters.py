@@ -56,6 +56,11 @@ def engine_turns(interview: Interview) -> list[EngineTurn]:
     The closing question's answer (the candidate's own questions) is left out:
     engines neither plan around it nor score it.
     """
+    return engine_turns_of(interview.turns.exclude(kind=Turn.Kind.CLOSING).order_by("sequence"))
+
+
+def engine_turns_of(turns) -> list[EngineTurn]:
+    """``engine_turns`` of turn rows already read, in sequence order."""
     return [
         EngineTurn(
             question_index=t.question_index,
@@ -68,8 +73,8 @@ def engine_turns(interview: Interview) -> list[EngineTurn]:
             # is stored on the turn; None (nothing flagged) until then.
             edit_ratio=getattr(t, "transcript_edit_ratio", None),
         )
-        for t in interview.turns.exclude(kind=Turn.Kind.CLOSING).order_by("sequence")
-        if t.answered_at
+        for t in turns
+        if t.answered_at and t.kind != Turn.Kind.CLOSING
     ]
 
 

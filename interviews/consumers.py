@@ -1,9 +1,10 @@
 """The live interview socket: /ws/interview/{token}/.
 
-The consumer stores what the candidate sends before anything else and leaves
-the next move to the ``interview_step`` job, which pushes it back through the
-interview's channel-layer group once its transaction has committed. One live
-socket per interview: a new connection takes over and the old one is closed.
+The consumer stores what the candidate sends before anything else. The next
+move comes back with the answer when the engine decides it in line (sent right
+after the ``ack``), or from the ``interview_step`` job through the interview's
+channel-layer group once its transaction has committed. One live socket per
+interview: a new connection takes over and the old one is closed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,26 @@ logger = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 64 * 1024
 
 
+def in_thread(fn):
+    """``fn`` run on the thread pool, each thread with its own database connection.
+
+    Not Channels' default (thread_sensitive: every socket's database work on one
+    shared thread, one at a time): these calls are self-contained, each in its
+    own transaction, so sockets wait for the database side by side.
+    """
+    return database_sync_to_async(fn, thread_sensitive=False)
+
+
+def _admit(token: str, session) -> tuple[str | None, tuple[str, str] | None]:
+    """The interview behind ``token`` if this browser session may join it: (id, None) or (None, problem)."""
+    try:
+        interview = joining.resolve(token)
+    except DomainError as exc:
+        return None, (exc.code, exc.message)
+    problem = joining.readiness_problem(interview, session)
+    return (None, problem) if problem else (str(interview.id), None)
+
+
 class InterviewConsumer(AsyncWebsocketConsumer):
     interview_id: str | None = None
 
@@ -34,19 +55,14 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         token = self.scope["url_route"]["kwargs"]["token"]
         session = self.scope.get("session") or {}
         await self.accept()
-        try:
-            interview = await database_sync_to_async(joining.resolve)(token)
-        except DomainError as exc:
-            await self._refuse(exc.code, exc.message)
-            return
-        problem = await database_sync_to_async(joining.readiness_problem)(interview, session)
+        interview_id, problem = await in_thread(_admit)(token, session)
         if problem:
             await self._refuse(*problem)
             return
-        self.interview_id = str(interview.id)
+        self.interview_id = interview_id
         await self.channel_layer.group_add(group_name(self.interview_id), self.channel_name)
         try:
-            status = await database_sync_to_async(live.start)(self.interview_id, self.channel_name)
+            status = await in_thread(live.start)(self.interview_id, self.channel_name)
         except DomainError as exc:
             await self._refuse(exc.code, exc.message)
             return
@@ -62,7 +78,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, close_code):
         if self.interview_id:
             await self.channel_layer.group_discard(group_name(self.interview_id), self.channel_name)
-            await database_sync_to_async(live.disconnect)(self.interview_id, self.channel_name)
+            await in_thread(live.disconnect)(self.interview_id, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.interview_id is None:
@@ -103,26 +119,26 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             if recording_id is not None and not isinstance(recording_id, str):
                 await self._error("bad_frame", "'recordingId' is the string the upload answered.")
                 return
-            await database_sync_to_async(live.store_answer)(
-                self.interview_id, question_id, text, recording_id
+            frames = await in_thread(live.store_answer)(
+                self.interview_id, question_id, text, recording_id, reply_to=self.channel_name
             )
             await self._send({"type": "ack", "questionId": question_id})
+            for reply in frames:  # the next move, when it was decided with the answer
+                await self._send(reply)
         elif kind in ("repeat", "rephrase"):
             question_id = frame.get("questionId")
             if not isinstance(question_id, str):
                 await self._error("bad_frame", f"A {kind} frame needs a 'questionId' string.")
                 return
             ask_again = conversation.repeat if kind == "repeat" else conversation.rephrase
-            await self._send(await database_sync_to_async(ask_again)(self.interview_id, question_id))
+            await self._send(await in_thread(ask_again)(self.interview_id, question_id))
         elif kind == "integrity":
             event = frame.get("event")
             detail = frame.get("detail") if isinstance(frame.get("detail"), dict) else None
             if not isinstance(event, str):
                 await self._error("bad_frame", "An integrity frame needs an 'event' string.")
                 return
-            await database_sync_to_async(live.store_integrity_event)(
-                self.interview_id, event, frame.get("at"), detail
-            )
+            await in_thread(live.store_integrity_event)(self.interview_id, event, frame.get("at"), detail)
         else:
             await self._error("bad_frame", f"Unknown frame type {kind!r}.")
 

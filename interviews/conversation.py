@@ -150,17 +150,14 @@ def ask_closing(locked: Interview, sequence: int, total: int) -> Turn:
     )
 
 
-def closing_asked(interview: Interview) -> bool:
-    return interview.turns.filter(kind=Turn.Kind.CLOSING).exists()
-
-
-def completed_message(interview: Interview, closing: str) -> str:
-    """The engine's closing words and what happens next."""
-    answer = (
-        interview.turns.filter(kind=Turn.Kind.CLOSING, answered_at__isnull=False)
-        .values_list("answer_text", flat=True)
-        .first()
-    )
+def completed_message(interview: Interview, closing: str, answer: str | None = None) -> str:
+    """The engine's closing words and what happens next; ``answer``: the closing question's, when known."""
+    if answer is None:
+        answer = (
+            interview.turns.filter(kind=Turn.Kind.CLOSING, answered_at__isnull=False)
+            .values_list("answer_text", flat=True)
+            .first()
+        )
     organization = interview.organization
     steps = next_steps(
         organization=organization.name,

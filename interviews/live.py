@@ -1,8 +1,10 @@
 """The live interview behind the candidate's socket.
 
-The socket stores what the candidate sends first (answers, integrity events)
-and leaves the next move to the ``interview_step`` job: ``step`` asks the
-engine, writes the next question and pushes it to the socket after commit.
+The socket stores what the candidate sends first (answers, integrity events).
+The next move comes from the engine (``moves``): decided in the answer's own
+transaction when the engine is quick, and handed back to the socket that sent
+the answer; by the ``interview_step`` job (``step``) when a model is asked,
+and pushed to the socket through the channel layer after commit.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from django.utils.dateparse import parse_datetime
 
 from interview_platform.api import WrongState
 
-from . import conversation, effects, events, mailing, recordings, workflow
-from .adapters import engine_plan, engine_turns
+from . import conversation, effects, events, moves, recordings, workflow
+from .adapters import engine_plan, engine_turns_of
 from .agents import get_engine
 from .agents.context import for_interview
+from .agents.recording import collecting_steps
 from .joining import CodeProblem, candidate_session
-from .models import CandidateSession, IntegrityEvent, Interview, State, Turn
+from .models import AgentStep, CandidateSession, IntegrityEvent, Interview, State, Turn
 
 MAX_ANSWER_CHARS = 10_000
 INTEGRITY_EVENTS = {
@@ -83,31 +86,68 @@ def disconnect(interview_id, channel_name: str) -> None:
     )
 
 
-def store_answer(interview_id, question_id: str, text: str, recording_id: str | None = None) -> None:
-    """Store the answer first; then ask for the next move. Raises CodeProblem for bad frames."""
+def store_answer(
+    interview_id, question_id: str, text: str, recording_id: str | None = None, *, reply_to: str = ""
+) -> list[dict]:
+    """Store the answer first; then the next move. Raises CodeProblem for bad frames.
+
+    With a quick engine the move is decided in the same transaction
+    (``moves.advance``); otherwise the ``interview_step`` job decides it. When
+    ``reply_to`` (the asking socket's channel) is the interview's live socket,
+    the frames that move produces (the next question, or the end) are returned,
+    once committed, for that socket to send itself; else they are pushed to it.
+    """
     text = (text or "").strip()
     if len(text) > MAX_ANSWER_CHARS:
         raise CodeProblem(f"The answer is longer than {MAX_ANSWER_CHARS} characters.", code="answer_too_long")
+    quick = get_engine().quick
     with transaction.atomic():
-        interview = Interview.objects.select_for_update().get(pk=interview_id)
+        interview = (
+            Interview.objects.select_for_update(of=("self",))
+            .select_related("current_plan", "candidate_session")
+            .get(pk=interview_id)
+        )
         if interview.state != State.IN_PROGRESS:
             raise WrongState("The interview is not in progress.", code="not_in_progress")
-        pending = interview.turns.filter(answered_at__isnull=True).last()
-        if pending is None or pending.public_id != question_id:
-            raise CodeProblem(
-                "That question is not the one waiting for an answer.",
-                code="out_of_turn",
-                fields={"expected": pending.public_id if pending else None},
-            )
-        if not text and pending.kind != Turn.Kind.CLOSING:
-            # "Any questions for us?" may be left empty; a question may not.
-            raise CodeProblem("The answer is empty.", code="empty_answer")
-        spoken = recordings.answer_fields(pending, recording_id, text)
-        updated = Turn.objects.filter(pk=pending.pk, answered_at__isnull=True).update(
-            answer_text=text, answered_at=timezone.now(), **spoken
+        turns = list(interview.turns.all())
+        _answer(turns, question_id, text, recording_id)
+        direct = bool(reply_to) and _live_channel(interview) == reply_to
+        with effects.replies(interview_id, direct) as frames:
+            if quick:
+                moves.advance(interview, turns)
+            else:
+                effects.enqueue("interviews.tasks.interview_step", str(interview_id))
+    return frames
+
+
+def _answer(turns: list[Turn], question_id: str, text: str, recording_id) -> None:
+    """Store ``text`` as the answer to the open turn ``question_id``, in the row and in ``turns``."""
+    pending = next((t for t in reversed(turns) if t.answered_at is None), None)
+    if pending is None or pending.public_id != question_id:
+        raise CodeProblem(
+            "That question is not the one waiting for an answer.",
+            code="out_of_turn",
+            fields={"expected": pending.public_id if pending else None},
         )
-        if updated:
-            effects.enqueue("interviews.tasks.interview_step", str(interview_id))
+    if not text and pending.kind != Turn.Kind.CLOSING:
+        # "Any questions for us?" may be left empty; a question may not.
+        raise CodeProblem("The answer is empty.", code="empty_answer")
+    fields = {
+        "answer_text": text,
+        "answered_at": timezone.now(),
+        **recordings.answer_fields(pending, recording_id, text),
+    }
+    # The interview row is locked: no other answer to this turn can be stored meanwhile.
+    Turn.objects.filter(pk=pending.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(pending, name, value)
+
+
+def _live_channel(interview: Interview) -> str:
+    try:
+        return interview.candidate_session.live_channel
+    except CandidateSession.DoesNotExist:
+        return ""
 
 
 def store_integrity_event(interview_id, event: str, at: str | None, detail: dict | None) -> None:
@@ -161,61 +201,33 @@ def _reported_time(at: str | None):
 
 
 def step(interview_id) -> None:
-    """Ask the engine for the next move and push it to the socket; idempotent."""
+    """The job's next move: the engine is asked outside any transaction (a model may take
+    seconds), the move written under the lock with the call's AgentStep row; idempotent."""
     interview = Interview.objects.select_related("current_plan").get(pk=interview_id)
     if interview.state != State.IN_PROGRESS:
         return
-    if interview.turns.filter(answered_at__isnull=True).exists():
+    turns = list(interview.turns.all())
+    if any(t.answered_at is None for t in turns):
         return  # a question is already waiting for its answer
-    session = candidate_session(interview)
-    if session.completed_at:
+    if candidate_session(interview).completed_at:
         return
     plan, questions = engine_plan(interview)
-    with for_interview(interview.id):
-        move = get_engine().next_turn(plan, engine_turns(interview))
+    with collecting_steps() as steps, for_interview(interview.id):
+        try:
+            move = get_engine().next_turn(plan, engine_turns_of(turns))
+        except Exception:
+            AgentStep.objects.bulk_create(steps)  # the failure is on record; the job decides about retrying
+            raise
     try:
         with transaction.atomic():
             locked = Interview.objects.select_for_update().get(pk=interview_id)
-            if locked.state != State.IN_PROGRESS or locked.turns.filter(answered_at__isnull=True).exists():
+            AgentStep.objects.bulk_create(steps)
+            turns = list(locked.turns.all())
+            if locked.state != State.IN_PROGRESS or any(t.answered_at is None for t in turns):
                 return
-            sequence = locked.turns.count()
-            if move.action == "complete":
-                if conversation.closing_asked(locked):
-                    complete(locked, conversation.completed_message(locked, move.text))
-                else:
-                    closing = conversation.ask_closing(locked, sequence, len(questions))
-                    effects.push_frame(interview_id, conversation.question_frame(closing, len(questions)))
-                return
-            turn = Turn.objects.create(
-                interview=locked,
-                sequence=sequence,
-                question=questions[move.question_index],
-                question_index=move.question_index,
-                kind=Turn.Kind.MAIN if move.action == "question" else Turn.Kind.FOLLOWUP,
-                question_text=move.text,
-            )
-            effects.push_frame(interview_id, conversation.question_frame(turn, len(questions)))
+            moves.write(locked, turns, questions, move)
     except IntegrityError:
         return  # a concurrent step asked first
-
-
-def complete(interview: Interview, closing: str, *, abandoned: bool = False) -> None:
-    """End the interview (inside the caller's transaction): tell the ATS and the socket, then assess."""
-    now = timezone.now()
-    CandidateSession.objects.filter(interview=interview).update(completed_at=now)
-    answered = (
-        interview.turns.filter(answered_at__isnull=False)
-        .exclude(kind=Turn.Kind.CLOSING)
-        .values("question_index")
-        .distinct()
-        .count()
-    )
-    workflow.record_event(interview, "interview.completed", events.completed(answered, abandoned))
-    interview_id = str(interview.id)
-    effects.push_frame(interview_id, {"type": "completed", "message": closing})
-    effects.enqueue("interviews.tasks.assess", interview_id)
-    if not abandoned:
-        mailing.queue_receipt(interview)
 
 
 def close_abandoned() -> int:
@@ -242,7 +254,7 @@ def close_abandoned() -> int:
             locked = Interview.objects.select_for_update().get(pk=interview.pk)
             if locked.state != State.IN_PROGRESS or candidate_session(locked).completed_at:
                 continue
-            complete(
+            moves.complete(
                 locked,
                 "This interview was closed after a day without activity. Thank you for your time.",
                 abandoned=True,

@@ -3,12 +3,50 @@
 from __future__ import annotations
 
 import uuid
+from functools import cache
 
-from django.db.models import Avg, Count, Sum
+from django.db.models import Avg, Count, OuterRef, Subquery, Sum
 from django.http import Http404
+
+from webhooks.models import Event
 
 from .events import EVENTS
 from .models import Assessment, Erasure, Interview, State
+
+# What the status body needs besides the interview row, read in the same query
+# (see ``status_for``); ``status_body`` reads them itself on other instances.
+_LINK_EVENT = EVENTS[State.APPROVED]
+STATUS_FIELDS = (
+    "id",
+    "run_id",
+    "organization_id",
+    "external_id",
+    "state",
+    "data_quality",
+    "missing_fields",
+    "info_reason",
+    "current_plan_id",
+    "updated_at",
+)
+
+
+@cache
+def _status_queryset():
+    # Built once: a queryset is cloned, never changed, by each filter() on it.
+    here = OuterRef("pk")
+    return Interview.objects.only(*STATUS_FIELDS).annotate(
+        **{
+            "status_assessment_id": Subquery(
+                Assessment.objects.filter(interview=here).order_by("-created_at").values("id")[:1]
+            ),
+            "status_erased_at": Subquery(Erasure.objects.filter(interview=here).values("erased_at")[:1]),
+            "status_link": Subquery(
+                Event.objects.filter(interview=here, type=_LINK_EVENT)
+                .order_by("-sequence")
+                .values("payload__data__interviewLink")[:1]
+            ),
+        }
+    )
 
 
 def interview_for(principal, run_id, *, for_update: bool = False) -> Interview:
@@ -27,16 +65,27 @@ def interview_for(principal, run_id, *, for_update: bool = False) -> Interview:
         raise Http404 from None
 
 
+def status_for(principal, run_id) -> dict:
+    """The status body of the caller's interview: two queries (the row with its facts, the history)."""
+    try:
+        run_uuid = uuid.UUID(str(run_id))
+    except ValueError:
+        raise Http404 from None
+    try:
+        interview = _status_queryset().for_organization(principal.organization_id).get(run_id=run_uuid)
+    except Interview.DoesNotExist:
+        raise Http404 from None
+    return status_body(interview)
+
+
 def latest_assessment(interview: Interview) -> Assessment | None:
     """The interview's newest assessment (the one a recruiter decides), with its decider."""
     return interview.assessments.select_related("approved_by").order_by("-created_at").first()
 
 
 def history(interview: Interview) -> list[dict]:
-    return [
-        {"state": change.to_state, "at": change.created_at}
-        for change in interview.state_changes.order_by("created_at", "id")
-    ]
+    changes = interview.state_changes.order_by("created_at", "id").values_list("to_state", "created_at")
+    return [{"state": state, "at": at} for state, at in changes]
 
 
 def latest_event_payload(interview: Interview, event_type: str) -> dict | None:
@@ -48,7 +97,9 @@ def interview_link(interview: Interview) -> str | None:
     """The link as the ATS was told it (from the plan_approved event), while it can be used."""
     if interview.state not in (State.APPROVED, State.IN_PROGRESS):
         return None
-    payload = latest_event_payload(interview, EVENTS[State.APPROVED])
+    if hasattr(interview, "status_link"):
+        return interview.status_link
+    payload = latest_event_payload(interview, _LINK_EVENT)
     return payload["data"].get("interviewLink") if payload else None
 
 
@@ -75,7 +126,11 @@ def created_body(interview: Interview) -> dict:
 
 
 def status_body(interview: Interview) -> dict:
-    assessment = latest_assessment(interview)
+    if hasattr(interview, "status_assessment_id"):  # read with the row by status_for
+        assessment_id, erased = interview.status_assessment_id, interview.status_erased_at
+    else:
+        assessment = latest_assessment(interview)
+        assessment_id, erased = (assessment.id if assessment else None), erased_at(interview)
     return {
         "runId": interview.run_id,
         "interviewId": interview.id,
@@ -86,9 +141,9 @@ def status_body(interview: Interview) -> dict:
         "infoReason": interview.info_reason,
         "planId": interview.current_plan_id,
         "interviewLink": interview_link(interview),
-        "assessmentId": assessment.id if assessment else None,
+        "assessmentId": assessment_id,
         "updatedAt": interview.updated_at,
-        "erasedAt": erased_at(interview),
+        "erasedAt": erased,
         "history": history(interview),
     }
 

@@ -76,7 +76,7 @@ def _record(interview: Interview, from_state: str, to_state: str, actor: Actor, 
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # no savepoint: a failure here fails the whole intake anyway
 def create(interview: Interview, state: str, *, actor: Actor, reason: str, event_data: dict | None = None):
     """Save a new interview in its first state (INFO_NEEDED or VALIDATING_SKILLS)."""
     if state not in (State.INFO_NEEDED, State.VALIDATING_SKILLS):
@@ -151,10 +151,16 @@ def _listed(interview: Interview, from_state: str, to_state: str) -> dict:
     return listed
 
 
-@transaction.atomic
-def record_event(interview: Interview, event_type: str, data: dict | None = None):
-    """Emit an event that is not a state change (e.g. interview.completed), on the locked row."""
-    locked = Interview.objects.select_for_update().get(pk=interview.pk)
-    event = emit(locked, event_type, data or {})
-    interview.event_sequence = locked.event_sequence
+def record_event(interview: Interview, event_type: str, data: dict | None = None, *, locked: bool = False):
+    """Emit an event that is not a state change (e.g. interview.completed), on the locked row.
+
+    ``locked``: ``interview`` is the row the caller's transaction already holds
+    locked (and fresh), so it is not read and locked a second time.
+    """
+    if locked:
+        return emit(interview, event_type, data or {})
+    with transaction.atomic():
+        row = Interview.objects.select_for_update().get(pk=interview.pk)
+        event = emit(row, event_type, data or {})
+    interview.event_sequence = row.event_sequence
     return event

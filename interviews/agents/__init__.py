@@ -9,6 +9,7 @@ offline and deterministic) or ``"llm"``. Either way it comes wrapped in a
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -70,3 +71,21 @@ def get_engine() -> RecordingEngine:
             ) from exc
         return _recorded("llm")
     raise ValueError(f"Unknown AGENT_ENGINE {name!r}; expected one of {ENGINES}")
+
+
+def warm_up() -> None:
+    """Build the configured engine in the background (the question bank takes about a second to read).
+
+    For the socket server, which asks a quick engine for the next move with
+    each answer: the first candidates' answers then do not wait for the bank.
+    """
+    import threading
+
+    def build() -> None:
+        try:
+            get_engine()
+        except Exception:
+            # The same error reaches the first caller, which reports it.
+            logging.getLogger(__name__).exception("the agent engine could not be built")
+
+    threading.Thread(target=build, name="engine-warm-up", daemon=True).start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -121,7 +122,15 @@ def load_bank(data_dir: Path = DATA_DIR) -> Bank:
     )
 
 
-@lru_cache(maxsize=1)
+_reading = threading.Lock()
+
+
 def bank() -> Bank:
-    """The process-wide bank, read once."""
+    """The process-wide bank, read once; threads that ask meanwhile wait for that read."""
+    with _reading:
+        return _read_once()
+
+
+@lru_cache(maxsize=1)
+def _read_once() -> Bank:
     return load_bank()

@@ -160,6 +160,10 @@ def to_dict(obj) -> dict:
 
 class Engine(Protocol):
     name: str
+    # True when every step is plain computation (no model call, microseconds):
+    # the live interview then decides the next move in line with the answer
+    # instead of in a background job. Engines that leave it out are not quick.
+    quick: bool
 
     def validate_skills(self, request: InterviewRequest) -> SkillValidation: ...
 

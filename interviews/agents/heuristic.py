@@ -38,6 +38,7 @@ class HeuristicEngine:
     """Deterministic engine over the curated bank; see the module docstring."""
 
     name = "heuristic"
+    quick = True  # no model call: every step is microseconds of computation
 
     def __init__(self, data: Bank | None = None) -> None:
         self._bank = data

@@ -8,6 +8,7 @@ meet on the same stem; answers and rubric phrases go through the same code.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,7 +17,9 @@ import snowballstemmer
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+[+#]*")
 _WORD_RE = re.compile(r"[^\W\d_]+")
-_STEMMER = snowballstemmer.stemmer("english")
+# A Snowball stemmer keeps the word it works on in the object: one per thread
+# (the socket server's and the job runner's threads stem at the same time).
+_local = threading.local()
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,10 @@ def stem(word: str) -> str:
     """The Snowball stem of a lowercased word; numbers and "c++"/"c#" stay as they are."""
     if not word.isalpha():
         return word
-    return _STEMMER.stemWord(word)
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+    return stemmer.stemWord(word)
 
 
 def tokenize(text: str) -> list[Token]:

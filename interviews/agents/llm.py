@@ -72,6 +72,7 @@ class LLMEngine:
     """The engine interface on a language model, with another engine as the safety net."""
 
     name = "llm"
+    quick = False  # a step may wait seconds for the model: it runs in a background job
 
     def __init__(self, *, fallback: Engine, config: LLMConfig | None = None) -> None:
         # Without an explicit config the settings are read on every call, so a

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,19 +55,26 @@ _PRAISE_RE = re.compile(
 )
 
 
-def _phrase_in(haystack: Sequence[str], phrase: Sequence[str]) -> bool:
+def _phrase_in(haystack: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
-    return n > 0 and any(list(haystack[i : i + n]) == list(phrase) for i in range(len(haystack) - n + 1))
+    return n > 0 and any(haystack[i : i + n] == phrase for i in range(len(haystack) - n + 1))
+
+
+@lru_cache(maxsize=4096)
+def _stems(text: str) -> tuple[str, ...]:
+    # Probes and rubric phrases come from a small, fixed set and are checked
+    # against each other on every follow-up: tokenized once each.
+    return tuple(tokens(text))
 
 
 def revealed_terms(text: str, concepts: Iterable[Concept]) -> list[str]:
     """The concept names and synonyms that occur in ``text`` (empty: it reveals nothing)."""
-    text_tokens = tokens(text)
+    text_tokens = _stems(text)
     return [
         phrase
         for c in concepts
         for phrase in (c.name, *c.synonyms)
-        if _phrase_in(text_tokens, tokens(phrase))
+        if _phrase_in(text_tokens, _stems(phrase))
     ]
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from interviews.agents.base import (
@@ -68,10 +69,31 @@ class LastCall:
     report: StepReport
 
 
+# Set by ``collecting_steps``: the calls' rows are gathered here, unsaved, for
+# the caller to write in its own transaction, instead of each being written at once.
+_collected: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "agent_steps_collected", default=None
+)
 _report: contextvars.ContextVar[StepReport | None] = contextvars.ContextVar("agent_step_report", default=None)
 # Set by each recorded call and left set afterwards, so the caller can ask how
 # the call it just made ended (``RecordingEngine.name`` / ``last_outcome``).
 _last_call: contextvars.ContextVar[LastCall | None] = contextvars.ContextVar("agent_last_call", default=None)
+
+
+@contextmanager
+def collecting_steps():
+    """Within, recorded calls are not written but collected into the yielded list (unsaved rows).
+
+    The caller writes them with its own changes, in one transaction
+    (``AgentStep.objects.bulk_create``), whatever the call's outcome; it must
+    hold the lock on the interview the steps belong to.
+    """
+    steps: list = []
+    token = _collected.set(steps)
+    try:
+        yield steps
+    finally:
+        _collected.reset(token)
 
 
 def current_report() -> StepReport | None:
@@ -97,6 +119,11 @@ class RecordingEngine:
         if self.last_outcome == FALLBACK and base != "heuristic":
             return f"{base} (heuristic fallback)"
         return base
+
+    @property
+    def quick(self) -> bool:
+        """Whether the wrapped engine answers in microseconds (no model call): safe to run in line."""
+        return bool(getattr(self.engine, "quick", False))
 
     @property
     def last_call(self) -> LastCall | None:
@@ -166,6 +193,10 @@ def _write(step: str, engine_name: str, report: StepReport, latency_ms: int) -> 
 
     from interviews.models import AgentStep, Interview
 
+    collected = _collected.get()
+    if collected is not None:
+        collected.append(_row(AgentStep, current_interview_id(), step, engine_name, report, latency_ms))
+        return
     try:
         interview_id = current_interview_id()
         if interview_id is not None:
@@ -177,18 +208,22 @@ def _write(step: str, engine_name: str, report: StepReport, latency_ms: int) -> 
             except (ValueError, ValidationError):
                 interview_id = None
         with transaction.atomic():  # a savepoint when the caller holds a transaction
-            AgentStep.objects.create(
-                interview_id=interview_id,
-                step=step,
-                engine=engine_name,
-                provider=report.provider[:50],
-                model=report.model[:200],
-                prompt_version=report.prompt_version[:50],
-                latency_ms=max(0, latency_ms),
-                input_tokens=report.input_tokens,
-                output_tokens=report.output_tokens,
-                outcome=report.outcome,
-                error=report.error[:MAX_ERROR_CHARS],
-            )
+            _row(AgentStep, interview_id, step, engine_name, report, latency_ms).save(force_insert=True)
     except Exception:
         logger.exception("could not record the %s step of the %s engine", step, engine_name)
+
+
+def _row(row_class, interview_id, step: str, engine_name: str, report: StepReport, latency_ms: int):
+    return row_class(
+        interview_id=interview_id,
+        step=step,
+        engine=engine_name,
+        provider=report.provider[:50],
+        model=report.model[:200],
+        prompt_version=report.prompt_version[:50],
+        latency_ms=max(0, latency_ms),
+        input_tokens=report.input_tokens,
+        output_tokens=report.output_tokens,
+        outcome=report.outcome,
+        error=report.error[:MAX_ERROR_CHARS],
+    )

@@ -69,7 +69,9 @@ class InterviewCreateView(ApiKeyView):
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 255:
             raise serializers.ValidationError({"Idempotency-Key": "At most 255 characters."})
-        sent = {k: v for k, v in request.data.items() if k in InterviewRequestIn().fields}
+        # The serializer's fields are built once per instance; ``data.fields`` is that copy.
+        fields = data.fields
+        sent = {k: v for k, v in request.data.items() if k in fields}
         code, body = services.request_interview(request.user, data.model_values(), sent, key)
         return Response(body, status=code)
 
@@ -100,8 +102,7 @@ class InterviewStatusView(EitherView):
         responses={200: StatusOut, **ERRORS},
     )
     def get(self, request, run_id):
-        interview = selectors.interview_for(request.user, run_id)
-        return Response(StatusOut(selectors.status_body(interview)).data)
+        return Response(StatusOut(selectors.status_for(request.user, run_id)).data)
 
 
 class InterviewPlanView(EitherView):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
+import time
 
 import pytest
 
@@ -52,3 +54,52 @@ def test_get_engine_llm_without_module_raises_import_error(settings, monkeypatch
     monkeypatch.setitem(sys.modules, "interviews.agents.llm", None)
     with pytest.raises(ImportError, match="AGENT_ENGINE"):
         get_engine()
+
+
+# --- threads: the socket server and the embedded job runner use the engine side by side ------------
+
+
+def test_words_stem_the_same_from_many_threads_at_once():
+    from interviews.agents.language import stem
+
+    words = [a + b + c + ending for a in "abcdef" for b in "ghijk" for c in "lmnop" for ending in SUFFIXES]
+    expected = {word: stem.__wrapped__(word) for word in words}  # past the cache: the stemmer itself
+    problems: list = []
+
+    def work():
+        try:
+            problems.extend(word for word in words if stem.__wrapped__(word) != expected[word])
+        except Exception as exc:  # a shared stemmer can also fail outright
+            problems.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert problems == []
+
+
+SUFFIXES = ("ations", "izing", "fulness", "ement", "ously", "ingly")
+
+
+def test_threads_asking_for_the_bank_meanwhile_wait_for_one_read(monkeypatch):
+    from interviews.agents import bank as bank_module
+
+    real = bank_module.bank()
+    reads = []
+
+    def slow_read(*args):
+        reads.append(1)
+        time.sleep(0.2)
+        return real
+
+    bank_module._read_once.cache_clear()
+    monkeypatch.setattr(bank_module, "load_bank", slow_read)
+    got: list = []
+    threads = [threading.Thread(target=lambda: got.append(bank_module.bank())) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(reads) == 1 and len(got) == 6 and all(b is real for b in got)

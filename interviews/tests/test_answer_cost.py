@@ -1,0 +1,190 @@
+"""What one candidate answer costs: statements, transactions, and no background job with a quick engine.
+
+The offline engine decides the next move in line, in the transaction that
+stores the answer; the conversation is the same as when the job decides it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from interviews import effects, live
+from interviews.agents.heuristic import HeuristicEngine
+from interviews.models import AgentStep, Interview, State, Turn
+from tests.factories import ANSWERS, approved_interview
+
+pytestmark = pytest.mark.django_db
+
+CHANNEL = "socket-1"
+# Before: ~20 statements in 3 transactions (the answer; the job's read, engine
+# call and write; the step record). Now, for an answer that gets a next question:
+# lock the interview, read its turns, store the answer, read the plan's
+# questions, write the step record and the next question.
+STATEMENTS_PER_ANSWER = 6
+
+
+def answer_for(turn: Turn) -> str:
+    if turn.kind == Turn.Kind.CLOSING:
+        return "How big is the team I would join?"
+    if turn.sequence == 0:
+        return "I am not sure, honestly."  # weak: earns a follow-up
+    if turn.kind == Turn.Kind.FOLLOWUP:
+        return "In our checkout service we measured first, then fixed the slow query."
+    return (
+        ANSWERS.get(turn.question.key, {}).get("strong_answer") or f"I would explain {turn.question.skill}."
+    )
+
+
+def started(api_key, recruiter, capture) -> Interview:
+    run_id, _ = approved_interview(api_key, recruiter, capture)
+    interview = Interview.objects.get(run_id=run_id)
+    with capture(execute=True):
+        live.start(interview.id, CHANNEL)
+    return interview
+
+
+def open_turn(interview) -> Turn | None:
+    return (
+        Turn.objects.filter(interview=interview, answered_at__isnull=True).select_related("question").last()
+    )
+
+
+@pytest.fixture
+def watch_jobs(monkeypatch):
+    """``watch_jobs()``: from now on, the interview jobs queued are listed (by name), not run."""
+
+    def watch() -> list[str]:
+        names: list[str] = []
+        monkeypatch.setattr(effects, "enqueue", lambda name, *args: names.append(name))
+        return names
+
+    return watch
+
+
+def sql_of(captured) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def assert_one_transaction(statements: list[str]) -> list[str]:
+    """Everything inside one atomic block (a savepoint inside the test's transaction); returns the rest."""
+    assert statements[0].startswith("SAVEPOINT") and statements[-1].startswith("RELEASE SAVEPOINT"), (
+        statements
+    )
+    assert sum(s.startswith("SAVEPOINT") for s in statements) == 1, statements
+    return statements[1:-1]
+
+
+def test_an_answer_is_one_transaction_of_six_statements_and_the_next_question_comes_back(
+    api_key, recruiter, capture, watch_jobs
+):
+    interview = started(api_key, recruiter, capture)
+    enqueued = watch_jobs()
+    first = open_turn(interview)
+    with capture(execute=True), CaptureQueriesContext(connection) as captured:
+        frames = live.store_answer(interview.id, first.public_id, answer_for(first), reply_to=CHANNEL)
+    inside = assert_one_transaction(sql_of(captured))
+    assert len(inside) == STATEMENTS_PER_ANSWER, inside
+    assert sum(s.startswith("SELECT") and "FOR UPDATE" in s for s in inside) == (
+        1 if connection.features.has_select_for_update else 0
+    )
+    assert enqueued == []  # no job: the move was decided with the answer
+    followup = open_turn(interview)
+    assert (followup.sequence, followup.kind) == (1, Turn.Kind.FOLLOWUP)
+    # The step record is written with the answer.
+    assert AgentStep.objects.filter(interview=interview, step="next_turn").count() == 2
+    [frame] = frames  # after commit, for the socket that sent the answer to send itself
+    assert frame["type"] == "question" and frame["questionId"] == followup.public_id
+    assert (frame["kind"], frame["index"], frame["text"]) == ("followup", 1, followup.question_text)
+
+
+def test_the_completing_answer_is_one_transaction_too(api_key, recruiter, capture, watch_jobs):
+    interview = started(api_key, recruiter, capture)
+    enqueued = watch_jobs()
+    while (turn := open_turn(interview)).kind != Turn.Kind.CLOSING:
+        with capture(execute=True):
+            live.store_answer(interview.id, turn.public_id, answer_for(turn), reply_to=CHANNEL)
+    with capture(execute=True), CaptureQueriesContext(connection) as captured:
+        frames = live.store_answer(interview.id, turn.public_id, answer_for(turn), reply_to=CHANNEL)
+    inside = assert_one_transaction(sql_of(captured))
+    assert len(inside) <= 14, inside
+    assert [f["type"] for f in frames] == ["completed"]
+    assert "Your questions have been passed on" in frames[0]["message"]
+    assert "interviews.tasks.assess" in enqueued and "interviews.tasks.interview_step" not in enqueued
+    interview.refresh_from_db()
+    assert interview.event_sequence == interview.events.count()
+    assert interview.events.order_by("-sequence").first().type == "interview.completed"
+
+
+def drive(interview, capture) -> list[tuple]:
+    """Answer to the end; the conversation as (kind, question index, question text) per turn."""
+    while (turn := open_turn(interview)) is not None:
+        with capture(execute=True):  # the jobs, when there are, run on commit
+            live.store_answer(interview.id, turn.public_id, answer_for(turn), reply_to=CHANNEL)
+    return list(
+        Turn.objects.filter(interview=interview).values_list("kind", "question_index", "question_text")
+    )
+
+
+def test_the_conversation_is_the_same_as_when_the_job_decides(api_key, recruiter, capture, monkeypatch):
+    inline = started(api_key, recruiter, capture)
+    decided_inline = drive(inline, capture)
+    monkeypatch.setattr(HeuristicEngine, "quick", False)  # as a model-backed engine: the job decides
+    by_job = started(api_key, recruiter, capture)
+    decided_by_job = drive(by_job, capture)
+    assert decided_inline == decided_by_job
+    assert [kind for kind, _, _ in decided_inline].count("followup") >= 1
+    assert decided_inline[-1][0] == Turn.Kind.CLOSING
+    for interview in (inline, by_job):
+        interview.refresh_from_db()
+        assert interview.state == State.ASSESSMENT_PENDING
+    steps = {i.pk: AgentStep.objects.filter(interview=i, step="next_turn").count() for i in (inline, by_job)}
+    assert steps[inline.pk] == steps[by_job.pk] == len(decided_inline) + 1
+
+
+def test_a_slow_engine_leaves_the_move_to_the_job(api_key, recruiter, capture, watch_jobs, monkeypatch):
+    monkeypatch.setattr(HeuristicEngine, "quick", False)
+    interview = started(api_key, recruiter, capture)
+    enqueued = watch_jobs()
+    first = open_turn(interview)
+    with CaptureQueriesContext(connection) as captured:
+        frames = live.store_answer(interview.id, first.public_id, "I am not sure.", reply_to=CHANNEL)
+    assert len(assert_one_transaction(sql_of(captured))) <= 3
+    assert (frames, enqueued) == ([], ["interviews.tasks.interview_step"])
+    assert open_turn(interview) is None  # stored; the job asks the next question
+
+
+def test_a_failing_engine_keeps_the_answer_and_asks_the_job(
+    api_key, recruiter, capture, watch_jobs, monkeypatch
+):
+    interview = started(api_key, recruiter, capture)
+    enqueued = watch_jobs()
+    first = open_turn(interview)
+
+    def broken(self, plan, turns):
+        raise RuntimeError("engine down")
+
+    monkeypatch.setattr(HeuristicEngine, "next_turn", broken)
+    with capture(execute=True):
+        frames = live.store_answer(
+            interview.id, first.public_id, "An answer worth keeping.", reply_to=CHANNEL
+        )
+    assert frames == [] and enqueued == ["interviews.tasks.interview_step"]
+    assert Turn.objects.get(pk=first.pk).answer_text == "An answer worth keeping."
+    assert AgentStep.objects.filter(interview=interview, step="next_turn", outcome="failed").count() == 1
+
+
+def test_a_socket_that_was_taken_over_gets_nothing_back_the_live_one_is_pushed_to(
+    api_key, recruiter, capture, monkeypatch
+):
+    interview = started(api_key, recruiter, capture)
+    pushed = []
+    monkeypatch.setattr(effects, "push", lambda interview_id, message: pushed.append(message["frame"]))
+    with capture(execute=True):
+        live.start(interview.id, "socket-2")  # a second window took over
+    first = open_turn(interview)
+    with capture(execute=True):
+        frames = live.store_answer(interview.id, first.public_id, "I am not sure.", reply_to=CHANNEL)
+    assert frames == []
+    assert [(f["type"], f["questionId"]) for f in pushed] == [("question", open_turn(interview).public_id)]

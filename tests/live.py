@@ -124,6 +124,24 @@ def start_worker(env: dict, log: Path, queues: str = "agents,webhooks,mail", con
     return process
 
 
+def start_daphne(env: dict, port: int, log: Path) -> subprocess.Popen:
+    """The platform's ASGI app served by daphne on ``port``, answering when this returns."""
+    with log.open("w") as handle:
+        server = subprocess.Popen(
+            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "interview_platform.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_for_port(port, server, log)
+    except Exception:
+        stop(server)
+        raise
+    return server
+
+
 def stop(process: subprocess.Popen | None, sig: int = signal.SIGTERM) -> None:
     if process is None or process.poll() is not None:
         return
@@ -148,22 +166,7 @@ def live_stack(redis_url: str, tmp_path: Path, **extra_env: str):
     server_log, worker_log = tmp_path / "daphne.log", tmp_path / "worker.log"
     server = worker = None
     try:
-        with server_log.open("w") as handle:
-            server = subprocess.Popen(
-                [
-                    str(BIN / "daphne"),
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(port),
-                    "interview_platform.asgi:application",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-            )
-        _wait_for_port(port, server, server_log)
+        server = start_daphne(env, port, server_log)
         worker = start_worker(env, worker_log)
         yield f"http://127.0.0.1:{port}", env, data_dir
     finally:
@@ -229,17 +232,8 @@ def embedded_server(tmp_path: Path, **extra_env: str):
         **extra_env,
     }
     shutil.copytree(_seeded_data_dir(), tmp_path, dirs_exist_ok=True)
-    log = tmp_path / "server.log"
-    with log.open("w") as handle:
-        server = subprocess.Popen(
-            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "interview_platform.asgi:application"],
-            cwd=ROOT,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
+    server = start_daphne(env, port, tmp_path / "server.log")
     try:
-        _wait_for_port(port, server, log)
         yield base
     finally:
         stop(server)

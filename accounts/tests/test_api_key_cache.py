@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from contextlib import contextmanager
 
@@ -17,7 +16,7 @@ from django.utils import timezone
 from accounts import api_keys
 from accounts.models import ApiKey, hash_api_key
 from tests.factories import api_key_client
-from tests.live import BIN, ROOT, _wait_for_port, free_port, stack_env, stop
+from tests.live import free_port, stack_env, start_daphne, stop
 from tests.services import redis_url
 
 STATUS = "/api/v1/a2a/interview/{}/status"
@@ -152,17 +151,8 @@ def web_server(redis: str, tmp_path):
     port = free_port()
     (tmp_path / "data").mkdir()
     env = stack_env(redis, tmp_path / "data", port)
-    log = tmp_path / "daphne.log"
-    with log.open("w") as handle:
-        server = subprocess.Popen(
-            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "interview_platform.asgi:application"],
-            cwd=ROOT,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
+    server = start_daphne(env, port, tmp_path / "daphne.log")
     try:
-        _wait_for_port(port, server, log)
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(server)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.authentication import ApiKeyAuthentication
 from accounts.permissions import IsApiClient, IsApiClientOrOrgMember
+from accounts.throttling import ApiKeyRateThrottle
 from interview_platform.api import StrictCharField, WrongState
 from interview_platform.schema import uuid_path
 
@@ -36,8 +36,7 @@ RUN_ID = uuid_path("run_id", "The runId returned at creation")
 class ApiKeyView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [IsApiClient]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "api_key"
+    throttle_classes = [ApiKeyRateThrottle]
 
 
 class EitherView(APIView):

@@ -1,9 +1,11 @@
-"""API-wide pieces: the error envelope and the domain-error mapping.
+"""API-wide pieces: the error envelope, the domain-error mapping, output serializers built once.
 
 Every error leaves as ``{"error": {"code", "message", "fields"}}``.
 """
 
 from __future__ import annotations
+
+import functools
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
@@ -166,3 +168,20 @@ def exception_handler(exc, context):
         if isinstance(exc, exceptions.Throttled) and exc.wait:
             response.data["error"]["retryAfterSeconds"] = int(exc.wait)
     return response
+
+
+@functools.cache
+def _output_serializer(serializer_class):
+    serializer = serializer_class()
+    serializer.fields  # noqa: B018 -- built (deep-copied and bound) here, once
+    return serializer
+
+
+def represent(serializer_class, instance) -> dict:
+    """``serializer_class(instance).data`` for an output-only serializer, its fields built once.
+
+    Building a serializer's fields copies every declared field; an output
+    serializer's ``to_representation`` reads them and changes nothing, so one
+    instance per class serves every request. No context: for serializers that need none.
+    """
+    return _output_serializer(serializer_class).to_representation(instance)

@@ -75,6 +75,27 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class FieldsBuiltOnce(serializers.Serializer):
+    """An input serializer whose fields are built once per class, not on every request.
+
+    DRF copies every declared field for each serializer instance; these fields
+    keep nothing of a request (errors and data stay on the serializer), so all
+    instances share one set, bound to a first instance that is never used.
+    Only for serializers that are never partial and need no context.
+    """
+
+    @property
+    def fields(self):
+        cls = type(self)
+        built = _BUILT_FIELDS.get(cls)
+        if built is None:
+            built = _BUILT_FIELDS.setdefault(cls, serializers.Serializer.fields.func(cls()))
+        return built
+
+
+_BUILT_FIELDS: dict[type, object] = {}
+
+
 class StrictIntegerField(serializers.IntegerField):
     """A JSON integer only: "24", 24.5 or true are refused rather than converted."""
 

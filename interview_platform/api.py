@@ -75,15 +75,14 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+# An input serializer whose fields are built once per class, not on every request.
+# DRF copies every declared field for each serializer instance; these fields
+# keep nothing of a request (errors and data stay on the serializer), so all
+# instances share one set, bound to a first instance that is never used.
+# Only for serializers that are never partial and need no context.
+# (A comment, not a docstring: the OpenAPI schema would take it as the description
+# of every serializer built on it.)
 class FieldsBuiltOnce(serializers.Serializer):
-    """An input serializer whose fields are built once per class, not on every request.
-
-    DRF copies every declared field for each serializer instance; these fields
-    keep nothing of a request (errors and data stay on the serializer), so all
-    instances share one set, bound to a first instance that is never used.
-    Only for serializers that are never partial and need no context.
-    """
-
     @property
     def fields(self):
         cls = type(self)

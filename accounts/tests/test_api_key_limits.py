@@ -79,3 +79,13 @@ def test_the_per_key_window_refuses_until_it_ends(api_key, settings, monkeypatch
     again = client.get(STATUS.format(uuid.uuid4()))
     assert again.status_code == 429
     assert int(again["Retry-After"]) <= int(refused["Retry-After"])
+
+
+def test_the_window_counter_does_not_meet_the_old_list_of_request_times(ats_key):
+    from django.core.cache import cache
+
+    key, raw = ats_key
+    # What the per-key rate kept before: DRF's list of request times, under DRF's key.
+    cache.set(f"throttle_api_key_api-key:{key.pk}", [1.0, 2.0], 60)
+    assert status_with_key(raw).status_code == 404
+    assert cache.get(f"throttle_api_key_api-key:{key.pk}") == [1.0, 2.0]

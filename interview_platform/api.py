@@ -1,9 +1,11 @@
-"""API-wide pieces: the error envelope and the domain-error mapping.
+"""API-wide pieces: the error envelope, the domain-error mapping, output serializers built once.
 
 Every error leaves as ``{"error": {"code", "message", "fields"}}``.
 """
 
 from __future__ import annotations
+
+import functools
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
@@ -71,6 +73,26 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("not_a_string")
         return super().to_internal_value(data)
+
+
+# An input serializer whose fields are built once per class, not on every request.
+# DRF copies every declared field for each serializer instance; these fields
+# keep nothing of a request (errors and data stay on the serializer), so all
+# instances share one set, bound to a first instance that is never used.
+# Only for serializers that are never partial and need no context.
+# (A comment, not a docstring: the OpenAPI schema would take it as the description
+# of every serializer built on it.)
+class FieldsBuiltOnce(serializers.Serializer):
+    @property
+    def fields(self):
+        cls = type(self)
+        built = _BUILT_FIELDS.get(cls)
+        if built is None:
+            built = _BUILT_FIELDS.setdefault(cls, serializers.Serializer.fields.func(cls()))
+        return built
+
+
+_BUILT_FIELDS: dict[type, object] = {}
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -166,3 +188,20 @@ def exception_handler(exc, context):
         if isinstance(exc, exceptions.Throttled) and exc.wait:
             response.data["error"]["retryAfterSeconds"] = int(exc.wait)
     return response
+
+
+@functools.cache
+def _output_serializer(serializer_class):
+    serializer = serializer_class()
+    serializer.fields  # noqa: B018 -- built (deep-copied and bound) here, once
+    return serializer
+
+
+def represent(serializer_class, instance) -> dict:
+    """``serializer_class(instance).data`` for an output-only serializer, its fields built once.
+
+    Building a serializer's fields copies every declared field; an output
+    serializer's ``to_representation`` reads them and changes nothing, so one
+    instance per class serves every request. No context: for serializers that need none.
+    """
+    return _output_serializer(serializer_class).to_representation(instance)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from functools import cache
+from types import SimpleNamespace
 
 from django.db.models import Avg, Count, OuterRef, Subquery, Sum
 from django.http import Http404
 
+from interview_platform.prepared import Prepared
 from webhooks.models import Event
 
 from .events import EVENTS
-from .models import Assessment, Erasure, Interview, State
+from .models import Assessment, Erasure, Interview, State, StateChange
 
 # What the status body needs besides the interview row, read in the same query
 # (see ``status_for``); ``status_body`` reads them itself on other instances.
@@ -30,23 +31,38 @@ STATUS_FIELDS = (
 )
 
 
-@cache
-def _status_queryset():
-    # Built once: a queryset is cloned, never changed, by each filter() on it.
+def _status_query(organization_id, run_id):
     here = OuterRef("pk")
-    return Interview.objects.only(*STATUS_FIELDS).annotate(
-        **{
-            "status_assessment_id": Subquery(
-                Assessment.objects.filter(interview=here).order_by("-created_at").values("id")[:1]
-            ),
-            "status_erased_at": Subquery(Erasure.objects.filter(interview=here).values("erased_at")[:1]),
-            "status_link": Subquery(
-                Event.objects.filter(interview=here, type=_LINK_EVENT)
-                .order_by("-sequence")
-                .values("payload__data__interviewLink")[:1]
-            ),
-        }
+    return (
+        Interview.objects.for_organization(organization_id)
+        .filter(run_id=run_id)
+        .annotate(
+            **{
+                "status_assessment_id": Subquery(
+                    Assessment.objects.filter(interview=here).order_by("-created_at").values("id")[:1]
+                ),
+                "status_erased_at": Subquery(Erasure.objects.filter(interview=here).values("erased_at")[:1]),
+                "status_link": Subquery(
+                    Event.objects.filter(interview=here, type=_LINK_EVENT)
+                    .order_by("-sequence")
+                    .values("payload__data__interviewLink")[:1]
+                ),
+            }
+        )
+        .values(*STATUS_FIELDS, "status_assessment_id", "status_erased_at", "status_link")
     )
+
+
+# Compiled once: the status endpoint runs these on every request.
+_STATUS = Prepared(_status_query, arguments=2)
+_HISTORY = Prepared(
+    lambda interview_id: (
+        StateChange.objects.filter(interview_id=interview_id)
+        .order_by("created_at", "id")
+        .values("to_state", "created_at")
+    ),
+    arguments=1,
+)
 
 
 def interview_for(principal, run_id, *, for_update: bool = False) -> Interview:
@@ -71,11 +87,11 @@ def status_for(principal, run_id) -> dict:
         run_uuid = uuid.UUID(str(run_id))
     except ValueError:
         raise Http404 from None
-    try:
-        interview = _status_queryset().for_organization(principal.organization_id).get(run_id=run_uuid)
-    except Interview.DoesNotExist:
-        raise Http404 from None
-    return status_body(interview)
+    found = _STATUS.rows(principal.organization_id, run_uuid)
+    if not found:
+        raise Http404
+    # The row with its facts, read as attributes by ``status_body`` as on an Interview.
+    return status_body(SimpleNamespace(**found[0]))
 
 
 def latest_assessment(interview: Interview) -> Assessment | None:
@@ -84,8 +100,7 @@ def latest_assessment(interview: Interview) -> Assessment | None:
 
 
 def history(interview: Interview) -> list[dict]:
-    changes = interview.state_changes.order_by("created_at", "id").values_list("to_state", "created_at")
-    return [{"state": state, "at": at} for state, at in changes]
+    return [{"state": row["to_state"], "at": row["created_at"]} for row in _HISTORY.rows(interview.id)]
 
 
 def latest_event_payload(interview: Interview, event_type: str) -> dict | None:

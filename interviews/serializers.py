@@ -7,7 +7,7 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from interview_platform.api import StrictCharField
+from interview_platform.api import FieldsBuiltOnce, StrictCharField
 from interviews.agents.base import band_middle
 from webhooks.transport import UnsafeUrl, check_url
 
@@ -81,7 +81,7 @@ FIELD_MAP = {
 REQUIRED_FIELDS = ("candidateName", "candidateEmail", "position", "level", "skills", "jobDescription")
 
 
-class InterviewRequestIn(serializers.Serializer):
+class InterviewRequestIn(FieldsBuiltOnce):
     candidateName = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)
     candidateEmail = serializers.EmailField(max_length=254, required=False, allow_blank=True, allow_null=True)
     position = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)

@@ -58,3 +58,34 @@ def test_the_per_key_rate_covers_reads_and_writes_alike(api_key, recruiter_clien
     assert client.post("/api/v1/a2a/interview", {}, format="json").status_code == 429
     # People's tokens on the same endpoints are not counted against the key.
     assert [recruiter_client.get(STATUS.format(run)).status_code for _ in range(5)] == [404] * 5
+
+
+@pytest.mark.parametrize("backend", ["configured", "django.core.cache.backends.locmem.LocMemCache"])
+def test_the_per_key_window_refuses_until_it_ends(api_key, settings, monkeypatch, backend):
+    if backend != "configured":
+        settings.CACHES = {"default": {"BACKEND": backend}}
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "api_key", "2/min")
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=api_key)
+    assert [client.get(STATUS.format(uuid.uuid4())).status_code for _ in range(2)] == [404, 404]
+    refused = client.get(STATUS.format(uuid.uuid4()))
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert refused.json()["error"]["code"] == "throttled"
+    # Refused requests do not move the window's end.
+    again = client.get(STATUS.format(uuid.uuid4()))
+    assert again.status_code == 429
+    assert int(again["Retry-After"]) <= int(refused["Retry-After"])
+
+
+def test_the_window_counter_does_not_meet_the_old_list_of_request_times(ats_key):
+    from django.core.cache import cache
+
+    key, raw = ats_key
+    # What the per-key rate kept before: DRF's list of request times, under DRF's key.
+    cache.set(f"throttle_api_key_api-key:{key.pk}", [1.0, 2.0], 60)
+    assert status_with_key(raw).status_code == 404
+    assert cache.get(f"throttle_api_key_api-key:{key.pk}") == [1.0, 2.0]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.authentication import ApiKeyAuthentication
 from accounts.permissions import IsApiClient, IsApiClientOrOrgMember
-from interview_platform.api import StrictCharField, WrongState
+from accounts.throttling import ApiKeyRateThrottle
+from interview_platform.api import StrictCharField, WrongState, represent
 from interview_platform.schema import uuid_path
 
 from .. import selectors, services
@@ -36,8 +36,7 @@ RUN_ID = uuid_path("run_id", "The runId returned at creation")
 class ApiKeyView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [IsApiClient]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "api_key"
+    throttle_classes = [ApiKeyRateThrottle]
 
 
 class EitherView(APIView):
@@ -90,7 +89,7 @@ class InterviewPatchView(ApiKeyView):
         data.is_valid(raise_exception=True)
         interview = services.complete_request(request.user, run_id, data.model_values())
         interview.refresh_from_db()
-        return Response(StatusOut(selectors.status_body(interview)).data)
+        return Response(represent(StatusOut, selectors.status_body(interview)))
 
 
 class InterviewStatusView(EitherView):
@@ -102,7 +101,7 @@ class InterviewStatusView(EitherView):
         responses={200: StatusOut, **ERRORS},
     )
     def get(self, request, run_id):
-        return Response(StatusOut(selectors.status_for(request.user, run_id)).data)
+        return Response(represent(StatusOut, selectors.status_for(request.user, run_id)))
 
 
 class InterviewPlanView(EitherView):
@@ -146,7 +145,7 @@ class InterviewCancelView(EitherView):
         data.is_valid(raise_exception=True)
         interview = services.cancel(request.user, run_id, data.validated_data["reason"])
         interview.refresh_from_db()
-        return Response(StatusOut(selectors.status_body(interview)).data, status=status.HTTP_200_OK)
+        return Response(represent(StatusOut, selectors.status_body(interview)), status=status.HTTP_200_OK)
 
 
 class AssessmentView(EitherView):

@@ -14,6 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from approvals.services import plan_approve
+from interview_platform import api
+from interview_platform.api import represent
+from interview_platform.prepared import Prepared
 from interviews import selectors
 from interviews.models import Erasure, Interview
 from interviews.serializers import InterviewRequestIn, StatusOut
@@ -71,6 +74,8 @@ def test_the_two_query_status_says_what_the_full_reads_say(
         fast = StatusOut(selectors.status_for(recruiter, interview.run_id)).data
         full = StatusOut(selectors.status_body(Interview.objects.get(pk=interview.pk))).data
         assert fast == full
+        # The view's output, its serializer built once, is the same body.
+        assert represent(StatusOut, selectors.status_for(recruiter, interview.run_id)) == fast
         bodies[fast["state"]] = fast
     assert bodies["APPROVED"]["interviewLink"].startswith("http")
     assert bodies["ASSESSMENT_PENDING"]["assessmentId"] is not None
@@ -103,7 +108,8 @@ def test_an_incomplete_create_writes_its_event_in_the_same_transaction(ats):
     assert len(beyond_the_workflow(sql)) == 2, sql
 
 
-def test_the_request_serializer_builds_its_fields_once_per_request(ats, monkeypatch):
+def test_the_request_serializer_builds_its_fields_once_not_per_request(ats, monkeypatch):
+    monkeypatch.setattr(api, "_BUILT_FIELDS", {})
     built = []
     original = InterviewRequestIn.get_fields
 
@@ -113,4 +119,21 @@ def test_the_request_serializer_builds_its_fields_once_per_request(ats, monkeypa
 
     monkeypatch.setattr(InterviewRequestIn, "get_fields", counting)
     assert ats.post(CREATE, SEED_BODY, format="json").status_code == 201
-    assert len(built) == 1  # not once per key of the body
+    assert ats.post(CREATE, {**SEED_BODY, "level": "bogus"}, format="json").status_code == 400
+    assert ats.post(CREATE, {**SEED_BODY, "externalId": "second"}, format="json").status_code == 201
+    assert len(built) == 1  # once, for every request after it
+
+
+def test_a_prepared_query_runs_its_sql_with_the_callers_values(recruiter, outsider, make_pending):
+    mine = make_pending()
+    by_run = Prepared(
+        lambda org, run: Interview.objects.filter(organization_id=org, run_id=run).values("id"), 2
+    )
+    assert by_run.rows(recruiter.organization_id, mine.run_id) == [{"id": mine.id}]
+    assert by_run.rows(str(recruiter.organization_id), str(mine.run_id)) == [{"id": mine.id}]
+    # Another organization does not find it.
+    assert by_run.rows(outsider.organization_id, mine.run_id) == []
+    assert by_run.rows(None, mine.run_id) == []
+    twice = Prepared(lambda run: Interview.objects.filter(run_id=run, id=run).values("id"), 1)
+    with pytest.raises(ValueError, match="each argument once"):
+        twice.rows(mine.run_id)

@@ -10,6 +10,17 @@ from __future__ import annotations
 from .env import env_int, env_int_list, env_networks
 
 
+def channel_layer_host(redis_url: str) -> dict[str, object]:
+    """The channel layer's Redis: a socket timeout above its 5 s blocking reads, and a
+    pool that lets every socket of a busy daphne talk to Redis at once (redis-py's
+    default of 100 connections refused the 101st candidate connecting at the same moment)."""
+    return {
+        "address": redis_url,
+        "socket_timeout": 30,
+        "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 2000, minimum=10, maximum=100_000),
+    }
+
+
 def queue_settings(redis_url: str) -> dict[str, object]:
     WEBHOOK_RETRY_SCHEDULE = env_int_list("WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
     WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)

@@ -26,7 +26,7 @@ from .env import (
     require_package,
 )
 from .logging import logging_config
-from .queue_settings import queue_settings
+from .queue_settings import channel_layer_host, queue_settings
 from .security_settings import security_settings, sign_in_settings
 from .storage import recordings_storage
 
@@ -213,7 +213,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
+            "CONFIG": {"hosts": [channel_layer_host(REDIS_URL)]},
         }
     }
 else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import pytest
@@ -52,3 +53,29 @@ def test_pushes_share_one_connection_and_arrive_in_order(redis_layer):
     assert sorted(m["n"] for m in received) == list(range(-1, 20))
     # A connection per push would be 20; the long-lived loop's pool may add one.
     assert opened <= 1, f"{opened} new Redis connections for 20 pushes"
+
+
+def test_a_burst_of_sockets_joining_their_groups_at_once_is_not_refused(settings):
+    """300 candidates connecting in the same moment each add their socket to a group."""
+    from interview_platform.queue_settings import channel_layer_host
+
+    url = redis_url()
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [channel_layer_host(url)]},
+        }
+    }
+    channel_layers.backends.clear()
+    layer = get_channel_layer()
+
+    async def burst():
+        names = [await layer.new_channel() for _ in range(300)]
+        await asyncio.gather(*(layer.group_add(f"burst-{i}", name) for i, name in enumerate(names)))
+        await asyncio.gather(*(layer.group_discard(f"burst-{i}", name) for i, name in enumerate(names)))
+        return len(names)
+
+    try:
+        assert async_to_sync(burst)() == 300
+    finally:
+        channel_layers.backends.clear()

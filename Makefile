@@ -42,7 +42,7 @@ up: export SOCKET_PORT ?= $(UP_SOCKET_PORT)
 up: export WEB_WORKERS ?= 2
 up: export AGENT_CONCURRENCY ?= 4
 up: export WEBHOOK_CONCURRENCY ?= 8
-up: export MAIL_CONCURRENCY ?= 24
+up: export MAIL_CONCURRENCY ?= 32
 up: export DATA_DIR ?= $(CURDIR)/.data
 up: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
 up: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(UP_WEB_PORT)
@@ -103,7 +103,7 @@ webhook-worker: install
 	$(BIN)/celery -A interview_platform worker -Q webhooks --hostname webhooks@%h --loglevel=INFO
 
 mail-worker: install
-	$(BIN)/celery -A interview_platform worker -Q mail --pool threads --concurrency 24 --hostname mail@%h --loglevel=INFO
+	$(BIN)/celery -A interview_platform worker -Q mail --pool threads --concurrency 32 --hostname mail@%h --loglevel=INFO
 
 beat: install
 	$(BIN)/celery -A interview_platform beat --loglevel=INFO --schedule .data/celerybeat-schedule

@@ -37,7 +37,7 @@ class Shape:
             "WEB_WORKERS": "2",
             "AGENT_CONCURRENCY": "4",
             "WEBHOOK_CONCURRENCY": "8",
-            "MAIL_CONCURRENCY": "24",
+            "MAIL_CONCURRENCY": "32",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PUBLIC_BASE_URL": self.web,
             "SOCKET_BASE_URL": f"http://127.0.0.1:{socket_port}",

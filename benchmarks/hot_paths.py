@@ -138,6 +138,47 @@ def _answers(interview_ids, jobs: Jobs, transactions: Transactions) -> None:
     print(f"{'CPU per answer (ms, this process)':<40} {cpu / answers * 1000:.2f}")
 
 
+def _http(client, admin, run_id) -> None:
+    """Status and create next to the floor endpoints: requests/s, ratio, statements."""
+    from rest_framework.test import APIClient
+
+    from benchmarks.factory import intake_body
+
+    floor = APIClient()
+
+    def floor_read(i):
+        assert floor.get(f"/loadtest/floor/{admin.pk}").status_code == 200
+
+    def status(i):
+        assert client.get(f"/api/v1/a2a/interview/{run_id}/status").status_code == 200
+
+    def floor_write(i):
+        assert floor.post("/loadtest/floor", {"n": i}, format="json").status_code == 201
+
+    def create(i):
+        assert client.post("/api/v1/a2a/interview", intake_body(i), format="json").status_code == 201
+
+    # name: (request, the floor it is compared with)
+    paths = {
+        "floor read": (floor_read, "floor read"),
+        "status": (status, "floor read"),
+        "floor write": (floor_write, "floor write"),
+        "create": (create, "floor write"),
+    }
+    seconds = float(os.environ.get("BENCH_SECONDS", "3"))
+    rates = dict.fromkeys(paths, 0.0)
+    for fn, _ in paths.values():
+        fn(-1)  # warm-up
+    for _ in range(3):  # interleaved, best of three: the machine is shared
+        for name, (fn, _) in paths.items():
+            rates[name] = max(rates[name], _rate(fn, seconds))
+    for name, (fn, base) in paths.items():
+        ratio = rates[name] / rates[base]
+        print(
+            f"{name:<12} {rates[name]:8.0f} req/s   {ratio:5.2f} of the floor   {_queries(fn):3d} statements"
+        )
+
+
 def main() -> None:
     _setup()
     from django.conf import settings
@@ -148,7 +189,6 @@ def main() -> None:
     import webhooks.delivery
     from accounts.management.commands.seed_demo import DEMO_API_KEY, DEMO_EMAIL
     from accounts.models import User
-    from benchmarks.factory import intake_body
     from interview_platform import jobs as job_runner
 
     settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
@@ -168,39 +208,9 @@ def main() -> None:
     from interviews.models import Interview
 
     run_id = Interview.objects.get(pk=interview_ids[0]).run_id
-    floor = APIClient()
-
-    def floor_read(i):
-        assert floor.get(f"/loadtest/floor/{admin.pk}").status_code == 200
-
-    def status(i):
-        assert client.get(f"/api/v1/a2a/interview/{run_id}/status").status_code == 200
-
-    def floor_write(i):
-        assert floor.post("/loadtest/floor", {"n": i}, format="json").status_code == 201
-
-    def create(i):
-        assert client.post("/api/v1/a2a/interview", intake_body(i), format="json").status_code == 201
-
     print(f"database: {connection.vendor}; cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}")
     print(f"python {sys.version.split()[0]}; engine: {settings.AGENT_ENGINE}\n")
-    seconds = float(os.environ.get("BENCH_SECONDS", "3"))
-    rates = {name: 0.0 for name in ("floor read", "status", "floor write", "create")}
-    for fn in (floor_read, status, floor_write, create):
-        fn(-1)  # warm-up
-    for _ in range(3):  # interleaved, best of three: the machine is shared
-        for name, fn in zip(rates, (floor_read, status, floor_write, create), strict=True):
-            rates[name] = max(rates[name], _rate(fn, seconds))
-    for name, fn, base in (
-        ("floor read", floor_read, "floor read"),
-        ("status", status, "floor read"),
-        ("floor write", floor_write, "floor write"),
-        ("create", create, "floor write"),
-    ):
-        ratio = rates[name] / rates[base]
-        print(
-            f"{name:<12} {rates[name]:8.0f} req/s   {ratio:5.2f} of the floor   {_queries(fn):3d} statements"
-        )
+    _http(client, admin, run_id)
     jobs.queued.clear()
     print()
     _answers(interview_ids, jobs, transactions)

@@ -21,7 +21,8 @@ def channel_layer_host(redis_url: str) -> dict[str, object]:
     }
 
 
-def queue_settings(redis_url: str) -> dict[str, object]:
+def webhook_settings() -> dict[str, object]:
+    """How webhooks are sent: retries, timeouts, allowed networks, per-destination limits."""
     WEBHOOK_RETRY_SCHEDULE = env_int_list("WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
     WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
     WEBHOOK_ALLOWED_NETWORKS = env_networks("WEBHOOK_ALLOWED_CIDRS")
@@ -44,7 +45,12 @@ def queue_settings(redis_url: str) -> dict[str, object]:
     WEBHOOK_BATCH_DELIVERIES = env_int("WEBHOOK_BATCH_DELIVERIES", 200, minimum=1, maximum=10000)
     # A registered endpoint with no successful attempt for this long is disabled.
     WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 5, minimum=1, maximum=365)
+    return {name: value for name, value in locals().items() if name.isupper()}
 
+
+def queue_settings(redis_url: str) -> dict[str, object]:
+    """The webhook settings and the job queues (Celery) that run on them."""
+    webhooks = webhook_settings()
     CELERY_BROKER_URL = redis_url or "memory://"
     CELERY_RESULT_BACKEND = None
     CELERY_TASK_IGNORE_RESULT = True
@@ -77,7 +83,8 @@ def queue_settings(redis_url: str) -> dict[str, object]:
     # last retry delay (+10% jitter) or a capped Retry-After. Celery reads it from
     # the broker's transport options (every task message) and the result
     # backend's; both get the same value.
-    CELERY_VISIBILITY_TIMEOUT = max(max(WEBHOOK_RETRY_SCHEDULE), WEBHOOK_RETRY_AFTER_CAP) * 11 // 10 + 3600
+    longest = max(max(webhooks["WEBHOOK_RETRY_SCHEDULE"]), webhooks["WEBHOOK_RETRY_AFTER_CAP"])
+    CELERY_VISIBILITY_TIMEOUT = longest * 11 // 10 + 3600
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
     CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
     CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -90,4 +97,4 @@ def queue_settings(redis_url: str) -> dict[str, object]:
         "purge-ended-sign-ins": {"task": "accounts.tasks.purge_ended_sign_ins", "schedule": 3600.0},
         "purge-expired-data": {"task": "interviews.tasks.purge_expired_data", "schedule": 3600.0},
     }
-    return {name: value for name, value in locals().items() if name.isupper()}
+    return {**webhooks, **{name: value for name, value in locals().items() if name.isupper()}}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 from django import template
-from django.utils import timezone
 
 register = template.Library()
 
@@ -25,21 +24,6 @@ def span(value) -> str:
     if hours:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     return f"{minutes} min"
-
-
-@register.filter
-def ago(moment) -> str:
-    """How long ago, short: "just now", "12 min ago", "3 h ago", "2 d ago"."""
-    if not isinstance(moment, datetime.datetime):
-        return ""
-    minutes = max(0, int((timezone.now() - moment).total_seconds() // 60))
-    if minutes < 1:
-        return "just now"
-    if minutes < 60:
-        return f"{minutes} min ago"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h ago"
-    return f"{minutes // (24 * 60)} d ago"
 
 
 @register.filter

@@ -37,3 +37,21 @@ def _redact_worker_logs(logger, **kwargs):
     for handler in logger.handlers:
         if not any(isinstance(f, RedactJoinTokens) for f in handler.filters):
             handler.addFilter(RedactJoinTokens())
+
+
+@signals.worker_init.connect
+def _read_question_bank_before_forking(sender=None, **_) -> None:
+    """An agents worker reads and checks the question bank once, before it forks its pool.
+
+    Every pool process then starts with it (about half a second of CPU each
+    otherwise, paid by the first job each process runs, again after every
+    recycle). Workers for other queues never need it.
+    """
+    if sender is None or "agents" not in sender.app.amqp.queues.consume_from:
+        return
+    import django
+
+    django.setup()
+    from interviews.agents.bank import bank
+
+    bank()

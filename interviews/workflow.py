@@ -83,10 +83,13 @@ def create(interview: Interview, state: str, *, actor: Actor, reason: str, event
         raise ValueError(f"an interview cannot start in {state}")
     interview.state = state
     interview.updated_at = timezone.now()
+    event_type = EVENTS.get(state)
+    if event_type:
+        interview.event_sequence += 1  # counted in the insert, not updated after
     interview.save(force_insert=True)
     _record(interview, "", state, actor, reason)
-    if state in EVENTS:
-        emit(interview, EVENTS[state], event_data or {})
+    if event_type:
+        emit(interview, event_type, event_data or {}, sequence_saved=True)
     return interview
 
 
@@ -123,11 +126,14 @@ def transition(
     for name, value in {**(changes or {}), **_listed(locked, from_state, to_state)}.items():
         setattr(locked, name, value)
         fields.add(name)
+    event_type = (event or EVENTS.get(to_state)) if emit_event else None
+    if event_type:
+        locked.event_sequence += 1  # counted in this update, not in one of its own
+        fields.add("event_sequence")
     locked.save(update_fields=sorted(fields))
     _record(locked, from_state, to_state, actor, reason)
-    event_type = event or EVENTS.get(to_state)
-    if emit_event and event_type:
-        emit(locked, event_type, event_data or {})
+    if event_type:
+        emit(locked, event_type, event_data or {}, sequence_saved=True)
     # Keep the caller's instance in step with the database.
     for name in fields:
         setattr(interview, name, getattr(locked, name))

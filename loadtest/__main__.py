@@ -17,7 +17,7 @@ import signal
 import time
 from pathlib import Path
 
-from . import phases
+from . import intake, phases
 from .mailrelay import MailRelay
 from .receivers import Receiver
 from .shape import ROOT, Shape
@@ -37,7 +37,7 @@ async def run(shape: Shape, relay: MailRelay, levels: list[int], seconds: float)
     try:
         people = phases.People(shape, relay)
         await people.ats.login()
-        report["http"] = await phases.http_ratios(people, seconds)
+        report["http"], report["intake cost"] = await intake.http_ratios(people, seconds)
         report["joins"] = await phases.joins(people, 200)
         # A backlog on a slow receiver, there for everything that follows.
         report["slow backlog"] = await phases.slow_backlog(people, slow, 200)

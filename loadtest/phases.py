@@ -15,7 +15,7 @@ import httpx
 
 from . import cpu
 from .mailrelay import MailRelay
-from .people import DEMO_KEY, Ats, Candidate
+from .people import Ats, Candidate
 from .receivers import Receiver
 from .shape import BIN, ROOT, Shape
 from .stats import p50_95_99, percentile
@@ -42,47 +42,6 @@ class People:
                 return await self.ats.create(email, callback_url), email
 
         return list(await asyncio.gather(*(one() for _ in range(count))))
-
-
-async def _closed_loop(call, seconds: float, clients: int = 16) -> float:
-    """Requests per second that ``clients`` callers, each waiting for its answer, complete."""
-    done, stop = 0, time.monotonic() + seconds
-
-    async def client():
-        nonlocal done
-        while time.monotonic() < stop:
-            response = await call()
-            if response.status_code >= 400:
-                raise RuntimeError(f"{response.request.url}: {response.status_code} {response.text[:200]}")
-            done += 1
-
-    started = time.monotonic()
-    await asyncio.gather(*(client() for _ in range(clients)))
-    return done / (time.monotonic() - started)
-
-
-async def http_ratios(people: People, seconds: float) -> dict:
-    http, ats = people.ats.http, people.ats
-    run_id = await ats.create(people.email(), "")
-    key = {"X-API-Key": DEMO_KEY}
-    status = f"/api/v1/a2a/interview/{run_id}/status"
-    body = {"candidateEmail": "x@loadtest.example"}
-    numbers = {
-        "floor read": await _closed_loop(lambda: http.get(f"/loadtest/floor/{ats.user_id}"), seconds),
-        "GET status": await _closed_loop(lambda: http.get(status, headers=key), seconds),
-        "floor insert": await _closed_loop(lambda: http.post("/loadtest/floor", json=body), seconds),
-    }
-
-    async def create():
-        from .people import BODY
-
-        payload = {**BODY, "candidateEmail": people.email()}
-        return await http.post("/api/v1/a2a/interview", json=payload, headers=key)
-
-    numbers["POST interview"] = await _closed_loop(create, seconds)
-    numbers["status / floor"] = numbers["GET status"] / numbers["floor read"]
-    numbers["create / floor"] = numbers["POST interview"] / numbers["floor insert"]
-    return numbers
 
 
 async def slow_backlog(people: People, slow: Receiver, count: int) -> dict:
@@ -132,7 +91,7 @@ async def joins(people: People, count: int, relay_ms: int = 300) -> dict:
     # leaves thousands of plans to write), so neither relay gets a busier machine.
     for delay in (0, relay_ms, 0, relay_ms):
         _, folks = await _invited(people, count, "")
-        await _queues_idle(people.shape)
+        await queues_idle(people.shape)
         print(f"… {count} joins, mail relay answering in {delay} ms", flush=True)
         people.relay.delay = delay / 1000
         try:
@@ -148,7 +107,7 @@ async def joins(people: People, count: int, relay_ms: int = 300) -> dict:
     }
 
 
-async def _queues_idle(shape: Shape, seconds: float = 600) -> None:
+async def queues_idle(shape: Shape, seconds: float = 600) -> None:
     """Wait until no job waits in any of the shape's Celery queues."""
     import redis
 
@@ -283,7 +242,8 @@ def print_report(report: dict) -> None:
     print(f"\nMachine: {report['machine']}")
     print("\nHTTP (16 clients, closed loop), requests/s:")
     for name, value in report["http"].items():
-        print(f"  {name:<16} {value:,.2f}")
+        print(f"  {name:<36} {value:,.2f}")
+    print("\nintake cost: " + json.dumps(report.get("intake cost"), default=str))
     print("\nCandidates (answer every 1–3 s over the socket):")
     for level, numbers in report["levels"].items():
         print(f"  {level} concurrent: " + json.dumps(numbers, default=str))

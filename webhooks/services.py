@@ -34,16 +34,19 @@ class EndpointDisabled(WrongState):
 # --- Recording events -------------------------------------------------------------
 
 
-def emit(interview, event_type: str, data: dict) -> Event:
+def emit(interview, event_type: str, data: dict, *, sequence_saved: bool = False) -> Event:
     """Record ``event_type`` for ``interview`` and schedule its deliveries.
 
     Must run inside the transaction that made the change, with the interview
     row locked (or just created), so the sequence number is allocated safely
-    and a rolled-back change sends nothing.
+    and a rolled-back change sends nothing. ``sequence_saved``: the caller has
+    already counted this event in ``interview.event_sequence`` and saved it with
+    its own change, sparing an update.
     """
     assert transaction.get_connection().in_atomic_block, "emit() needs the business transaction"
-    interview.event_sequence += 1
-    type(interview).objects.filter(pk=interview.pk).update(event_sequence=interview.event_sequence)
+    if not sequence_saved:
+        interview.event_sequence += 1
+        type(interview).objects.filter(pk=interview.pk).update(event_sequence=interview.event_sequence)
     now = timezone.now()
     payload = {
         "event": event_type,

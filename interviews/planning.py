@@ -8,7 +8,9 @@ records together.
 
 from __future__ import annotations
 
-from django.db import transaction
+import logging
+
+from django.db import DatabaseError, transaction
 from django.db.models import OuterRef, Subquery
 
 from . import events, workflow
@@ -19,6 +21,8 @@ from .agents.context import for_interview
 from .agents.feedback_gaps import feedback_gaps, with_gaps
 from .agents.recording import collecting_steps
 from .models import AgentStep, DataQuality, Interview, Plan, Question, State
+
+logger = logging.getLogger(__name__)
 
 
 def validate_and_plan(interview_id) -> None:
@@ -38,8 +42,7 @@ def validate_and_plan(interview_id) -> None:
             if validation.ok:
                 plan = engine.plan(request, validation, feedback=feedback, version=version)
         except Exception:
-            # The failed call is on record even though the job will try again.
-            AgentStep.objects.bulk_create(steps)
+            _keep_failed_call(steps)
             raise
     with transaction.atomic():
         if plan is None:
@@ -60,6 +63,15 @@ def validate_and_plan(interview_id) -> None:
             move_to_pending(interview, row, validation, engine.name)
             _write_plan(row, plan.questions)
         AgentStep.objects.bulk_create(steps)
+
+
+def _keep_failed_call(steps: list) -> None:
+    """The failed call stays on record while the job tries again; recording never hides the failure."""
+    try:
+        with transaction.atomic():
+            AgentStep.objects.bulk_create(steps)
+    except DatabaseError:  # e.g. the interview was erased meanwhile
+        logger.exception("could not record the failed planning steps")
 
 
 def move_to_pending(interview: Interview, row: Plan, validation, engine_name: str) -> None:

@@ -153,6 +153,18 @@ def stop(process: subprocess.Popen | None, sig: int = signal.SIGTERM) -> None:
         process.wait()
 
 
+def empty_broker() -> str:
+    """The test Redis's URL, its queues emptied of jobs left by other tests; PostgreSQL must answer too."""
+    import redis
+
+    from tests.services import redis_url, require_postgres
+
+    broker = redis_url()
+    require_postgres()
+    redis.Redis.from_url(broker).flushdb()
+    return broker
+
+
 @contextmanager
 def live_stack(redis_url: str, tmp_path: Path, **extra_env: str):
     """Start daphne + a Celery worker; yields (base_url, env, data_dir)."""

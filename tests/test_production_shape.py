@@ -13,10 +13,9 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from accounts.models import ApiKey
 from tests.factories import SEED_BODY
-from tests.live import BIN, ROOT, free_port, stack_env
+from tests.live import BIN, ROOT, empty_broker, free_port, stack_env
 from tests.plugin import PASSWORD
 from tests.receiver import Receiver
-from tests.services import redis_url, require_postgres
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -41,11 +40,7 @@ def test_the_procfile_runs_the_whole_shape(org, recruiter, tmp_path):
     hasher = PBKDF2PasswordHasher()
     recruiter.password = hasher.encode(PASSWORD, hasher.salt())
     recruiter.save(update_fields=["password"])
-    broker = redis_url()
-    require_postgres()
-    import redis
-
-    redis.Redis.from_url(broker).flushdb()
+    broker = empty_broker()
     _, key = ApiKey.create_with_raw(org, "ATS")
     web_port, socket_port = free_port(), free_port()
     env = stack_env(

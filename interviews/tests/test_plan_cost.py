@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from interview_platform.api import WrongState
 from interview_platform.celery import _read_question_bank_before_forking
-from interviews import planning, workflow
+from interviews import planning, services, workflow
 from interviews.agents import bank as bank_module
 from interviews.agents.heuristic import HeuristicEngine
 from interviews.models import AgentStep, Interview, Plan, State
@@ -91,6 +91,24 @@ def test_a_failed_engine_call_is_on_record_and_nothing_else_is_written(ats, capt
     steps = AgentStep.objects.filter(interview=interview).order_by("id")
     assert [(s.step, s.outcome) for s in steps] == [("validate_skills", "ok"), ("plan", "failed")]
     assert "engine down" in steps[1].error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_engine_failure_is_what_the_job_sees_even_when_its_record_cannot_be_kept(
+    ats, capture, monkeypatch
+):
+    # Real commits here: the planning job must not be queued by them.
+    monkeypatch.setattr(services, "_plan_after_commit", lambda interview: None)
+    interview = requested(ats, capture)
+
+    def erased_then_failed(engine, *args, **kwargs):
+        Interview.objects.filter(pk=interview.pk).delete()
+        raise RuntimeError("engine down")
+
+    failing = mock.patch.object(HeuristicEngine, "plan", erased_then_failed)
+    with failing, pytest.raises(RuntimeError, match="engine down"):
+        planning.validate_and_plan(interview.id)
+    assert not AgentStep.objects.filter(interview_id=interview.pk).exists()
 
 
 def test_a_cancel_while_the_engine_thinks_wins_and_no_plan_is_written(ats, capture):

@@ -45,14 +45,9 @@ def _turns(log: str) -> list[int]:
 
 
 def test_a_backlog_is_sent_exactly_once_in_turns_over_kept_alive_connections(org, make_interview, tmp_path):
-    from tests.live import free_port, stack_env, start_worker, stop
-    from tests.services import redis_url, require_postgres
+    from tests.live import empty_broker, free_port, stack_env, start_worker, stop
 
-    broker = redis_url()
-    require_postgres()
-    import redis
-
-    redis.Redis.from_url(broker).flushdb()  # no jobs left over from other tests
+    broker = empty_broker()
     env = stack_env(broker, tmp_path, free_port(), WEBHOOK_MAX_IN_FLIGHT_PER_HOST="4")
     log = tmp_path / "worker.log"
     worker = None

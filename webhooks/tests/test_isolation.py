@@ -96,14 +96,9 @@ def test_a_slow_backlog_never_delays_another_receivers_webhooks(make_interview, 
     arrive while at least 150 of the slow ones are still waiting: they never
     stand behind it.
     """
-    from tests.live import free_port, stack_env, start_worker, stop
-    from tests.services import redis_url, require_postgres
+    from tests.live import empty_broker, free_port, stack_env, start_worker, stop
 
-    broker = redis_url()
-    require_postgres()
-    import redis
-
-    redis.Redis.from_url(broker).flushdb()  # no jobs left over from other tests
+    broker = empty_broker()
     env = stack_env(broker, tmp_path, free_port(), WEBHOOK_MAX_IN_FLIGHT_PER_HOST="4")
     log = tmp_path / "worker.log"
     worker = None

@@ -24,9 +24,9 @@ import pytest
 from django.db import transaction
 from standardwebhooks.webhooks import Webhook
 
-from tests.live import free_port, stack_env, start_worker, stop
+from tests.live import empty_broker, free_port, stack_env, start_worker, stop
 from tests.receiver import Receiver, Reply
-from tests.services import IN_CI, redis_url, require_postgres
+from tests.services import IN_CI
 from webhooks import delivery, services
 from webhooks.models import Delivery, DeliveryStatus
 
@@ -41,11 +41,7 @@ ANSWER = Reply(200, delay=0.05)
 @pytest.fixture
 def stack(settings, tmp_path):
     """The worker's environment, and the same delivery settings in this (sweeping) process."""
-    broker = redis_url()
-    require_postgres()
-    import redis
-
-    redis.Redis.from_url(broker).flushdb()  # no jobs left over from other tests
+    broker = empty_broker()
     worker_settings = {
         "WEBHOOK_RETRY_SCHEDULE": "1,1,1,1,1",
         # A killed worker's claims come back after 2 x 2 + 1 = 5 s instead of 80 s.

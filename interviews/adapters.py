@@ -7,6 +7,9 @@ engine's planned questions back into rows.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from .agents.base import IntegrityEvent as EngineIntegrityEvent
 from .agents.base import InterviewRequest, plan_from_dict, to_dict
 from .agents.base import Plan as EnginePlan
@@ -26,10 +29,38 @@ def engine_request(interview: Interview) -> InterviewRequest:
     )
 
 
+# A plan version never changes once written (an edit writes a new version), so
+# the engine's view of one is read once per process and kept: every answer of
+# an interview reads the same plan. Bounded; plans hold no candidate data.
+PLAN_CACHE_SIZE = 512
+_plans: OrderedDict = OrderedDict()
+_plans_lock = threading.Lock()
+
+
 def engine_plan(interview: Interview) -> tuple[EnginePlan, list[Question]]:
     """The current plan as the engine reads it, with its question rows in the same order."""
     plan = interview.current_plan
-    questions = list(plan.questions.order_by("position"))
+    with _plans_lock:
+        kept = _plans.get(plan.pk)
+        if kept is not None:
+            _plans.move_to_end(plan.pk)
+    if kept is None:
+        kept = _read_plan(plan)
+        with _plans_lock:
+            _plans[plan.pk] = kept
+            while len(_plans) > PLAN_CACHE_SIZE:
+                _plans.popitem(last=False)
+    return kept[0], list(kept[1])
+
+
+def forget_plans() -> None:
+    """Drop the kept plans (tests that count a cold read)."""
+    with _plans_lock:
+        _plans.clear()
+
+
+def _read_plan(plan: Plan) -> tuple[EnginePlan, tuple[Question, ...]]:
+    questions = tuple(plan.questions.order_by("position"))
     return plan_from_dict(
         {
             "summary": plan.summary,

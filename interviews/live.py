@@ -69,14 +69,20 @@ def start(interview_id, channel_name: str) -> dict:
             )
         session.save(update_fields=fields)
         interview_id = str(interview.id)
-        pending = interview.turns.filter(answered_at__isnull=True).select_related("question").last()
+        turns = list(interview.turns.select_related("question"))
+        pending = next((t for t in reversed(turns) if t.answered_at is None), None)
         total = interview.current_plan.questions.count() if interview.current_plan_id else 0
-        frames = conversation.opening_frames(interview, total)
-        if pending:
-            frames.append(conversation.question_frame(pending, total))
-        else:
-            # Nothing waiting for an answer: the next move is the engine's.
-            effects.enqueue("interviews.tasks.interview_step", interview_id)
+        # The question a quick engine asks now joins these frames once the move commits.
+        with effects.replies(interview_id) as frames:
+            frames.extend(conversation.opening_frames(interview, total))
+            if pending:
+                frames.append(conversation.question_frame(pending, total))
+            elif interview.state == State.IN_PROGRESS and get_engine().quick:
+                # Nothing waiting for an answer: a quick engine decides the next
+                # move here, and this socket sends it with the introduction.
+                moves.advance(interview, turns)
+            else:
+                effects.enqueue("interviews.tasks.interview_step", interview_id)
     return {"takeover": previous, "frames": frames}
 
 

@@ -51,6 +51,13 @@ def tokens(text: str) -> list[str]:
     return [t.stem for t in tokenize(text)]
 
 
+@lru_cache(maxsize=8192)
+def phrase_stems(phrase: str) -> tuple[str, ...]:
+    """The stems of a rubric phrase or probe, remembered: the same few hundred are
+    looked for in every answer and checked against each other on every follow-up."""
+    return tuple(tokens(phrase))
+
+
 def word_set(text: str) -> frozenset[str]:
     """The space-separated words of ``text`` as a set (word lists kept readable)."""
     return frozenset(text.split())

@@ -24,8 +24,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from interviews.agents.base import Concept, PlannedQuestion
-from interviews.agents.language import tokens
+from interviews.agents.base import Concept, PlannedQuestion, Rubric
+from interviews.agents.language import phrase_stems
 from interviews.agents.policy import SHORT_ANSWER_WORDS
 from interviews.agents.taxonomy import DATA_DIR, BankError
 from interviews.agents.text import stable_int
@@ -57,24 +57,19 @@ _PRAISE_RE = re.compile(
 
 def _phrase_in(haystack: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
-    return n > 0 and any(haystack[i : i + n] == phrase for i in range(len(haystack) - n + 1))
-
-
-@lru_cache(maxsize=4096)
-def _stems(text: str) -> tuple[str, ...]:
-    # Probes and rubric phrases come from a small, fixed set and are checked
-    # against each other on every follow-up: tokenized once each.
-    return tuple(tokens(text))
+    if n == 0 or phrase[0] not in haystack:
+        return False
+    return any(haystack[i : i + n] == phrase for i in range(len(haystack) - n + 1))
 
 
 def revealed_terms(text: str, concepts: Iterable[Concept]) -> list[str]:
     """The concept names and synonyms that occur in ``text`` (empty: it reveals nothing)."""
-    text_tokens = _stems(text)
+    text_tokens = phrase_stems(text)
     return [
         phrase
         for c in concepts
         for phrase in (c.name, *c.synonyms)
-        if _phrase_in(text_tokens, _stems(phrase))
+        if _phrase_in(text_tokens, phrase_stems(phrase))
     ]
 
 
@@ -123,14 +118,24 @@ def generic_probe(question: PlannedQuestion, concept: str, avoid: Iterable[str] 
 def probes_for(question: PlannedQuestion) -> dict[str, str]:
     """Concept name -> probe for every concept of ``question``: the curated one when it still
     reveals nothing for this rubric (a recruiter may have edited it), else a generic one."""
-    curated = specific_probes().get(question.key, {})
+    rubric = tuple((c.name, tuple(c.synonyms)) for c in question.rubric.concepts)
+    return dict(_chosen_probes(question.key, question.kind, rubric))
+
+
+@lru_cache(maxsize=2048)
+def _chosen_probes(key: str, kind: str, rubric: tuple[tuple[str, tuple[str, ...]], ...]):
+    # The choice depends only on the question's key, kind and rubric: made once per
+    # rubric, not on every follow-up.
+    concepts = [Concept(name, list(synonyms)) for name, synonyms in rubric]
+    question = PlannedQuestion(key, "", kind, "", "", Rubric(concepts, "", "", ""), 0)
+    curated = specific_probes().get(key, {})
     chosen: dict[str, str] = {}
-    for concept in question.rubric.concepts:
+    for concept in concepts:
         probe = curated.get(concept.name, "")
-        if not probe or revealed_terms(probe, question.rubric.concepts):
+        if not probe or revealed_terms(probe, concepts):
             probe = generic_probe(question, concept.name, chosen.values())
         chosen[concept.name] = probe
-    return chosen
+    return tuple(chosen.items())
 
 
 def validate_probes(questions: dict[str, PlannedQuestion], data_dir: Path = DATA_DIR) -> None:

@@ -36,6 +36,7 @@ from interviews.agents.language import (
     detect_language,
     inside,
     negated_spans,
+    phrase_stems,
     starts_inside,
     tokenize,
 )
@@ -80,6 +81,12 @@ class Reading:
     keyword_list: bool
     listed: list[tuple[int, int]] = field(default_factory=list)  # sentences that only list concepts
     blocked: dict[str, set[str]] = field(default_factory=dict)  # concept -> reasons it did not count
+    stems: list[str] = field(init=False)  # the tokens' stems, for phrase lookups
+    stem_set: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.stems = [t.stem for t in self.tokens]
+        self.stem_set = frozenset(self.stems)
 
     def countable_text(self) -> str:
         """The text without its grader-directed sentences; nothing for a keyword list."""
@@ -95,7 +102,7 @@ def read(text: str, echo_source: str = "") -> Reading:
         tokens=toks,
         negated=negated_spans(text),
         echoed=echo_spans(toks, echo_source) if echo_source else [],
-        source=[t.stem for t in tokenize(echo_source)],
+        source=list(phrase_stems(echo_source)),
         grader=grader,
         # Another language has none of the English function words a list lacks.
         keyword_list=bool(rest.strip()) and detect_language(rest) == "en" and is_keyword_list(rest),
@@ -111,15 +118,15 @@ def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return " ".join(kept)
 
 
-def _occurrences(phrase: Sequence[str], toks: Sequence[Token]) -> list[tuple[int, int]]:
+def _occurrences(phrase: Sequence[str], reading: Reading) -> list[tuple[int, int]]:
     n = len(phrase)
-    if n == 0:
+    if n == 0 or phrase[0] not in reading.stem_set:
         return []
-    stems = [t.stem for t in toks]
+    toks, stems, phrase = reading.tokens, reading.stems, list(phrase)
     return [
         (toks[i].start, toks[i + n - 1].end)
         for i in range(len(stems) - n + 1)
-        if stems[i] == phrase[0] and stems[i : i + n] == list(phrase)
+        if stems[i] == phrase[0] and stems[i : i + n] == phrase
     ]
 
 
@@ -143,8 +150,8 @@ def find_concept(concept: Concept, reading: Reading) -> tuple[int, int] | None:
     """
     reasons: set[str] = set()
     for phrase in (concept.name, *concept.synonyms):
-        stems = [t.stem for t in tokenize(phrase)]
-        for start, end in _occurrences(stems, reading.tokens):
+        stems = list(phrase_stems(phrase))
+        for start, end in _occurrences(stems, reading):
             if inside(reading.grader, start, end):
                 reasons.add("addressed_to_grader")
             elif reading.keyword_list or inside(reading.listed, start, end):
@@ -165,7 +172,7 @@ def mark_listed(reading: Reading, rubric: Rubric) -> Reading:
     by_sentence: dict[tuple[int, int], list[tuple[int, int, str]]] = {}
     for concept in rubric.concepts:
         for phrase in (concept.name, *concept.synonyms):
-            for start, end in _occurrences([t.stem for t in tokenize(phrase)], reading.tokens):
+            for start, end in _occurrences(phrase_stems(phrase), reading):
                 bounds = sentence_bounds(reading.text, start, end)
                 by_sentence.setdefault(bounds, []).append((start, end, concept.name))
     for bounds, found in by_sentence.items():

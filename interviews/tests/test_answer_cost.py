@@ -10,9 +10,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from interviews import effects, live
+from interviews import adapters, effects, live
 from interviews.agents.heuristic import HeuristicEngine
-from interviews.models import AgentStep, Interview, State, Turn
+from interviews.models import AgentStep, Interview, Plan, Question, State, Turn
 from tests.factories import ANSWERS, approved_interview
 
 pytestmark = pytest.mark.django_db
@@ -20,9 +20,14 @@ pytestmark = pytest.mark.django_db
 CHANNEL = "socket-1"
 # Before: ~20 statements in 3 transactions (the answer; the job's read, engine
 # call and write; the step record). Now, for an answer that gets a next question:
-# lock the interview, read its turns, store the answer, read the plan's
-# questions, write the step record and the next question.
-STATEMENTS_PER_ANSWER = 6
+# lock the interview, read its turns, store the answer, write the step record
+# and the next question. The plan's questions are read once per process (a plan
+# version never changes; the socket's first question read them already).
+STATEMENTS_PER_ANSWER = 5
+
+
+def question_reads(statements: list[str]) -> int:
+    return sum(s.startswith("SELECT") and 'FROM "interviews_question"' in s for s in statements)
 
 
 def answer_for(turn: Turn) -> str:
@@ -76,7 +81,7 @@ def assert_one_transaction(statements: list[str]) -> list[str]:
     return statements[1:-1]
 
 
-def test_an_answer_is_one_transaction_of_six_statements_and_the_next_question_comes_back(
+def test_an_answer_is_one_transaction_of_five_statements_and_the_next_question_comes_back(
     api_key, recruiter, capture, watch_jobs
 ):
     interview = started(api_key, recruiter, capture)
@@ -188,3 +193,79 @@ def test_a_socket_that_was_taken_over_gets_nothing_back_the_live_one_is_pushed_t
         frames = live.store_answer(interview.id, first.public_id, "I am not sure.", reply_to=CHANNEL)
     assert frames == []
     assert [(f["type"], f["questionId"]) for f in pushed] == [("question", open_turn(interview).public_id)]
+
+
+def test_a_plan_is_read_once_per_process_and_a_new_version_afresh(api_key, recruiter, capture, watch_jobs):
+    interview = started(api_key, recruiter, capture)
+    watch_jobs()
+    adapters.forget_plans()
+    first = open_turn(interview)
+    with capture(execute=True), CaptureQueriesContext(connection) as captured:
+        live.store_answer(interview.id, first.public_id, answer_for(first), reply_to=CHANNEL)
+    assert question_reads(sql_of(captured)) == 1  # not kept yet: read with the answer
+    second = open_turn(interview)
+    with capture(execute=True), CaptureQueriesContext(connection) as captured:
+        live.store_answer(interview.id, second.public_id, answer_for(second), reply_to=CHANNEL)
+    assert question_reads(sql_of(captured)) == 0
+    # Another version of the plan (another row) is read on its own, with its own questions.
+    old = Interview.objects.select_related("current_plan").get(pk=interview.pk)
+    plan, questions = adapters.engine_plan(old)
+    newer = Plan.objects.create(
+        interview=interview, version=old.current_plan.version + 1, engine="heuristic", duration_minutes=30
+    )
+    Question.objects.bulk_create(adapters.question_rows(newer, plan.questions[:2]))
+    Interview.objects.filter(pk=interview.pk).update(current_plan=newer)
+    fresh = Interview.objects.select_related("current_plan").get(pk=interview.pk)
+    with CaptureQueriesContext(connection) as captured:
+        again, rows = adapters.engine_plan(fresh)
+    assert question_reads(sql_of(captured)) == 1
+    assert [q.key for q in again.questions] == [q.key for q in plan.questions[:2]]
+    assert [r.plan_id for r in rows] == [newer.id, newer.id] and len(questions) == len(plan.questions)
+
+
+def test_kept_plans_are_bounded(api_key, recruiter, capture, monkeypatch):
+    adapters.forget_plans()
+    monkeypatch.setattr(adapters, "PLAN_CACHE_SIZE", 2)
+    interviews = []
+    for _ in range(3):
+        run_id, _ = approved_interview(api_key, recruiter, capture)
+        interviews.append(Interview.objects.select_related("current_plan").get(run_id=run_id))
+    for interview in interviews:
+        adapters.engine_plan(interview)
+    assert list(adapters._plans) == [i.current_plan_id for i in interviews[1:]]
+    with CaptureQueriesContext(connection) as captured:
+        adapters.engine_plan(interviews[0])  # the oldest was dropped: read again
+    assert question_reads(sql_of(captured)) == 1
+
+
+def test_a_quick_engine_asks_the_first_question_when_the_socket_connects(
+    api_key, recruiter, capture, watch_jobs
+):
+    run_id, _ = approved_interview(api_key, recruiter, capture)
+    interview = Interview.objects.get(run_id=run_id)
+    enqueued = watch_jobs()
+    with capture(execute=True):
+        status = live.start(interview.id, CHANNEL)
+    first = open_turn(interview)
+    assert enqueued == [] and (first.sequence, first.kind) == (0, Turn.Kind.MAIN)
+    assert [f["type"] for f in status["frames"]][-1] == "question"
+    assert status["frames"][-1]["questionId"] == first.public_id
+    assert AgentStep.objects.filter(interview=interview, step="next_turn").count() == 1
+    # Connecting again (a reload) sends the same open question; nothing new is asked.
+    with capture(execute=True):
+        again = live.start(interview.id, "socket-2")
+    assert again["takeover"] == CHANNEL and again["frames"][-1]["questionId"] == first.public_id
+    assert Turn.objects.filter(interview=interview).count() == 1 and enqueued == []
+
+
+def test_a_slow_engine_leaves_the_first_question_to_the_job(
+    api_key, recruiter, capture, watch_jobs, monkeypatch
+):
+    monkeypatch.setattr(HeuristicEngine, "quick", False)
+    run_id, _ = approved_interview(api_key, recruiter, capture)
+    interview = Interview.objects.get(run_id=run_id)
+    enqueued = watch_jobs()
+    with capture(execute=True):
+        status = live.start(interview.id, CHANNEL)
+    assert enqueued == ["interviews.tasks.interview_step"] and open_turn(interview) is None
+    assert "question" not in [f["type"] for f in status["frames"]]

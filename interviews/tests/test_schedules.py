@@ -5,6 +5,7 @@ import time_machine
 from django.utils import timezone
 
 from interviews import live, sweeps, tasks
+from interviews.agents.heuristic import HeuristicEngine
 from interviews.models import Interview, State, Turn
 from tests.factories import SEED_BODY, approved_interview
 
@@ -44,8 +45,10 @@ def test_stalled_planning_is_resumed_then_failed(ats, django_capture_on_commit_c
     assert interview.events.order_by("-sequence").first().type == "interview.failed"
 
 
-def test_lost_interview_steps_are_resumed(api_key, recruiter, capture):
+def test_lost_interview_steps_are_resumed(api_key, recruiter, capture, monkeypatch):
     """A lost 'next question' job and a lost assessment job are both picked up again."""
+    # An engine that asks a model: its moves are the job's (a quick one decides in line).
+    monkeypatch.setattr(HeuristicEngine, "quick", False)
     run_id, _ = approved_interview(api_key, recruiter, capture)
     interview = Interview.objects.get(run_id=run_id)
     with capture(execute=False):  # the first question's job is lost

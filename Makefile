@@ -40,6 +40,7 @@ up: export DEBUG = false
 up: export WEB_PORT ?= $(UP_WEB_PORT)
 up: export SOCKET_PORT ?= $(UP_SOCKET_PORT)
 up: export WEB_WORKERS ?= 2
+up: export SOCKET_PROCESSES ?= 2
 up: export AGENT_CONCURRENCY ?= 4
 up: export WEBHOOK_CONCURRENCY ?= 8
 up: export MAIL_CONCURRENCY ?= 32

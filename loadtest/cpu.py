@@ -43,6 +43,7 @@ def _all() -> dict[int, tuple[str, int, float]]:
 ROLES = (
     ("gunicorn", "gunicorn"),
     ("daphne", "daphne"),
+    ("interview_platform.socket_server", "daphne"),
     ("-Q agents", "celery agents"),
     ("-Q webhooks", "celery webhooks"),
     ("-Q mail", "celery mail"),

@@ -35,6 +35,7 @@ class Shape:
             "WEB_PORT": str(web_port),
             "SOCKET_PORT": str(socket_port),
             "WEB_WORKERS": "2",
+            "SOCKET_PROCESSES": "2",
             "AGENT_CONCURRENCY": "4",
             "WEBHOOK_CONCURRENCY": "8",
             "MAIL_CONCURRENCY": "32",

@@ -124,11 +124,18 @@ def start_worker(env: dict, log: Path, queues: str = "agents,webhooks,mail", con
     return process
 
 
-def start_daphne(env: dict, port: int, log: Path) -> subprocess.Popen:
-    """The platform's ASGI app served by daphne on ``port``, answering when this returns."""
+def start_daphne(env: dict, port: int, log: Path, processes: int = 1) -> subprocess.Popen:
+    """The platform's ASGI app served by daphne on ``port``, answering when this returns.
+
+    ``processes`` > 1: that many daphne processes on the port, as the Procfile's sockets line runs them.
+    """
+    command = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "interview_platform.asgi:application"]
+    if processes > 1:
+        command = [str(BIN / "python"), "-m", "interview_platform.socket_server", "--port", str(port)]
+        command += ["--processes", str(processes)]
     with log.open("w") as handle:
-        server = subprocess.Popen(
-            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "interview_platform.asgi:application"],
+        server = subprocess.Popen(  # noqa: S603
+            command,
             cwd=ROOT,
             env=env,
             stdout=handle,
@@ -166,8 +173,9 @@ def empty_broker() -> str:
 
 
 @contextmanager
-def live_stack(redis_url: str, tmp_path: Path, **extra_env: str):
-    """Start daphne + a Celery worker; yields (base_url, env, data_dir)."""
+def live_stack(redis_url: str, tmp_path: Path, socket_processes: int = 1, **extra_env: str):
+    """Start daphne (``socket_processes`` of them on one port) + a Celery worker; yields
+    (base_url, env, data_dir)."""
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()
@@ -178,7 +186,7 @@ def live_stack(redis_url: str, tmp_path: Path, **extra_env: str):
     server_log, worker_log = tmp_path / "daphne.log", tmp_path / "worker.log"
     server = worker = None
     try:
-        server = start_daphne(env, port, server_log)
+        server = start_daphne(env, port, server_log, socket_processes)
         worker = start_worker(env, worker_log)
         yield f"http://127.0.0.1:{port}", env, data_dir
     finally:

@@ -50,6 +50,7 @@ def test_the_procfile_runs_the_whole_shape(org, recruiter, tmp_path):
         WEB_PORT=str(web_port),
         SOCKET_PORT=str(socket_port),
         WEB_WORKERS="2",
+        SOCKET_PROCESSES="2",
         AGENT_CONCURRENCY="2",
         WEBHOOK_CONCURRENCY="2",
         MAIL_CONCURRENCY="2",

@@ -51,19 +51,33 @@ def main(argv: list[str] | None = None) -> int:
     listener.set_inheritable(True)
     fd = listener.fileno()
     command = [DAPHNE, "--fd", str(fd), *daphne_args, APP]
-    children = [subprocess.Popen(command, pass_fds=(fd,)) for _ in range(args.processes)]  # noqa: S603
-    listener.close()  # the daphne processes hold it now
+    children: list[subprocess.Popen] = []
 
     def pass_on(signum, _frame):
         for child in children:
             if child.poll() is None:
                 child.send_signal(signum)
 
+    # Installed first: a stop that comes while they start reaches those already started.
     signal.signal(signal.SIGTERM, pass_on)
     signal.signal(signal.SIGINT, pass_on)
+    try:
+        for _ in range(args.processes):
+            children.append(subprocess.Popen(command, pass_fds=(fd,)))  # noqa: S603
+    except OSError:
+        _stop(children)
+        raise
+    listener.close()  # the daphne processes hold it now
     pid, status = os.wait()
     first = next(child for child in children if child.pid == pid)
     first.returncode = os.waitstatus_to_exitcode(status)
+    _stop(children)
+    codes = [child.returncode for child in children]
+    # Stopped by a signal passed on: every process ends with it, which is a clean stop.
+    return 0 if all(code in (0, -signal.SIGTERM, -signal.SIGINT) for code in codes) else first.returncode or 1
+
+
+def _stop(children: list[subprocess.Popen]) -> None:
     for child in children:
         if child.poll() is None:
             child.terminate()
@@ -73,9 +87,6 @@ def main(argv: list[str] | None = None) -> int:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-    codes = [child.returncode for child in children]
-    # Stopped by a signal passed on: every process ends with it, which is a clean stop.
-    return 0 if all(code in (0, -signal.SIGTERM, -signal.SIGINT) for code in codes) else first.returncode or 1
 
 
 if __name__ == "__main__":

@@ -38,16 +38,19 @@ _plans_lock = threading.Lock()
 
 
 def engine_plan(interview: Interview) -> tuple[EnginePlan, list[Question]]:
-    """The current plan as the engine reads it, with its question rows in the same order."""
-    plan = interview.current_plan
+    """The current plan as the engine reads it, with its question rows in the same order.
+
+    The plan row itself is read only when the plan is not kept yet: callers need not join it.
+    """
+    plan_id = interview.current_plan_id
     with _plans_lock:
-        kept = _plans.get(plan.pk)
+        kept = _plans.get(plan_id)
         if kept is not None:
-            _plans.move_to_end(plan.pk)
+            _plans.move_to_end(plan_id)
     if kept is None:
-        kept = _read_plan(plan)
+        kept = _read_plan(interview.current_plan)
         with _plans_lock:
-            _plans[plan.pk] = kept
+            _plans[plan_id] = kept
             while len(_plans) > PLAN_CACHE_SIZE:
                 _plans.popitem(last=False)
     return kept[0], list(kept[1])

@@ -110,7 +110,7 @@ def store_answer(
     with transaction.atomic():
         interview = (
             Interview.objects.select_for_update(of=("self",))
-            .select_related("current_plan", "candidate_session")
+            .select_related("candidate_session")
             .get(pk=interview_id)
         )
         if interview.state != State.IN_PROGRESS:

@@ -91,6 +91,7 @@ def test_an_answer_is_one_transaction_of_five_statements_and_the_next_question_c
         frames = live.store_answer(interview.id, first.public_id, answer_for(first), reply_to=CHANNEL)
     inside = assert_one_transaction(sql_of(captured))
     assert len(inside) == STATEMENTS_PER_ANSWER, inside
+    assert '"interviews_plan"' not in inside[0]  # the lock joins no plan: the kept one is used
     assert sum(s.startswith("SELECT") and "FOR UPDATE" in s for s in inside) == (
         1 if connection.features.has_select_for_update else 0
     )

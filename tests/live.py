@@ -124,18 +124,28 @@ def start_worker(env: dict, log: Path, queues: str = "agents,webhooks,mail", con
     return process
 
 
+def socket_server_command(port: int, processes: int) -> list[str]:
+    """The Procfile's sockets line: ``processes`` daphne processes on ``port``."""
+    return [
+        str(BIN / "python"),
+        "-m",
+        "interview_platform.socket_server",
+        "--port",
+        str(port),
+        "--processes",
+        str(processes),
+    ]
+
+
 def start_daphne(env: dict, port: int, log: Path, processes: int = 1) -> subprocess.Popen:
     """The platform's ASGI app served by daphne on ``port``, answering when this returns.
 
     ``processes`` > 1: that many daphne processes on the port, as the Procfile's sockets line runs them.
     """
     command = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "interview_platform.asgi:application"]
-    if processes > 1:
-        command = [str(BIN / "python"), "-m", "interview_platform.socket_server", "--port", str(port)]
-        command += ["--processes", str(processes)]
     with log.open("w") as handle:
         server = subprocess.Popen(  # noqa: S603
-            command,
+            socket_server_command(port, processes) if processes > 1 else command,
             cwd=ROOT,
             env=env,
             stdout=handle,

@@ -18,13 +18,14 @@ from rest_framework.test import APIClient
 from accounts.models import ApiKey
 from interviews.models import Turn
 from tests.candidate_client import Candidate, recv
-from tests.live import BIN, ROOT, create_approved, free_port, live_stack, stack_env, stop
+from tests.live import ROOT, create_approved, free_port, live_stack, socket_server_command, stack_env, stop
 from tests.receiver import Receiver
 from tests.services import redis_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-WINDOWS = 6
+# Windows opened at most before both processes must have held one.
+MAX_WINDOWS = 100
 
 
 def _children(pid: int) -> list[int]:
@@ -58,9 +59,20 @@ def _healthy(base_url: str, seconds: float = 60) -> None:
         time.sleep(0.2)
 
 
+def _holder(ws, port: int, daphnes: list[int]) -> int:
+    """The daphne process holding the server end of the client socket ``ws``."""
+    client_port = ws.socket.getsockname()[1]
+    inode = next(
+        line.split()[9]
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+        if line.split()[1].endswith(f":{port:04X}") and line.split()[2].endswith(f":{client_port:04X}")
+    )
+    return next(pid for pid in daphnes if f"socket:[{inode}]" in _sockets_of(pid))
+
+
 def test_two_processes_share_the_port_and_an_interview_moves_between_them(tmp_path, org, recruiter, settings):
-    """Each new window may land in either process: the take-over reaches the old window through
-    Redis, and the open question and the next one come back whichever process holds the socket."""
+    """New windows land in either process; a window in one process takes over from a window in
+    the other through Redis, and the open question and the next one come back wherever it is."""
     settings.WEBHOOK_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8")]
     _, raw_key = ApiKey.create_with_raw(org, "ATS")
     ats = APIClient()
@@ -84,12 +96,17 @@ def test_two_processes_share_the_port_and_an_interview_moves_between_them(tmp_pa
             window = sockets.enter_context(candidate.socket())
             question = recv(window)
             assert question["type"] == "question"
-            for _ in range(WINDOWS):
+            holders = [_holder(window, port, daphnes)]
+            crossings = 0
+            while len(set(holders)) < 2 and len(holders) < MAX_WINDOWS:
                 newer = sockets.enter_context(candidate.socket())
                 assert recv(newer)["questionId"] == question["questionId"]
                 told = recv(window)
                 assert (told["type"], told["code"]) == ("error", "taken_over")
+                holders.append(_holder(newer, port, daphnes))
+                crossings += holders[-1] != holders[-2]
                 window = newer
+            assert crossings == 1, holders  # a take-over from one process to the other happened
             answer = "I would measure first, add the index the slow query needs, and cache with care."
             window.send(json.dumps({"type": "answer", "questionId": question["questionId"], "text": answer}))
             assert recv(window)["type"] == "question"
@@ -111,9 +128,8 @@ def _start(tmp_path, port: int, processes: int = 2, **env: str) -> subprocess.Po
     data_dir = tmp_path / "data"
     data_dir.mkdir(exist_ok=True)
     environment = {**stack_env(redis_url(), data_dir, port), **env}
-    command = [str(BIN / "python"), "-m", "interview_platform.socket_server", "--port", str(port)]
     return subprocess.Popen(  # noqa: S603
-        [*command, "--processes", str(processes)],
+        socket_server_command(port, processes),
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,

@@ -27,6 +27,7 @@ from pathlib import Path
 from interviews.agents.base import Concept, PlannedQuestion, Rubric
 from interviews.agents.language import phrase_stems
 from interviews.agents.policy import SHORT_ANSWER_WORDS
+from interviews.agents.scoring_signals import contains
 from interviews.agents.taxonomy import DATA_DIR, BankError
 from interviews.agents.text import stable_int
 
@@ -55,13 +56,6 @@ _PRAISE_RE = re.compile(
 )
 
 
-def _phrase_in(haystack: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    if n == 0 or phrase[0] not in haystack:
-        return False
-    return any(haystack[i : i + n] == phrase for i in range(len(haystack) - n + 1))
-
-
 def revealed_terms(text: str, concepts: Iterable[Concept]) -> list[str]:
     """The concept names and synonyms that occur in ``text`` (empty: it reveals nothing)."""
     text_tokens = phrase_stems(text)
@@ -69,7 +63,7 @@ def revealed_terms(text: str, concepts: Iterable[Concept]) -> list[str]:
         phrase
         for c in concepts
         for phrase in (c.name, *c.synonyms)
-        if _phrase_in(text_tokens, phrase_stems(phrase))
+        if contains(text_tokens, phrase_stems(phrase))
     ]
 
 

@@ -137,7 +137,7 @@ def _echoed(reading: Reading, start: int, end: int) -> bool:
     )
 
 
-def _parrots(reading: Reading, stems: list[str], start: int, end: int) -> bool:
+def _parrots(reading: Reading, stems: Sequence[str], start: int, end: int) -> bool:
     s_start, s_end = sentence_bounds(reading.text, start, end)
     sentence = [t for t in reading.tokens if s_start <= t.start and t.end <= s_end]
     return bool(reading.source) and parrots(stems, sentence, reading.source)
@@ -150,7 +150,7 @@ def find_concept(concept: Concept, reading: Reading) -> tuple[int, int] | None:
     """
     reasons: set[str] = set()
     for phrase in (concept.name, *concept.synonyms):
-        stems = list(phrase_stems(phrase))
+        stems = phrase_stems(phrase)
         for start, end in _occurrences(stems, reading):
             if inside(reading.grader, start, end):
                 reasons.add("addressed_to_grader")

@@ -141,8 +141,12 @@ OWN_WORDS = 4  # content words of its own a sentence needs to use a term the que
 
 
 def contains(haystack: Sequence[str], phrase: Sequence[str]) -> bool:
+    """Whether the stems ``phrase`` occur in a row in ``haystack``."""
     n = len(phrase)
-    return n > 0 and any(list(haystack[i : i + n]) == list(phrase) for i in range(len(haystack) - n + 1))
+    if n == 0 or phrase[0] not in haystack:
+        return False
+    wanted = list(phrase)
+    return any(list(haystack[i : i + n]) == wanted for i in range(len(haystack) - n + 1))
 
 
 def parrots(phrase: Sequence[str], sentence: Sequence[Token], source: Sequence[str]) -> bool:

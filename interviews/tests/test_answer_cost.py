@@ -210,7 +210,7 @@ def test_a_plan_is_read_once_per_process_and_a_new_version_afresh(api_key, recru
     assert question_reads(sql_of(captured)) == 0
     # Another version of the plan (another row) is read on its own, with its own questions.
     old = Interview.objects.select_related("current_plan").get(pk=interview.pk)
-    plan, questions = adapters.engine_plan(old)
+    plan, _ = adapters.engine_plan(old)
     newer = Plan.objects.create(
         interview=interview, version=old.current_plan.version + 1, engine="heuristic", duration_minutes=30
     )
@@ -221,7 +221,7 @@ def test_a_plan_is_read_once_per_process_and_a_new_version_afresh(api_key, recru
         again, rows = adapters.engine_plan(fresh)
     assert question_reads(sql_of(captured)) == 1
     assert [q.key for q in again.questions] == [q.key for q in plan.questions[:2]]
-    assert [r.plan_id for r in rows] == [newer.id, newer.id] and len(questions) == len(plan.questions)
+    assert [r.plan_id for r in rows] == [newer.id, newer.id]
 
 
 def test_kept_plans_are_bounded(api_key, recruiter, capture, monkeypatch):

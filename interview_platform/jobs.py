@@ -69,6 +69,29 @@ def enqueue(name: str, *args, countdown: float = 0) -> None:
         task.apply_async(args=args, countdown=countdown or None)
 
 
+def waiting(name: str) -> int | None:
+    """How many jobs wait in the queue that the task ``name`` goes to, not yet taken by a worker.
+
+    None when that cannot be told: the embedded runner and eager tests (no
+    queue), or the broker not answering. Callers treat None as "some may".
+    """
+    if settings.EMBEDDED or getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        return None
+    from kombu.exceptions import ChannelError
+
+    task = task_named(name)
+    queue = task.app.amqp.router.route({}, name)["queue"].name
+    try:
+        # The publishers' pooled channel: kept open, unlike a connection from the plain pool.
+        with task.app.producer_or_acquire() as producer:
+            return producer.channel.queue_declare(queue=queue, passive=True).message_count
+    except ChannelError:
+        return 0  # Redis keeps no empty list: a queue with nothing in it is "not found"
+    except Exception as exc:
+        logger.warning("could not count the jobs waiting in %s (%s: %s)", queue, type(exc).__name__, exc)
+        return None
+
+
 def enqueue_on_commit(name: str, *args, countdown: float = 0) -> None:
     """Enqueue the task once the current transaction commits (at once outside one)."""
     transaction.on_commit(lambda: enqueue(name, *args, countdown=countdown))

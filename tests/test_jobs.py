@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from celery import shared_task
 
 from interview_platform import jobs
@@ -54,3 +55,34 @@ def test_retry_uses_celery_with_a_broker(settings):
             return ("celery-retry", countdown)
 
     assert jobs.retry(FakeTask(), RuntimeError(), 5) == ("celery-retry", 5)
+
+
+def test_how_many_jobs_wait_is_unknown_without_a_queue(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.EMBEDDED = True
+    assert jobs.waiting("webhooks.tasks.drain") is None
+    settings.EMBEDDED = False
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    assert jobs.waiting("webhooks.tasks.drain") is None
+
+
+@pytest.mark.integration
+def test_how_many_jobs_wait_in_a_tasks_queue_on_the_broker(settings):
+    import redis
+    from celery import current_app
+
+    from tests.live import empty_broker
+
+    broker = empty_broker()
+    if current_app.conf.broker_url != broker:
+        pytest.fail(f"the jobs go to {current_app.conf.broker_url}, not the test Redis {broker}")
+    settings.EMBEDDED = False
+    try:
+        assert jobs.waiting("webhooks.tasks.drain") == 0  # Redis keeps no empty queue
+        for host in ("a.example:443", "b.example:443", "c.example:443"):
+            jobs.enqueue("webhooks.tasks.drain", host)
+        jobs.enqueue("interviews.tasks.interview_step", "00000000-0000-0000-0000-000000000000")
+        assert jobs.waiting("webhooks.tasks.drain") == 3
+        assert jobs.waiting("interviews.tasks.interview_step") == 1  # the agents' queue, apart
+    finally:
+        redis.Redis.from_url(broker).flushdb()

@@ -189,3 +189,16 @@ def test_production_static_files_rewrite_module_imports_to_hashed_names(settings
     imports = re.findall(r'from "\./([^"]+)"', main.read_text())
     assert imports, "main.js imports the other modules"
     assert all(re.fullmatch(r"[a-z]+\.[0-9a-f]{12}\.js", name) for name in imports), imports
+
+
+def test_the_socket_application_builds_its_channel_layer_as_it_loads(monkeypatch):
+    """Not while the first candidate's socket waits for it."""
+    import importlib
+
+    from channels.layers import channel_layers
+
+    from interview_platform import asgi
+
+    monkeypatch.setattr(channel_layers, "backends", {})
+    importlib.reload(asgi)
+    assert "default" in channel_layers.backends

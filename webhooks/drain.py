@@ -10,9 +10,12 @@ recorded as soon as it is answered, before the next request goes out.
 
 A worker's turn at a destination ends after ``WEBHOOK_BATCH_SECONDS`` or
 ``WEBHOOK_BATCH_DELIVERIES``: it gives back what it claimed and did not
-send, frees its slot and queues a job to go on, so other destinations' jobs
-run in between. A slow receiver thus holds at most its slots' workers, a
-turn at a time, while the other workers keep sending elsewhere.
+send and frees its slot. If other webhook jobs wait for a worker, it queues a
+job to go on after them and leaves, so other destinations' jobs run in
+between; if none wait, it takes the next turn itself (up to
+``TURNS_PER_JOB``), which spares a job per turn for a receiver slow enough
+that a turn holds one request. A slow receiver thus holds at most its slots'
+workers, a turn at a time, while the other workers keep sending elsewhere.
 
 Nothing due is left without someone on it: a job that found every slot taken
 leaves its deliveries to the holders, and each holder, after freeing its
@@ -35,7 +38,7 @@ from django.utils import timezone
 from . import signing, slots, transport
 from .delivery import claim_window, record
 from .models import Delivery, DeliveryStatus, Endpoint
-from .queueing import enqueue_destinations, enqueue_retry
+from .queueing import enqueue_destinations, enqueue_retry, others_waiting
 from .secrets import signing_secrets
 
 logger = logging.getLogger(__name__)
@@ -43,13 +46,19 @@ logger = logging.getLogger(__name__)
 # At most this many deliveries are claimed at once; fewer when the receiver's
 # answers take long enough that they would not all be sent within the turn.
 CLAIM_SIZE = 25
+# With no other webhook job waiting for a worker, a job takes up to this many
+# turns in a row before it queues the rest (10 s with the default 2 s turns):
+# a receiver that takes seconds per request costs a job per several requests,
+# not one each, and a worker stopping waits at most that long for it.
+TURNS_PER_JOB = 5
 
 
 def drain(host: str) -> int:
     """Send what is due at ``host``, turn after turn while there is more; returns the attempts made."""
-    attempts = 0
+    attempts, turns = 0, 0
     give_way_at = time.monotonic() + settings.WEBHOOK_BATCH_SECONDS
     while True:
+        turns += 1
         # The turn ends before the slot's time is up (and with it, every claim's).
         deadline = time.monotonic() + settings.WEBHOOK_BATCH_SECONDS
         slot = slots.take(host)
@@ -64,7 +73,9 @@ def drain(host: str) -> int:
             enqueue_retry(delivery_id, delay)
         if not turn.ended_early and not _due(host).exists():
             return attempts
-        if turn.ended_early or time.monotonic() >= give_way_at:
+        if (turn.ended_early or time.monotonic() >= give_way_at) and (
+            turns >= TURNS_PER_JOB or others_waiting()
+        ):
             # The rest after the other destinations' jobs queued meanwhile.
             enqueue_destinations([host])
             return attempts

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from interview_platform import jobs
 from interview_platform.jobs import enqueue
 
 logger = logging.getLogger(__name__)
@@ -77,6 +78,12 @@ def enqueue_destinations(hosts: Iterable[str], *, unless_queued: bool = False) -
                 hosts[n:],
             )
             return
+
+
+def others_waiting() -> bool:
+    """Whether webhook jobs wait for a worker (True when that cannot be told)."""
+    waiting = jobs.waiting("webhooks.tasks.drain")
+    return waiting is None or waiting > 0
 
 
 def enqueue_on_commit(hosts: Iterable[str]) -> None:

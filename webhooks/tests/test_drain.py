@@ -34,8 +34,13 @@ def _waiting(make_interview, url: str, count: int) -> list[Delivery]:
 
 @pytest.fixture
 def queued(monkeypatch):
-    """Jobs a turn queues for later, recorded instead of run: (task, args)."""
+    """Jobs a turn queues for later, recorded instead of run: (task, args).
+
+    Other webhook jobs wait for a worker meanwhile, so a job that used its turn
+    queues the rest (the next tests choose otherwise).
+    """
     jobs = []
+    monkeypatch.setattr(drain_module, "others_waiting", lambda: True)
     monkeypatch.setattr(drain_module, "enqueue_destinations", lambda hosts: jobs.append(("drain", *hosts)))
     monkeypatch.setattr(
         drain_module, "enqueue_retry", lambda d, countdown: jobs.append(("retry", d, countdown))
@@ -79,6 +84,46 @@ def test_a_turn_ends_after_its_share_and_queues_the_rest(receiver, make_intervie
     assert drain(host) == 1
     assert queued == [("drain", host)] * 2  # the last turn found nothing more
     assert receiver.paths() == [f"/{n}" for n in range(7)]
+
+
+def test_with_no_other_job_waiting_a_job_takes_its_next_turns_itself(
+    receiver, make_interview, queued, settings, monkeypatch
+):
+    settings.WEBHOOK_BATCH_DELIVERIES = 3
+    looked = []
+    monkeypatch.setattr(drain_module, "others_waiting", lambda: looked.append(1) or False)
+    host = _waiting(make_interview, receiver.url, 7)[0].host
+    assert drain(host) == 7  # three turns, one job
+    assert queued == []
+    assert len(looked) == 2  # after each turn that ended with more to send
+    assert receiver.paths() == [f"/{n}" for n in range(7)]
+    assert set(Delivery.objects.values_list("status", "attempt_count")) == {(DeliveryStatus.SUCCEEDED, 1)}
+    slots_now = DestinationSlot.objects.filter(host=host).values_list("holder", "held_until")
+    assert set(slots_now) == {(None, None)}
+
+
+def test_a_job_gives_way_as_soon_as_another_waits(receiver, make_interview, queued, settings, monkeypatch):
+    settings.WEBHOOK_BATCH_DELIVERIES = 3
+    answers = iter([False, True])
+    monkeypatch.setattr(drain_module, "others_waiting", lambda: next(answers))
+    host = _waiting(make_interview, receiver.url, 9)[0].host
+    assert drain(host) == 6
+    assert queued == [("drain", host)]
+    assert Delivery.objects.filter(status=DeliveryStatus.PENDING, attempt_count=0, claim=None).count() == 3
+
+
+def test_a_job_queues_the_rest_after_its_last_turn_even_with_no_one_waiting(
+    receiver, make_interview, queued, settings, monkeypatch
+):
+    settings.WEBHOOK_BATCH_DELIVERIES = 2
+    monkeypatch.setattr(drain_module, "others_waiting", lambda: False)
+    monkeypatch.setattr(drain_module, "TURNS_PER_JOB", 3)
+    host = _waiting(make_interview, receiver.url, 10)[0].host
+    assert drain(host) == 6
+    assert queued == [("drain", host)]
+    assert drain(host) == 4
+    assert queued == [("drain", host)]  # the last job found nothing more
+    assert receiver.paths() == [f"/{n}" for n in range(10)]
 
 
 def test_a_turn_out_of_time_gives_back_what_it_claimed_and_did_not_send(

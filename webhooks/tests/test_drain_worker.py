@@ -17,7 +17,7 @@ import pytest
 from django.db import transaction
 from standardwebhooks.webhooks import Webhook
 
-from tests.receiver import Receiver
+from tests.receiver import Receiver, Reply
 from webhooks import services
 from webhooks.models import Attempt, Delivery, DeliveryStatus
 
@@ -82,3 +82,48 @@ def test_a_backlog_is_sent_exactly_once_in_turns_over_kept_alive_connections(org
     connections = {r.connection for r in requests}
     assert len(connections) <= BACKLOG // 5, len(connections)
     print(f"\n[drain] {BACKLOG} deliveries, {len(turns)} jobs, {len(connections)} connections")
+
+
+SLOW = 24
+
+
+def test_a_slow_receiver_costs_a_job_per_several_turns_while_no_other_job_waits(
+    org, make_interview, tmp_path
+):
+    """A receiver taking 0.4 s a request and 1 s turns: three requests a turn.
+
+    Nothing else waits for the worker, so a job takes its next turns itself
+    instead of queueing a job per turn: the 24 deliveries need eight turns but
+    only a few jobs.
+    """
+    from tests.live import empty_broker, free_port, stack_env, start_worker, stop
+
+    broker = empty_broker()
+    env = stack_env(
+        broker, tmp_path, free_port(), WEBHOOK_MAX_IN_FLIGHT_PER_HOST="2", WEBHOOK_BATCH_SECONDS="1"
+    )
+    log = tmp_path / "worker.log"
+    worker = None
+    with Receiver(Reply(200, delay=0.4)) as receiver:
+        interview = make_interview(receiver.url + "/hook")
+        with transaction.atomic():
+            for _ in range(SLOW):
+                services.emit(interview, "interview.started", {})
+        try:
+            worker = start_worker(env, log, queues="webhooks", concurrency=4)
+            _wait_until_delivered(SLOW, worker)
+        finally:
+            stop(worker)
+        most_at_once = receiver.max_in_flight
+
+    worker_log = log.read_text()
+    outcomes = set(Delivery.objects.values_list("status", "attempt_count"))
+    assert outcomes == {("SUCCEEDED", 1)}, worker_log[-4000:]
+    assert most_at_once <= 2
+    jobs = _turns(worker_log)
+    working = [n for n in jobs if n]
+    print(f"\n[slow receiver] {SLOW} deliveries, 0.4 s each: jobs that sent {working}, {len(jobs)} in all")
+    assert sum(jobs) == SLOW
+    # A job a turn: eight jobs that sent three each.
+    assert len(working) <= 4, jobs
+    assert max(working) >= 4, jobs

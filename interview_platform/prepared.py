@@ -73,3 +73,14 @@ class Prepared:
                     row[position] = function(row[position], expression, connection)
             found.append(dict(zip(names, row, strict=True)))
         return found
+
+
+def model_fields(model) -> list[str]:
+    """The columns (attnames) of ``model``'s concrete fields, for a ``Prepared`` query's ``.values()``."""
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+def as_instance(model, row: dict, prefix: str = "", using: str = "default"):
+    """``model`` built from a ``Prepared`` row's columns (``prefix`` + attname), as a queryset builds it."""
+    names = model_fields(model)
+    return model.from_db(using, names, [row[prefix + name] for name in names])

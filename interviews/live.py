@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from interview_platform.api import WrongState
+from interview_platform.prepared import Prepared, as_instance, model_fields
 
 from . import conversation, effects, events, moves, recordings, workflow
 from .adapters import engine_plan, engine_turns_of
@@ -108,14 +109,10 @@ def store_answer(
         raise CodeProblem(f"The answer is longer than {MAX_ANSWER_CHARS} characters.", code="answer_too_long")
     quick = get_engine().quick
     with transaction.atomic():
-        interview = (
-            Interview.objects.select_for_update(of=("self",))
-            .select_related("candidate_session")
-            .get(pk=interview_id)
-        )
+        interview = _locked_with_session(interview_id)
         if interview.state != State.IN_PROGRESS:
             raise WrongState("The interview is not in progress.", code="not_in_progress")
-        turns = list(interview.turns.all())
+        turns = _turns_of(interview)
         _answer(turns, question_id, text, recording_id)
         direct = bool(reply_to) and _live_channel(interview) == reply_to
         with effects.replies(interview_id, direct) as frames:
@@ -124,6 +121,48 @@ def store_answer(
             else:
                 effects.enqueue("interviews.tasks.interview_step", str(interview_id))
     return frames
+
+
+# An answer's two reads, compiled to SQL once per process (compiling them cost
+# more than running them): the interview locked with its candidate session, and its turns.
+_SESSION = "candidate_session__"
+_LOCKED = Prepared(
+    lambda interview_id: (
+        Interview.objects.select_for_update(of=("self",))
+        .filter(pk=interview_id)
+        .order_by()
+        .values(*model_fields(Interview), *(_SESSION + name for name in model_fields(CandidateSession)))
+    ),
+    arguments=1,
+)
+_TURNS = Prepared(
+    lambda interview_id: (
+        Turn.objects.filter(interview_id=interview_id).order_by("sequence").values(*model_fields(Turn))
+    ),
+    arguments=1,
+)
+
+
+def _locked_with_session(interview_id) -> Interview:
+    """What ``select_for_update(of=("self",)).select_related("candidate_session").get(pk=…)`` returns."""
+    rows = _LOCKED.rows(interview_id)
+    if not rows:
+        raise Interview.DoesNotExist("Interview matching query does not exist.")
+    interview = as_instance(Interview, rows[0])
+    session = None
+    if rows[0][_SESSION + "id"] is not None:
+        session = as_instance(CandidateSession, rows[0], _SESSION)
+        CandidateSession.interview.field.set_cached_value(session, interview)
+    Interview.candidate_session.related.set_cached_value(interview, session)
+    return interview
+
+
+def _turns_of(interview: Interview) -> list[Turn]:
+    """``list(interview.turns.all())``: the turns in order, each knowing its interview."""
+    turns = [as_instance(Turn, row) for row in _TURNS.rows(interview.pk)]
+    for turn in turns:
+        Turn.interview.field.set_cached_value(turn, interview)
+    return turns
 
 
 def _answer(turns: list[Turn], question_id: str, text: str, recording_id) -> None:

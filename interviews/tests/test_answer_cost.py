@@ -270,3 +270,41 @@ def test_a_slow_engine_leaves_the_first_question_to_the_job(
         status = live.start(interview.id, CHANNEL)
     assert enqueued == ["interviews.tasks.interview_step"] and open_turn(interview) is None
     assert "question" not in [f["type"] for f in status["frames"]]
+
+
+def test_the_answers_compiled_reads_build_what_the_orm_would(api_key, recruiter, capture):
+    from django.db import transaction
+
+    from interviews.models import CandidateSession
+
+    interview = started(api_key, recruiter, capture)
+    expected = Interview.objects.select_related("candidate_session").get(pk=interview.pk)
+    expected_turns = list(expected.turns.all())
+    with transaction.atomic(), CaptureQueriesContext(connection) as reads:
+        locked = live._locked_with_session(str(interview.pk))
+        turns = live._turns_of(locked)
+        # The session and each turn's interview come with the reads: no more queries.
+        session, back = locked.candidate_session, {turn.interview for turn in turns}
+    assert len(reads.captured_queries) == 2
+    assert "FOR UPDATE OF" in reads.captured_queries[0]["sql"]
+    fields = [f.attname for f in Interview._meta.concrete_fields]
+    assert [getattr(locked, f) for f in fields] == [getattr(expected, f) for f in fields]
+    session_fields = [f.attname for f in CandidateSession._meta.concrete_fields]
+    assert [getattr(session, f) for f in session_fields] == [
+        getattr(expected.candidate_session, f) for f in session_fields
+    ]
+    assert session.live_channel == CHANNEL and back == {locked}
+    turn_fields = [f.attname for f in Turn._meta.concrete_fields]
+    assert [[getattr(t, f) for f in turn_fields] for t in turns] == [
+        [getattr(t, f) for f in turn_fields] for t in expected_turns
+    ]
+    assert not locked._state.adding and all(not t._state.adding for t in turns)
+
+    CandidateSession.objects.filter(interview=interview).delete()
+    with transaction.atomic():
+        alone = live._locked_with_session(str(interview.pk))
+        with CaptureQueriesContext(connection) as none, pytest.raises(CandidateSession.DoesNotExist):
+            alone.candidate_session  # noqa: B018
+        assert none.captured_queries == []
+        with pytest.raises(Interview.DoesNotExist):
+            live._locked_with_session("00000000-0000-0000-0000-000000000000")

@@ -94,23 +94,39 @@ class Candidate:
     async def _post(self, action: str, body: dict) -> httpx.Response:
         return await self.http.post(f"/api/v1/candidate/join/{self.token}/{action}", json=body)
 
-    async def join(self) -> None:
-        """Code by email, consent with the code, device check: what the welcome page does."""
+    async def join(self) -> dict[str, float]:
+        """Code by email, consent with the code, device check: what the welcome page does.
+
+        Returns the ms each step took: the code request, the wait for the code
+        email to arrive, the verification, the device check.
+        """
+        steps, started = {}, time.perf_counter()
+
+        def step(name: str) -> None:
+            nonlocal started
+            now = time.perf_counter()
+            steps[name], started = (now - started) * 1000, now
+
         response = await self._post("otp", {})
         if response.status_code != 202:
             raise RuntimeError(f"otp: {response.status_code} {response.text[:300]}")
+        step("code request")
         deadline = time.monotonic() + 60
         while (code := self.relay.code_for(self.email)) is None:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"no code email for {self.email}")
             await asyncio.sleep(0.05)
+        step("code email arrives")
         response = await self._post("verify", {"code": code, "consent": True})
         if response.status_code != 200:
             raise RuntimeError(f"verify: {response.status_code} {response.text[:300]}")
         self.socket_url = response.json()["websocketUrl"]
+        step("verify")
         response = await self._post("device-check", {"camera": False, "microphone": True})
         if response.status_code != 200 or not response.json().get("ready"):
             raise RuntimeError(f"device-check: {response.status_code} {response.text[:300]}")
+        step("device check")
+        return steps
 
     async def interview(self, latencies: list[float], think: tuple[float, float]) -> int:
         """Answer every question, typing for 1–3 s; returns the number of answers given."""

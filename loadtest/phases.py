@@ -68,13 +68,18 @@ async def _invited(people: People, count: int, callback_url: str) -> tuple[list,
     return created, [Candidate(web, t, e, people.relay) for t, e in zip(tokens, emails, strict=True)]
 
 
-async def _join_all(folks: list[Candidate], parallel: int = 50) -> float:
-    """Joins per second: code email, consent with the code, device check, ``parallel`` at a time."""
+async def _join_all(folks: list[Candidate], parallel: int = 50, steps: dict | None = None) -> float:
+    """Joins per second: code email, consent with the code, device check, ``parallel`` at a time.
+
+    ``steps``, when given, collects each step's ms by step name.
+    """
     gate, started = asyncio.Semaphore(parallel), time.monotonic()
 
     async def join(candidate):
         async with gate:
-            await candidate.join()
+            for name, ms in (await candidate.join()).items():
+                if steps is not None:
+                    steps.setdefault(name, []).append(ms)
 
     await asyncio.gather(*(join(c) for c in folks))
     return len(folks) / (time.monotonic() - started)
@@ -87,6 +92,7 @@ async def joins(people: People, count: int, relay_ms: int = 300) -> dict:
     measures what it can take rather than how long one candidate waits.
     """
     rates: dict[int, list[float]] = {0: [], relay_ms: []}
+    steps: dict[int, dict[str, list[float]]] = {0: {}, relay_ms: {}}
     # Alternating rounds, each started with the job queues empty (the HTTP phase
     # leaves thousands of plans to write), so neither relay gets a busier machine.
     for delay in (0, relay_ms, 0, relay_ms):
@@ -95,7 +101,7 @@ async def joins(people: People, count: int, relay_ms: int = 300) -> dict:
         print(f"… {count} joins, mail relay answering in {delay} ms", flush=True)
         people.relay.delay = delay / 1000
         try:
-            rates[delay].append(await _join_all(folks, parallel=100))
+            rates[delay].append(await _join_all(folks, parallel=100, steps=steps[delay]))
         finally:
             people.relay.delay = 0
     fast, slow = (sum(r) / len(r) for r in (rates[0], rates[relay_ms]))
@@ -104,6 +110,11 @@ async def joins(people: People, count: int, relay_ms: int = 300) -> dict:
         f"joins/s, relay {relay_ms} ms": round(slow, 1),
         "slow / fast": round(slow / fast, 2),
         "rounds": {str(k): [round(r, 1) for r in v] for k, v in rates.items()},
+        # Where a join's time goes: the relay adds to the wait for the email, not to the requests.
+        "step ms p50, relay at once / slow": {
+            name: f"{percentile(times, 50):,.0f} / {percentile(steps[relay_ms][name], 50):,.0f}"
+            for name, times in steps[0].items()
+        },
     }
 
 
@@ -247,5 +258,5 @@ def print_report(report: dict) -> None:
     print("\nCandidates (answer every 1–3 s over the socket):")
     for level, numbers in report["levels"].items():
         print(f"  {level} concurrent: " + json.dumps(numbers, default=str))
-    for section in ("joins", "slow backlog", "webhooks", "drain", "dashboard"):
+    for section in ("warm-up", "joins", "slow backlog", "webhooks", "drain", "dashboard"):
         print(f"\n{section}: " + json.dumps(report.get(section), default=str))

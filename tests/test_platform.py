@@ -91,6 +91,8 @@ def test_production_refuses_to_start_without_secret_key():
         ({"DEBUG": "true", "PUBLIC_BASE_URL": "example.com"}, "PUBLIC_BASE_URL"),
         ({"DEBUG": "true", "AGENT_ENGINE": "magic"}, "AGENT_ENGINE"),
         ({"DEBUG": "true", "AGENT_ENGINE": "llm"}, "LLM_PROVIDER"),
+        ({"DEBUG": "true", "DATABASE_CONN_MAX_AGE": "-1"}, "DATABASE_CONN_MAX_AGE"),
+        ({"DEBUG": "true", "DATABASE_CONN_MAX_AGE": "forever"}, "DATABASE_CONN_MAX_AGE"),
     ],
 )
 def test_bad_configuration_fails_at_start_naming_the_variable(env, variable):
@@ -202,3 +204,13 @@ def test_the_socket_application_builds_its_channel_layer_as_it_loads(monkeypatch
     monkeypatch.setattr(channel_layers, "backends", {})
     importlib.reload(asgi)
     assert "default" in channel_layers.backends
+
+
+@pytest.mark.parametrize("value, kept", [(None, 600), ("0", 0), ("3600", 3600)])
+def test_how_long_database_connections_are_kept(value, kept):
+    env = {"DEBUG": "true", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/not_connected_to"}
+    env.update({"DATABASE_CONN_MAX_AGE": value} if value is not None else {})
+    code = "from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+    result = _django(env, "shell", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(kept)

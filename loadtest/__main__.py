@@ -22,7 +22,7 @@ from .mailrelay import MailRelay
 from .receivers import Receiver
 from .shape import ROOT, Shape
 
-WARM_UP = 10  # candidates interviewed before the measured levels
+WARM_UP = 25  # candidates interviewed before the measured levels
 
 
 def _machine() -> str:
@@ -43,9 +43,9 @@ async def run(shape: Shape, relay: MailRelay, levels: list[int], seconds: float)
         report["joins"] = await phases.joins(people, 200)
         # A backlog on a slow receiver, there for everything that follows.
         report["slow backlog"] = await phases.slow_backlog(people, slow, 200)
-        # A few interviews first, not measured: the first sockets after a start open the
-        # socket processes' database connections (each new PostgreSQL session costs the
-        # server tens of ms of CPU), which a running platform has long paid for.
+        # Interviews first, not measured: the first sockets after a start open the socket
+        # processes' database connections, one per thread of each pool (a new PostgreSQL
+        # session cost the server ~100 ms of CPU here), which a running platform has long paid for.
         report["warm-up"] = await phases.candidates(people, shape, WARM_UP, fast)
         for level in levels:
             report["levels"][level] = await phases.candidates(people, shape, level, fast)

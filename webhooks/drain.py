@@ -55,30 +55,37 @@ TURNS_PER_JOB = 5
 
 def drain(host: str) -> int:
     """Send what is due at ``host``, turn after turn while there is more; returns the attempts made."""
-    attempts, turns = 0, 0
+    attempts, turns, slot = 0, 0, None
     give_way_at = time.monotonic() + settings.WEBHOOK_BATCH_SECONDS
-    while True:
-        turns += 1
-        # The turn ends before the slot's time is up (and with it, every claim's).
-        deadline = time.monotonic() + settings.WEBHOOK_BATCH_SECONDS
-        slot = slots.take(host)
-        if slot is None:
-            return attempts
+    with transport.Sender() as sender:
         try:
-            turn = _take_turn(host, deadline)
+            while True:
+                turns += 1
+                # The turn ends before the slot's time is up (and with it, every claim's).
+                deadline = time.monotonic() + settings.WEBHOOK_BATCH_SECONDS
+                slot = slot or slots.take(host)
+                if slot is None:
+                    return attempts
+                turn = _take_turn(host, deadline, sender)
+                attempts += turn.attempts
+                for delivery_id, delay in turn.retries:
+                    enqueue_retry(delivery_id, delay)
+                if turn.ended_early and turns < TURNS_PER_JOB and not others_waiting():
+                    # More is due and no other job waits: the next turn, on the same slot
+                    # (unless it expired meanwhile and another worker holds it now).
+                    slot = slot if slots.extend(slot) else None
+                    continue
+                slots.give_back(slot)
+                slot = None
+                if not turn.ended_early and not _due(host).exists():
+                    return attempts
+                if turn.ended_early or time.monotonic() >= give_way_at:
+                    # The rest after the other destinations' jobs queued meanwhile.
+                    enqueue_destinations([host])
+                    return attempts
         finally:
-            slots.give_back(slot)
-        attempts += turn.attempts
-        for delivery_id, delay in turn.retries:
-            enqueue_retry(delivery_id, delay)
-        if not turn.ended_early and not _due(host).exists():
-            return attempts
-        if (turn.ended_early or time.monotonic() >= give_way_at) and (
-            turns >= TURNS_PER_JOB or others_waiting()
-        ):
-            # The rest after the other destinations' jobs queued meanwhile.
-            enqueue_destinations([host])
-            return attempts
+            if slot is not None:
+                slots.give_back(slot)
 
 
 def _due(host: str, now=None):
@@ -97,6 +104,7 @@ class _Turn:
     seconds_sending: float = 0.0
     retries: list[tuple[object, float]] = field(default_factory=list)  # (delivery id, seconds until)
     ended_early: bool = False  # time or count was up while deliveries were still due
+    drained: bool = False  # the last claim found nothing due beyond what it took
     # Per turn (a few seconds at most): the signing secrets of each owner, and
     # endpoints found disabled during the turn (is_active, reason).
     secrets: dict[tuple[str, object], list[str]] = field(default_factory=dict)
@@ -129,19 +137,18 @@ class _Turn:
         return self.endpoints.get(endpoint.id, (endpoint.is_active, endpoint.disabled_reason))
 
 
-def _take_turn(host: str, deadline: float) -> _Turn:
+def _take_turn(host: str, deadline: float, sender: transport.Sender) -> _Turn:
     turn = _Turn(host, deadline)
-    with transport.Sender() as sender:
-        while True:
-            if turn.over():
-                turn.ended_early = _due(host).exists()
-                break
-            claimed = _claim(turn, turn.claim_size())
-            if not claimed:
-                break
-            _send_claimed(turn, claimed, sender)
-            if turn.ended_early:
-                break
+    while True:
+        if turn.over():
+            turn.ended_early = _due(host).exists()
+            break
+        claimed = _claim(turn, turn.claim_size())
+        if not claimed:
+            break
+        _send_claimed(turn, claimed, sender)
+        if turn.ended_early or turn.drained:
+            break
     return turn
 
 
@@ -158,8 +165,11 @@ def _claim(turn: _Turn, size: int) -> list[Delivery]:
             # Workers claiming at once skip each other's rows instead of
             # waiting. Locked by this SELECT, then updated by id: as a subquery
             # of the UPDATE the SELECT may be run more than once, and claim more.
-            ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:size])
-            picked = Delivery.objects.filter(id__in=ids)
+            # One more than wanted: if it is not there, nothing else is due and the
+            # turn needs no further claim to find that out.
+            ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[: size + 1])
+            turn.drained = len(ids) <= size
+            picked = Delivery.objects.filter(id__in=ids[:size])
         else:
             # One statement; the database (SQLite) writes one at a time.
             picked = Delivery.objects.filter(id__in=due.values("id")[:size])

@@ -64,3 +64,9 @@ def give_back(slot: Slot) -> None:
     DestinationSlot.objects.filter(host=slot.host, number=slot.number, holder=slot.holder).update(
         holder=None, held_until=None
     )
+
+
+def extend(slot: Slot) -> bool:
+    """Hold ``slot`` for another turn; False if it expired and another worker holds it now."""
+    held = DestinationSlot.objects.filter(host=slot.host, number=slot.number, holder=slot.holder)
+    return bool(held.update(held_until=timezone.now() + lease_time()))

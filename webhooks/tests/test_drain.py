@@ -90,16 +90,55 @@ def test_with_no_other_job_waiting_a_job_takes_its_next_turns_itself(
     receiver, make_interview, queued, settings, monkeypatch
 ):
     settings.WEBHOOK_BATCH_DELIVERIES = 3
-    looked = []
+    looked, taken, extended = [], [], []
     monkeypatch.setattr(drain_module, "others_waiting", lambda: looked.append(1) or False)
+    take, extend = slots.take, slots.extend
+    monkeypatch.setattr(slots, "take", lambda host: taken.append(host) or take(host))
+    monkeypatch.setattr(slots, "extend", lambda slot: extended.append(slot) or extend(slot))
     host = _waiting(make_interview, receiver.url, 7)[0].host
     assert drain(host) == 7  # three turns, one job
     assert queued == []
     assert len(looked) == 2  # after each turn that ended with more to send
+    # One slot for the whole job, held on from turn to turn; one kept-alive connection.
+    assert len(taken) == 1 and len(extended) == 2 and len(set(extended)) == 1
+    assert {r.connection for r in receiver.requests} == {1}
     assert receiver.paths() == [f"/{n}" for n in range(7)]
     assert set(Delivery.objects.values_list("status", "attempt_count")) == {(DeliveryStatus.SUCCEEDED, 1)}
     slots_now = DestinationSlot.objects.filter(host=host).values_list("holder", "held_until")
     assert set(slots_now) == {(None, None)}
+
+
+def test_a_job_whose_slot_expired_and_was_taken_meanwhile_takes_another(
+    receiver, make_interview, queued, settings, monkeypatch
+):
+    settings.WEBHOOK_BATCH_DELIVERIES = 3
+    monkeypatch.setattr(drain_module, "others_waiting", lambda: False)
+    held, take, extend = [], slots.take, slots.extend
+
+    def taken_meanwhile(slot):
+        # Another worker holds it now: extending fails and the job must not send on it.
+        DestinationSlot.objects.filter(host=slot.host, number=slot.number).update(holder=uuid.uuid4())
+        held.append(slot)
+        return extend(slot)
+
+    taken = []
+    monkeypatch.setattr(slots, "extend", taken_meanwhile)
+    monkeypatch.setattr(slots, "take", lambda host: taken.append(take(host)) or taken[-1])
+    host = _waiting(make_interview, receiver.url, 5)[0].host
+    assert drain(host) == 5
+    assert len(held) == 1 and len(taken) == 2
+    assert (taken[1].number, taken[1].holder) != (held[0].number, held[0].holder)
+    assert set(Delivery.objects.values_list("status", "attempt_count")) == {(DeliveryStatus.SUCCEEDED, 1)}
+
+
+def test_a_single_delivery_takes_one_claim(receiver, make_interview, monkeypatch):
+    claims = []
+    claim = drain_module._claim
+    monkeypatch.setattr(drain_module, "_claim", lambda turn, size: claims.append(size) or claim(turn, size))
+    host = _waiting(make_interview, receiver.url, 1)[0].host
+    assert drain(host) == 1
+    assert claims == [1]  # the claim saw nothing else due: no second one to find that out
+    assert receiver.paths() == ["/0"]
 
 
 def test_a_job_gives_way_as_soon_as_another_waits(receiver, make_interview, queued, settings, monkeypatch):

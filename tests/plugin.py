@@ -240,3 +240,22 @@ def receiver(allow_loopback):
     """A local webhook receiver the deliveries may reach."""
     with Receiver() as r:
         yield r
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, dropped at the end without "being accessed by other users".
+
+    Sessions that outlive the tests using them (a live server's subprocess just
+    stopped, a thread pool's connection) would make the drop fail; they are ended first.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

@@ -14,8 +14,9 @@ send. If other webhook jobs wait for a worker, it frees its slot, queues a
 job to go on after them and leaves, so other destinations' jobs run in
 between; if none wait, it takes the next turn itself on the same slot and
 connection (up to ``TURNS_PER_JOB``), which spares a job per turn for a
-receiver slow enough that a turn holds one request. A slow receiver thus holds at most its slots'
-workers, a turn at a time, while the other workers keep sending elsewhere.
+receiver slow enough that a turn holds one request. A slow receiver thus
+holds at most its slots' workers, a turn at a time, while the other workers
+keep sending elsewhere.
 
 Nothing due is left without someone on it: a job that found every slot taken
 leaves its deliveries to the holders, and each holder, after freeing its

@@ -8,6 +8,7 @@ runs the same SQL and converts the columns as the ORM would.
 
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
 from collections.abc import Callable
@@ -75,9 +76,10 @@ class Prepared:
         return found
 
 
-def model_fields(model) -> list[str]:
+@functools.cache
+def model_fields(model) -> tuple[str, ...]:
     """The columns (attnames) of ``model``'s concrete fields, for a ``Prepared`` query's ``.values()``."""
-    return [field.attname for field in model._meta.concrete_fields]
+    return tuple(field.attname for field in model._meta.concrete_fields)
 
 
 def as_instance(model, row: dict, prefix: str = "", using: str = "default"):

@@ -77,9 +77,10 @@ async def _join_all(folks: list[Candidate], parallel: int = 50, steps: dict | No
 
     async def join(candidate):
         async with gate:
-            for name, ms in (await candidate.join()).items():
-                if steps is not None:
-                    steps.setdefault(name, []).append(ms)
+            timings = await candidate.join()
+        if steps is not None:
+            for name, ms in timings.items():
+                steps.setdefault(name, []).append(ms)
 
     await asyncio.gather(*(join(c) for c in folks))
     return len(folks) / (time.monotonic() - started)

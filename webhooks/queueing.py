@@ -25,8 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from interview_platform import jobs
-from interview_platform.jobs import enqueue
+from interview_platform.jobs import enqueue, waiting
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +81,8 @@ def enqueue_destinations(hosts: Iterable[str], *, unless_queued: bool = False) -
 
 def others_waiting() -> bool:
     """Whether webhook jobs wait for a worker (True when that cannot be told)."""
-    waiting = jobs.waiting("webhooks.tasks.drain")
-    return waiting is None or waiting > 0
+    count = waiting("webhooks.tasks.drain")
+    return count is None or count > 0
 
 
 def enqueue_on_commit(hosts: Iterable[str]) -> None:

@@ -36,7 +36,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import signing, slots, transport
+from . import signing, slots, statements, transport
 from .delivery import claim_window, record
 from .models import Delivery, DeliveryStatus, Endpoint
 from .queueing import enqueue_destinations, enqueue_retry, others_waiting
@@ -78,7 +78,7 @@ def drain(host: str) -> int:
                     continue
                 slots.give_back(slot)
                 slot = None
-                if not turn.ended_early and not _due(host).exists():
+                if not turn.ended_early and not _any_due(host):
                     return attempts
                 if turn.ended_early or time.monotonic() >= give_way_at:
                     # The rest after the other destinations' jobs queued meanwhile.
@@ -93,6 +93,12 @@ def _due(host: str, now=None):
     return Delivery.objects.filter(
         host=host, status=DeliveryStatus.PENDING, next_attempt_at__lte=now or timezone.now()
     )
+
+
+def _any_due(host: str) -> bool:
+    if statements.available():
+        return statements.any_due(host, timezone.now())
+    return _due(host).exists()
 
 
 @dataclass
@@ -142,7 +148,7 @@ def _take_turn(host: str, deadline: float, sender: transport.Sender) -> _Turn:
     turn = _Turn(host, deadline)
     while True:
         if turn.over():
-            turn.ended_early = _due(host).exists()
+            turn.ended_early = _any_due(host)
             break
         claimed = _claim(turn, turn.claim_size())
         if not claimed:
@@ -160,6 +166,11 @@ def _claim(turn: _Turn, size: int) -> list[Delivery]:
     # Claims last past the end of the turn by one attempt's time: the last
     # request may start just before the turn ends.
     until = now + timedelta(seconds=max(0.0, turn.deadline - time.monotonic())) + claim_window()
+    if statements.available():
+        # One statement: locked, claimed and read with the events, endpoints and secrets.
+        claimed, turn.drained, secrets = statements.claim(turn.host, now, until, token, size)
+        turn.secrets.update(secrets)
+        return claimed
     due = _due(turn.host, now).order_by("next_attempt_at", "created_at")
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from . import statements
 from .models import DestinationSlot
 
 
@@ -38,6 +39,12 @@ def take(host: str) -> Slot | None:
     """One of ``host``'s free slots, now held by the caller; None when every slot is held."""
     limit = settings.WEBHOOK_MAX_IN_FLIGHT_PER_HOST
     now = timezone.now()
+    holder = uuid.uuid4()
+    if statements.available():
+        # One statement takes a free slot, if the destination's slots are made and one is free.
+        number = statements.take_slot(host, limit, now, now + lease_time(), holder)
+        if number is not None:
+            return Slot(host, number, holder)
     held = dict(
         DestinationSlot.objects.filter(host=host, number__lt=limit).values_list("number", "held_until")
     )
@@ -48,7 +55,6 @@ def take(host: str) -> Slot | None:
     free = [n for n in range(limit) if held.get(n) is None or held[n] <= now]
     # Workers arriving together try different slots first.
     random.shuffle(free)
-    holder = uuid.uuid4()
     vacant = Q(held_until__isnull=True) | Q(held_until__lte=now)
     for number in free:
         taken = DestinationSlot.objects.filter(vacant, host=host, number=number).update(
@@ -61,6 +67,9 @@ def take(host: str) -> Slot | None:
 
 def give_back(slot: Slot) -> None:
     """Free ``slot`` (unless it expired and another worker holds it now)."""
+    if statements.available():
+        statements.give_back(slot.host, slot.number, slot.holder)
+        return
     DestinationSlot.objects.filter(host=slot.host, number=slot.number, holder=slot.holder).update(
         holder=None, held_until=None
     )

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 
 class Prepared:
@@ -86,3 +86,86 @@ def as_instance(model, row: dict, prefix: str = "", using: str = "default"):
     """``model`` built from a ``Prepared`` row's columns (``prefix`` + attname), as a queryset builds it."""
     names = model_fields(model)
     return model.from_db(using, names, [row[prefix + name] for name in names])
+
+
+# --- Writes -----------------------------------------------------------------------
+# An insert or an update by key goes through the same Python machinery as a
+# query: a Query object, a compiler, the SQL built field by field. On PostgreSQL
+# the hot paths write with the statement built once per model (and set of
+# fields); each value is prepared by its field as the ORM prepares it.
+
+
+def _quoted(connection, model, names) -> str:
+    return ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in names)
+
+
+@functools.cache
+def _insert_plan(model, vendor: str) -> tuple[str, str, str, tuple]:
+    from django.db import connection
+
+    auto = model._meta.auto_field
+    fields = tuple(f for f in model._meta.local_concrete_fields if f is not auto)
+    table = connection.ops.quote_name(model._meta.db_table)
+    head = f"INSERT INTO {table} ({_quoted(connection, model, [f.name for f in fields])}) VALUES "  # noqa: S608
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    returning = f" RETURNING {connection.ops.quote_name(auto.column)}" if auto is not None else ""
+    return head, row, returning, fields
+
+
+def insert(objs: list, using: str = "default") -> list:
+    """Save new model instances of one model in one statement, as ``bulk_create`` would (PostgreSQL).
+
+    Elsewhere, or for a model with multi-table inheritance, it is ``bulk_create``.
+    Auto primary keys are set on the instances.
+    """
+    if not objs:
+        return objs
+    model = type(objs[0])
+    connection = connections[using]
+    if connection.vendor != "postgresql" or model._meta.parents:
+        return model.objects.using(using).bulk_create(objs)
+    head, row, returning, fields = _insert_plan(model, connection.vendor)
+    params = []
+    for obj in objs:
+        params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+    with connection.cursor() as cursor:
+        # The rows come back in the order of VALUES (as bulk_create relies on too).
+        cursor.execute(head + ", ".join([row] * len(objs)) + returning, params)
+        if returning:
+            for obj, (key,) in zip(objs, cursor.fetchall(), strict=True):
+                setattr(obj, model._meta.auto_field.attname, key)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = using
+    return objs
+
+
+@functools.cache
+def _update_sql(model, names: tuple[str, ...], vendor: str) -> str:
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(model._meta.get_field(name).column)} = %s" for name in names)
+    table, key = quote(model._meta.db_table), quote(model._meta.pk.column)
+    return f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608 - names from the model
+
+
+def update(model, pk, values: dict, using: str = "default") -> int:
+    """``model.objects.filter(pk=pk).update(**values)`` for plain values (no expressions), on PostgreSQL.
+
+    A foreign key's value may be the related instance or its key.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return model.objects.using(using).filter(pk=pk).update(**values)
+    names = tuple(values)
+    params = []
+    for name in names:
+        field, value = model._meta.get_field(name), values[name]
+        if field.is_relation and isinstance(value, Model):
+            value = value.pk
+        params.append(field.get_db_prep_save(value, connection))
+    params.append(model._meta.pk.get_db_prep_save(pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(_update_sql(model, names, connection.vendor), params)
+        return cursor.rowcount

@@ -18,6 +18,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from interview_platform import prepared
 from interview_platform.api import WrongState
 from interview_platform.prepared import Prepared, as_instance, model_fields
 
@@ -183,7 +184,7 @@ def _answer(turns: list[Turn], question_id: str, text: str, recording_id) -> Non
         **recordings.answer_fields(pending, recording_id, text),
     }
     # The interview row is locked: no other answer to this turn can be stored meanwhile.
-    Turn.objects.filter(pk=pending.pk).update(**fields)
+    prepared.update(Turn, pending.pk, fields)
     for name, value in fields.items():
         setattr(pending, name, value)
 

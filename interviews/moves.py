@@ -15,12 +15,14 @@ import logging
 
 from django.utils import timezone
 
+from interview_platform import prepared
+
 from . import conversation, effects, events, mailing, workflow
 from .adapters import engine_plan, engine_turns_of
 from .agents import get_engine
 from .agents.context import for_interview
 from .agents.recording import collecting_steps
-from .models import AgentStep, CandidateSession, Interview, Turn
+from .models import CandidateSession, Interview, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ def advance(locked: Interview, turns: list[Turn]) -> None:
         except Exception:
             logger.exception("the next move of interview %s failed; the job will try again", locked.id)
             move = None
-    AgentStep.objects.bulk_create(steps)
+    prepared.insert(steps)
     if move is None:
         effects.enqueue("interviews.tasks.interview_step", str(locked.id))
         return
@@ -69,7 +71,7 @@ def write(locked: Interview, turns: list[Turn], questions: list, move) -> None:
             turn = conversation.ask_closing(locked, len(turns), total)
             effects.push_frame(interview_id, conversation.question_frame(turn, total))
         return
-    turn = Turn.objects.create(
+    turn = Turn(
         interview=locked,
         sequence=len(turns),
         question=questions[move.question_index],
@@ -77,6 +79,7 @@ def write(locked: Interview, turns: list[Turn], questions: list, move) -> None:
         kind=Turn.Kind.MAIN if move.action == "question" else Turn.Kind.FOLLOWUP,
         question_text=move.text,
     )
+    prepared.insert([turn])
     effects.push_frame(interview_id, conversation.question_frame(turn, total))
 
 

@@ -100,11 +100,16 @@ def _quoted(connection, model, names) -> str:
 
 
 @functools.cache
-def _insert_plan(model, vendor: str) -> tuple[str, str, str, tuple]:
+def _insert_plan(model, vendor: str) -> tuple[str, str, str, tuple] | None:
+    """(INSERT … VALUES, one row's placeholders, RETURNING the auto key, the fields); None: the ORM's."""
     from django.db import connection
 
+    if model._meta.parents:
+        return None  # multi-table inheritance: a row per table
     auto = model._meta.auto_field
     fields = tuple(f for f in model._meta.local_concrete_fields if f is not auto)
+    if any(f.generated or f.has_db_default() for f in fields):
+        return None  # values the database computes: the ORM knows when to leave them out
     table = connection.ops.quote_name(model._meta.db_table)
     head = f"INSERT INTO {table} ({_quoted(connection, model, [f.name for f in fields])}) VALUES "  # noqa: S608
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -115,16 +120,17 @@ def _insert_plan(model, vendor: str) -> tuple[str, str, str, tuple]:
 def insert(objs: list, using: str = "default") -> list:
     """Save new model instances of one model in one statement, as ``bulk_create`` would (PostgreSQL).
 
-    Elsewhere, or for a model with multi-table inheritance, it is ``bulk_create``.
+    Elsewhere, or for a model with inheritance or values the database computes, it is ``bulk_create``.
     Auto primary keys are set on the instances.
     """
     if not objs:
         return objs
     model = type(objs[0])
     connection = connections[using]
-    if connection.vendor != "postgresql" or model._meta.parents:
+    plan = _insert_plan(model, connection.vendor) if connection.vendor == "postgresql" else None
+    if plan is None:
         return model.objects.using(using).bulk_create(objs)
-    head, row, returning, fields = _insert_plan(model, connection.vendor)
+    head, row, returning, fields = plan
     params = []
     for obj in objs:
         params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.authentication import ApiClient
+from interview_platform import prepared
 from interview_platform.api import WrongState
 from webhooks.services import emit
 
@@ -65,7 +66,7 @@ def can_transition(from_state: str, to_state: str) -> bool:
 
 
 def _record(interview: Interview, from_state: str, to_state: str, actor: Actor, reason: str) -> None:
-    StateChange.objects.create(
+    change = StateChange(
         interview=interview,
         from_state=from_state,
         to_state=to_state,
@@ -74,6 +75,7 @@ def _record(interview: Interview, from_state: str, to_state: str, actor: Actor, 
         reason=reason,
         created_at=interview.updated_at,
     )
+    prepared.insert([change])
 
 
 @transaction.atomic(savepoint=False)  # no savepoint: a failure here fails the whole intake anyway
@@ -86,7 +88,7 @@ def create(interview: Interview, state: str, *, actor: Actor, reason: str, event
     event_type = EVENTS.get(state)
     if event_type:
         interview.event_sequence += 1  # counted in the insert, not updated after
-    interview.save(force_insert=True)
+    prepared.insert([interview])
     _record(interview, "", state, actor, reason)
     if event_type:
         emit(interview, event_type, event_data or {}, sequence_saved=True)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.db import connection, models
+from django.db.models.functions import Now
+from django.test.utils import CaptureQueriesContext, isolate_apps
 from django.utils import timezone
 
 from interview_platform import prepared
@@ -98,3 +99,22 @@ def test_an_update_by_key_writes_plain_values_and_a_related_instance(interview):
     assert Turn.objects.get(pk=other.pk).answer_text == ""  # by key: no other row
     assert prepared.update(Turn, 10**9, {"answer_text": "x"}) == 0
     assert prepared.update(Interview, uuid.uuid4(), {"position": "Y"}) == 0
+
+
+@isolate_apps("interviews")
+def test_values_the_database_computes_are_left_to_the_orm():
+    class Computed(models.Model):  # noqa: DJ008
+        made = models.DateTimeField(db_default=Now())
+
+        class Meta:
+            app_label = "interviews"
+
+    class Plain(models.Model):  # noqa: DJ008
+        made = models.DateTimeField()
+
+        class Meta:
+            app_label = "interviews"
+
+    assert prepared._insert_plan(Computed, "postgresql") is None
+    head, row, returning, fields = prepared._insert_plan(Plain, "postgresql")
+    assert [f.name for f in fields] == ["made"] and returning.startswith(" RETURNING")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from interview_platform import prepared
 from interview_platform.api import WrongState
 
 from . import signing
@@ -56,7 +57,7 @@ def emit(interview, event_type: str, data: dict, *, sequence_saved: bool = False
         "timestamp": signing.iso_time(now),
         "data": {**data, "sequence": interview.event_sequence},
     }
-    event = Event.objects.create(
+    event = Event(
         organization_id=interview.organization_id,
         interview=interview,
         type=event_type,
@@ -65,6 +66,7 @@ def emit(interview, event_type: str, data: dict, *, sequence_saved: bool = False
         body=signing.serialize(payload).decode(),
         created_at=now,
     )
+    prepared.insert([event])
     if interview.callback_url:
         targets = [_delivery(event, interview.callback_url, now)]
     else:
@@ -72,7 +74,7 @@ def emit(interview, event_type: str, data: dict, *, sequence_saved: bool = False
             _delivery(event, endpoint.url, now, endpoint=endpoint)
             for endpoint in Endpoint.objects.filter(organization_id=interview.organization_id, is_active=True)
         ]
-    deliveries = Delivery.objects.bulk_create(targets)
+    deliveries = prepared.insert(targets)
     if deliveries:
         enqueue_on_commit(d.host for d in deliveries)
     return event

@@ -1,9 +1,11 @@
-"""Querysets on hot paths, compiled to SQL once instead of on every request.
+"""Statements on hot paths, compiled to SQL once instead of on every request.
 
 Compiling a queryset (joins, subqueries, annotations) costs more Python time
 than running it. A ``Prepared`` query is a ``.values(...)`` queryset built
 once with placeholder UUIDs; each run puts the caller's UUIDs in their places,
-runs the same SQL and converts the columns as the ORM would.
+runs the same SQL and converts the columns as the ORM would. ``insert`` and
+``update`` do the same for writing rows of a model (PostgreSQL; the ORM's
+own methods elsewhere).
 """
 
 from __future__ import annotations

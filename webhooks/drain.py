@@ -177,14 +177,13 @@ def _claim(turn: _Turn, size: int) -> list[Delivery]:
             # Workers claiming at once skip each other's rows instead of
             # waiting. Locked by this SELECT, then updated by id: as a subquery
             # of the UPDATE the SELECT may be run more than once, and claim more.
-            # One more than wanted: if it is not there, nothing else is due and the
-            # turn needs no further claim to find that out.
-            ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[: size + 1])
-            turn.drained = len(ids) <= size
-            picked = Delivery.objects.filter(id__in=ids[:size])
-        else:
-            # One statement; the database (SQLite) writes one at a time.
-            picked = Delivery.objects.filter(id__in=due.values("id")[:size])
+            due = due.select_for_update(skip_locked=True)
+        # (SQLite: the transaction takes the write lock as it begins, so claims
+        # run one at a time.) One more than wanted: if it is not there, nothing
+        # else is due and the turn needs no further claim to find that out.
+        ids = list(due.values_list("id", flat=True)[: size + 1])
+        turn.drained = len(ids) <= size
+        picked = Delivery.objects.filter(id__in=ids[:size])
         # The claim also numbers the attempt: a worker that dies after claiming
         # still used up an attempt (it may have sent the request), and a stale
         # worker's late result can be told apart from a newer claim's.

@@ -41,10 +41,12 @@ def take(host: str) -> Slot | None:
     now = timezone.now()
     holder = uuid.uuid4()
     if statements.available():
-        # One statement takes a free slot, if the destination's slots are made and one is free.
-        number = statements.take_slot(host, limit, now, now + lease_time(), holder)
+        # One statement takes a free slot, or finds them all made and held.
+        number, made = statements.take_slot(host, limit, now, now + lease_time(), holder)
         if number is not None:
             return Slot(host, number, holder)
+        if made >= limit:
+            return None
     held = dict(
         DestinationSlot.objects.filter(host=host, number__lt=limit).values_list("number", "held_until")
     )

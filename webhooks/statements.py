@@ -20,8 +20,11 @@ from interview_platform.prepared import model_fields
 
 from .models import Delivery, DeliveryStatus, DestinationSlot, Endpoint, Event, SigningSecret
 
-# The event's payload is not needed to send it: its body holds the bytes.
-_EVENT_FIELDS = tuple(name for name in model_fields(Event) if name != "payload")
+
+@functools.cache
+def _event_fields() -> tuple[str, ...]:
+    # The event's payload is not needed to send it: its body holds the bytes.
+    return tuple(name for name in model_fields(Event) if name != "payload")
 
 
 def available() -> bool:
@@ -73,7 +76,7 @@ def _claim_sql() -> str:
                 ORDER BY s.created_at DESC, s.id DESC
             ),
             {_columns(Delivery, model_fields(Delivery), "c")},
-            {_columns(Event, _EVENT_FIELDS, "e")},
+            {_columns(Event, _event_fields(), "e")},
             {_columns(Endpoint, model_fields(Endpoint), "ep")}
         FROM claimed AS c
         JOIN {event.db_table} AS e ON e.id = c.event_id
@@ -110,10 +113,10 @@ def claim(host: str, now, until, token: uuid.UUID, size: int) -> tuple[list[Deli
         cursor.execute(_claim_sql(), params)
         rows = cursor.fetchall()
     deliveries, secrets = [], {}
-    d, e = len(model_fields(Delivery)), len(_EVENT_FIELDS)
+    d, e = len(model_fields(Delivery)), len(_event_fields())
     for row in rows:
         delivery = Delivery.from_db(connection.alias, model_fields(Delivery), row[3 : 3 + d])
-        delivery.event = Event.from_db(connection.alias, _EVENT_FIELDS, row[3 + d : 3 + d + e])
+        delivery.event = Event.from_db(connection.alias, _event_fields(), row[3 + d : 3 + d + e])
         endpoint = row[3 + d + e :]
         delivery.endpoint = (
             Endpoint.from_db(connection.alias, model_fields(Endpoint), endpoint)
@@ -130,24 +133,28 @@ def claim(host: str, now, until, token: uuid.UUID, size: int) -> tuple[list[Deli
 def _take_slot_sql() -> str:
     table = _table(DestinationSlot)
     return f"""
-        UPDATE {table} SET holder = %(holder)s, held_until = %(until)s
-        WHERE id = (
-            SELECT id FROM {table}
-            WHERE host = %(host)s AND number < %(limit)s AND (held_until IS NULL OR held_until <= %(now)s)
-            ORDER BY random() LIMIT 1
-            FOR UPDATE SKIP LOCKED
+        WITH taken AS (
+            UPDATE {table} SET holder = %(holder)s, held_until = %(until)s
+            WHERE id = (
+                SELECT id FROM {table}
+                WHERE host = %(host)s AND number < %(limit)s
+                  AND (held_until IS NULL OR held_until <= %(now)s)
+                ORDER BY random() LIMIT 1
+                FOR UPDATE SKIP LOCKED
+            )
+            RETURNING number
         )
-        RETURNING number
+        SELECT (SELECT number FROM taken),
+               (SELECT count(*) FROM {table} WHERE host = %(host)s AND number < %(limit)s)
     """  # noqa: S608 - names from the models, values as parameters
 
 
-def take_slot(host: str, limit: int, now, until, holder: uuid.UUID) -> int | None:
-    """The number of a free slot of ``host``'s, now held by ``holder``; None if none is free (or made yet)."""
+def take_slot(host: str, limit: int, now, until, holder: uuid.UUID) -> tuple[int | None, int]:
+    """(the number of a slot of ``host``'s now held by ``holder`` or None, how many of its slots are made)."""
     params = {"host": host, "limit": limit, "now": now, "until": until, "holder": holder}
     with connection.cursor() as cursor:
         cursor.execute(_take_slot_sql(), params)
-        row = cursor.fetchone()
-    return None if row is None else row[0]
+        return cursor.fetchone()
 
 
 def give_back(host: str, number: int, holder: uuid.UUID) -> None:

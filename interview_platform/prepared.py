@@ -102,10 +102,9 @@ def _quoted(connection, model, names) -> str:
 
 
 @functools.cache
-def _insert_plan(model, vendor: str) -> tuple[str, str, str, tuple] | None:
+def _insert_plan(model, using: str) -> tuple[str, str, str, tuple] | None:
     """(INSERT … VALUES, one row's placeholders, RETURNING the auto key, the fields); None: the ORM's."""
-    from django.db import connection
-
+    connection = connections[using]
     if model._meta.parents:
         return None  # multi-table inheritance: a row per table
     auto = model._meta.auto_field
@@ -129,7 +128,7 @@ def insert(objs: list, using: str = "default") -> list:
         return objs
     model = type(objs[0])
     connection = connections[using]
-    plan = _insert_plan(model, connection.vendor) if connection.vendor == "postgresql" else None
+    plan = _insert_plan(model, using) if connection.vendor == "postgresql" else None
     if plan is None:
         return model.objects.using(using).bulk_create(objs)
     head, row, returning, fields = plan
@@ -149,10 +148,8 @@ def insert(objs: list, using: str = "default") -> list:
 
 
 @functools.cache
-def _update_sql(model, names: tuple[str, ...], vendor: str) -> str:
-    from django.db import connection
-
-    quote = connection.ops.quote_name
+def _update_sql(model, names: tuple[str, ...], using: str) -> str:
+    quote = connections[using].ops.quote_name
     assignments = ", ".join(f"{quote(model._meta.get_field(name).column)} = %s" for name in names)
     table, key = quote(model._meta.db_table), quote(model._meta.pk.column)
     return f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608 - names from the model
@@ -175,5 +172,5 @@ def update(model, pk, values: dict, using: str = "default") -> int:
         params.append(field.get_db_prep_save(value, connection))
     params.append(model._meta.pk.get_db_prep_save(pk, connection))
     with connection.cursor() as cursor:
-        cursor.execute(_update_sql(model, names, connection.vendor), params)
+        cursor.execute(_update_sql(model, names, using), params)
         return cursor.rowcount

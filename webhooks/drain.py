@@ -40,6 +40,7 @@ from . import signing, slots, statements, transport
 from .delivery import claim_window, record
 from .models import Delivery, DeliveryStatus, Endpoint
 from .queueing import enqueue_destinations, enqueue_retry, others_waiting
+from .secrets import owner as secret_owner
 from .secrets import signing_secrets
 
 logger = logging.getLogger(__name__)
@@ -130,13 +131,10 @@ class _Turn:
         return max(1, min(CLAIM_SIZE, room, fit))
 
     def signing_secrets(self, delivery: Delivery) -> list[str]:
-        if delivery.endpoint_id is not None:
-            owner = ("endpoint", delivery.endpoint_id)
-        else:
-            owner = ("organization", delivery.event.organization_id)
-        if owner not in self.secrets:
-            self.secrets[owner] = signing_secrets(delivery)
-        return self.secrets[owner]
+        key = secret_owner(delivery)
+        if key not in self.secrets:
+            self.secrets[key] = signing_secrets(delivery)
+        return self.secrets[key]
 
     def endpoint_state(self, delivery: Delivery) -> tuple[bool, str]:
         """(active, why not) of the delivery's endpoint, as of the claim or a 410 seen since."""

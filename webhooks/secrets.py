@@ -27,6 +27,13 @@ class Rotation:
     previous_expires_at: datetime  # until then the old secret signs too
 
 
+def owner(delivery: Delivery) -> tuple[str, object]:
+    """Whose secrets sign ``delivery``: ``("endpoint", id)``, or ``("organization", id)`` for a callback."""
+    if delivery.endpoint_id is not None:
+        return ("endpoint", delivery.endpoint_id)
+    return ("organization", delivery.event.organization_id)
+
+
 def signing_secrets(delivery: Delivery, now: datetime | None = None) -> list[str]:
     """The secrets that sign ``delivery``: the current one first, then unexpired previous ones.
 

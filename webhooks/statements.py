@@ -19,6 +19,7 @@ from accounts.models import Organization
 from interview_platform.prepared import model_fields
 
 from .models import Delivery, DeliveryStatus, DestinationSlot, Endpoint, Event, SigningSecret
+from .secrets import owner
 
 
 @functools.cache
@@ -45,7 +46,8 @@ def _claim_sql() -> str:
 
     ``due`` is materialized: locked and counted once. A row it locked is still
     PENDING (the lock was taken on the current version), so the UPDATE claims
-    exactly the rows picked.
+    exactly the rows picked. The secrets are those ``secrets.signing_secrets``
+    looks up: the owner's current one, then its unexpired previous ones, newest first.
     """
     delivery, event = Delivery._meta, Event._meta
     org = Organization._meta
@@ -86,18 +88,12 @@ def _claim_sql() -> str:
     """  # noqa: S608 - names from the models, values as parameters
 
 
-def _owner(delivery: Delivery) -> tuple[str, object]:
-    if delivery.endpoint_id is not None:
-        return ("endpoint", delivery.endpoint_id)
-    return ("organization", delivery.event.organization_id)
-
-
 def claim(host: str, now, until, token: uuid.UUID, size: int) -> tuple[list[Delivery], bool, dict]:
     """Claim up to ``size`` of ``host``'s due deliveries, oldest first (PostgreSQL).
 
     Returns the deliveries (with their events, payload deferred, and
     endpoints), whether nothing else is due, and the signing secrets of each
-    delivery's owner (``("endpoint", id)`` or ``("organization", id)``).
+    delivery's owner (``secrets.owner``).
     """
     params = {
         "host": host,
@@ -123,7 +119,7 @@ def claim(host: str, now, until, token: uuid.UUID, size: int) -> tuple[list[Deli
             if delivery.endpoint_id is not None
             else None
         )
-        secrets[_owner(delivery)] = [row[1], *row[2]]
+        secrets[owner(delivery)] = [row[1], *row[2]]
         deliveries.append(delivery)
     drained = not rows or rows[0][0] <= size
     return deliveries, drained, secrets

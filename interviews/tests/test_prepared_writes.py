@@ -116,6 +116,6 @@ def test_values_the_database_computes_are_left_to_the_orm():
         class Meta:
             app_label = "interviews"
 
-    assert prepared._insert_plan(Computed, "postgresql") is None
-    head, row, returning, fields = prepared._insert_plan(Plain, "postgresql")
+    assert prepared._insert_plan(Computed, "default") is None
+    head, row, returning, fields = prepared._insert_plan(Plain, "default")
     assert [f.name for f in fields] == ["made"] and returning.startswith(" RETURNING")

@@ -77,7 +77,7 @@ def test_a_claim_builds_the_models_the_orm_would_with_both_owners_secrets(org, r
         }
         assert (endpoint_of and _fields(endpoint_of)) == (orm.endpoint and _fields(orm.endpoint))
         # The secrets the ORM would look up, current first, then the unexpired previous one.
-        assert owners[statements._owner(delivery)] == secrets.signing_secrets(orm)
+        assert owners[secrets.owner(delivery)] == secrets.signing_secrets(orm)
     assert owners == {
         ("endpoint", endpoint.id): [Endpoint.objects.get(id=endpoint.id).secret, old_endpoint_secret],
         ("organization", org.id): [type(org).objects.get(id=org.id).webhook_secret, old_org_secret],

@@ -98,13 +98,13 @@ loadtest: install
 # Production-shaped processes (need DATABASE_URL and REDIS_URL). Agent steps and
 # webhook deliveries get separate workers, so slow receivers never hold up interviews.
 worker: install
-	$(BIN)/celery -A interview_platform worker -Q agents --hostname agents@%h --loglevel=INFO
+	$(BIN)/celery -A interview_platform worker -Q agents --hostname agents@%h --without-gossip --without-mingle --without-heartbeat --loglevel=INFO
 
 webhook-worker: install
-	$(BIN)/celery -A interview_platform worker -Q webhooks --hostname webhooks@%h --loglevel=INFO
+	$(BIN)/celery -A interview_platform worker -Q webhooks --hostname webhooks@%h --without-gossip --without-mingle --without-heartbeat --loglevel=INFO
 
 mail-worker: install
-	$(BIN)/celery -A interview_platform worker -Q mail --pool threads --concurrency 32 --hostname mail@%h --loglevel=INFO
+	$(BIN)/celery -A interview_platform worker -Q mail --pool threads --concurrency 32 --hostname mail@%h --without-gossip --without-mingle --without-heartbeat --loglevel=INFO
 
 beat: install
 	$(BIN)/celery -A interview_platform beat --loglevel=INFO --schedule .data/celerybeat-schedule

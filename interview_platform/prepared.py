@@ -5,7 +5,8 @@ than running it. A ``Prepared`` query is a ``.values(...)`` queryset built
 once with placeholder UUIDs; each run puts the caller's UUIDs in their places,
 runs the same SQL and converts the columns as the ORM would. ``insert`` and
 ``update`` do the same for writing rows of a model (PostgreSQL; the ORM's
-own methods elsewhere).
+own methods elsewhere), and within ``held()`` go to the database together, as
+one statement, when the next other statement or the block's end comes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 import functools
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.db import connections
 from django.db.models import Model, QuerySet
@@ -135,16 +137,25 @@ def insert(objs: list, using: str = "default") -> list:
     params = []
     for obj in objs:
         params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
-    with connection.cursor() as cursor:
-        # The rows come back in the order of VALUES (as bulk_create relies on too).
-        cursor.execute(head + ", ".join([row] * len(objs)) + returning, params)
-        if returning:
-            for obj, (key,) in zip(objs, cursor.fetchall(), strict=True):
-                setattr(obj, model._meta.auto_field.attname, key)
+    sql = head + ", ".join([row] * len(objs)) + returning
+    keyed = objs if returning else []
     for obj in objs:
         obj._state.adding = False
         obj._state.db = using
+    holder = _holder(connection)
+    if holder is not None:
+        holder.writes.append((sql, params, keyed, model))
+        return objs
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        # The rows come back in the order of VALUES (as bulk_create relies on too).
+        _set_keys(keyed, [key for (key,) in cursor.fetchall()] if keyed else [])
     return objs
+
+
+def _set_keys(objs: list, keys: list) -> None:
+    for obj, key in zip(objs, keys, strict=True):
+        setattr(obj, obj._meta.auto_field.attname, key)
 
 
 @functools.cache
@@ -155,10 +166,11 @@ def _update_sql(model, names: tuple[str, ...], using: str) -> str:
     return f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608 - names from the model
 
 
-def update(model, pk, values: dict, using: str = "default") -> int:
+def update(model, pk, values: dict, using: str = "default") -> int | None:
     """``model.objects.filter(pk=pk).update(**values)`` for plain values (no expressions), on PostgreSQL.
 
-    A foreign key's value may be the related instance or its key.
+    A foreign key's value may be the related instance or its key. Returns the
+    rows updated; None within ``held()``, where the update is sent later.
     """
     connection = connections[using]
     if connection.vendor != "postgresql":
@@ -171,6 +183,106 @@ def update(model, pk, values: dict, using: str = "default") -> int:
             value = value.pk
         params.append(field.get_db_prep_save(value, connection))
     params.append(model._meta.pk.get_db_prep_save(pk, connection))
+    sql = _update_sql(model, names, using)
+    holder = _holder(connection)
+    if holder is not None:
+        if any(held_model is model for _, _, _, held_model in holder.writes):
+            holder.send()
+        holder.writes.append((sql, params, [], model))
+        return None
     with connection.cursor() as cursor:
-        cursor.execute(_update_sql(model, names, using), params)
+        cursor.execute(sql, params)
         return cursor.rowcount
+
+
+# --- Held writes --------------------------------------------------------------------
+# Each statement is a round trip, and each costs both sides more than the work
+# in it: within ``held()`` the writes above wait and go together, as the
+# data-modifying parts of one statement (``WITH w0 AS (UPDATE …), w1 AS
+# (INSERT … RETURNING id) SELECT …``). PostgreSQL runs every part in full, all
+# on one snapshot: an update cannot see a row inserted or updated by another
+# part, so an update whose table an earlier held write touched sends those first.
+
+_held = threading.local()
+
+
+def _holder(connection) -> _Held | None:
+    """What holds the writes on ``connection`` in this thread, when they are held."""
+    return getattr(_held, "by_alias", {}).get(connection.alias)
+
+
+class _Held:
+    def __init__(self, connection):
+        self.connection = connection
+        # (sql, params, instances awaiting their keys, model)
+        self.writes: list[tuple[str, list, list, type]] = []
+        self.sending = False
+
+    def __call__(self, execute, sql, params, many, context):
+        """An execute wrapper: what is held goes first, so statements run in the order they were made."""
+        if not self.sending:
+            self.send()
+        return execute(sql, params, many, context)
+
+    def send(self) -> None:
+        writes, self.writes = self.writes, []
+        if not writes:
+            return
+        self.sending = True
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(*_together(writes))
+                rows = cursor.fetchall() if any(keyed for _, _, keyed, _ in writes) else []
+        finally:
+            self.sending = False
+        if len(writes) == 1:
+            _set_keys(writes[0][2], [key for (key,) in rows])
+            return
+        for n, (_, _, keyed, _) in enumerate(writes):
+            # Each part's keys come back in the order of its VALUES, the parts in the order of UNION ALL.
+            _set_keys(keyed, [key for part, key in rows if part == n])
+
+
+def _together(writes: list[tuple[str, list, list, type]]) -> tuple[str, list]:
+    """One statement for ``writes``: itself when alone, else each a part of one WITH."""
+    if len(writes) == 1:
+        return writes[0][0], writes[0][1]
+    parts = ", ".join(f"w{n} AS ({sql})" for n, (sql, _, _, _) in enumerate(writes))
+    keys = " UNION ALL ".join(
+        f"SELECT {n}, {_key_column(keyed)}::bigint FROM w{n}"  # noqa: S608 - our own statements
+        for n, (_, _, keyed, _) in enumerate(writes)
+        if keyed
+    )
+    return f"WITH {parts} {keys or 'SELECT 0, 0'}", [value for _, params, _, _ in writes for value in params]
+
+
+def _key_column(objs: list) -> str:
+    model = type(objs[0])
+    return connections[objs[0]._state.db].ops.quote_name(model._meta.auto_field.column)
+
+
+@contextmanager
+def held(using: str = "default") -> Iterator[None]:
+    """Within, ``insert`` and ``update`` go to the database together (PostgreSQL; at once elsewhere).
+
+    They are sent before any other statement on the connection (a query, a
+    savepoint, the ORM's own writes), so everything runs in the order it was
+    written, and at the end of the block, also when it ends with an exception.
+    Keys the database assigns are set on the instances when they are sent.
+    Use it inside the transaction (it must end before the commit).
+    """
+    connection = connections[using]
+    by_alias = _held.__dict__.setdefault("by_alias", {})
+    if connection.vendor != "postgresql" or using in by_alias:
+        yield  # elsewhere, or already held further out
+        return
+    writes = by_alias[using] = _Held(connection)
+    try:
+        with connection.execute_wrapper(writes):
+            try:
+                yield
+            finally:
+                if not connection.needs_rollback:
+                    writes.send()
+    finally:
+        del by_alias[using]

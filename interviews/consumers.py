@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -49,6 +50,19 @@ def _admit(token: str, session) -> tuple[str | None, tuple[str, str] | None]:
 
 class InterviewConsumer(AsyncWebsocketConsumer):
     interview_id: str | None = None
+
+    async def dispatch(self, message):
+        """Channels' dispatch, without its hop to the sync thread before every message.
+
+        Channels closes stale database connections there, on the one thread all
+        sockets' sync code shares, before each frame and channel-layer message.
+        This consumer touches the database only through ``in_thread``, which
+        does the same on the thread that runs the work, before and after it.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self):
         register_server_loop(asyncio.get_running_loop())

@@ -74,8 +74,12 @@ def intro_frame(interview: Interview, total: int) -> dict:
     }
 
 
-def history_frame(interview: Interview) -> dict:
-    answered = interview.turns.filter(answered_at__isnull=False).order_by("sequence")
+def history_frame(interview: Interview, turns: list[Turn] | None = None) -> dict:
+    """The answered turns in order; ``turns``: all the interview's turns, when read already."""
+    if turns is None:
+        answered = interview.turns.filter(answered_at__isnull=False).order_by("sequence")
+    else:
+        answered = [t for t in turns if t.answered_at is not None]
     return {
         "type": "history",
         "items": [
@@ -85,9 +89,9 @@ def history_frame(interview: Interview) -> dict:
     }
 
 
-def opening_frames(interview: Interview, total: int) -> list[dict]:
+def opening_frames(interview: Interview, total: int, turns: list[Turn] | None = None) -> list[dict]:
     """What a (re)connecting socket is told first: who is interviewing, and the thread so far."""
-    return [intro_frame(interview, total), history_frame(interview)]
+    return [intro_frame(interview, total), history_frame(interview, turns)]
 
 
 def _open_turn(interview_id, question_id: str) -> Turn:

@@ -51,16 +51,20 @@ def start(interview_id, channel_name: str) -> dict:
     Returns {"takeover": old channel or "", "frames": [...]}: the introduction, the
     thread so far and, when one is waiting, the open question.
     """
-    with transaction.atomic():
-        interview = Interview.objects.select_for_update().get(pk=interview_id)
-        session = candidate_session(interview)
+    # Its writes go together (prepared.held) wherever no read comes between them.
+    with transaction.atomic(), prepared.held():
+        # With what the opening frames and the first question need, in one read.
+        interview = (
+            Interview.objects.select_for_update(of=("self",))
+            .select_related("organization", "current_plan", "candidate_session")
+            .get(pk=interview_id)
+        )
+        session = _joined_session(interview)
         previous = session.live_channel if session.live_channel != channel_name else ""
         now = timezone.now()
-        session.live_channel, session.connected_at = channel_name, now
-        fields = ["live_channel", "connected_at"]
+        changed = {"live_channel": channel_name, "connected_at": now}
         if interview.state == State.APPROVED:
-            session.started_at = now
-            fields.append("started_at")
+            changed["started_at"] = now
             workflow.transition(
                 interview,
                 State.IN_PROGRESS,
@@ -68,15 +72,19 @@ def start(interview_id, channel_name: str) -> dict:
                 reason="candidate joined",
                 changes={"join_expires_at": None},
                 event_data=events.started(),
+                already_locked=True,
             )
-        session.save(update_fields=fields)
+        prepared.update(CandidateSession, session.pk, changed)
+        for name, value in changed.items():
+            setattr(session, name, value)
         interview_id = str(interview.id)
         turns = list(interview.turns.select_related("question"))
         pending = next((t for t in reversed(turns) if t.answered_at is None), None)
-        total = interview.current_plan.questions.count() if interview.current_plan_id else 0
+        # The plan's questions are read once per process (engine_plan), not counted on every connect.
+        total = len(engine_plan(interview)[1]) if interview.current_plan_id else 0
         # The question a quick engine asks now joins these frames once the move commits.
         with effects.replies(interview_id) as frames:
-            frames.extend(conversation.opening_frames(interview, total))
+            frames.extend(conversation.opening_frames(interview, total, turns))
             if pending:
                 frames.append(conversation.question_frame(pending, total))
             elif interview.state == State.IN_PROGRESS and get_engine().quick:
@@ -86,6 +94,14 @@ def start(interview_id, channel_name: str) -> dict:
             else:
                 effects.enqueue("interviews.tasks.interview_step", interview_id)
     return {"takeover": previous, "frames": frames}
+
+
+def _joined_session(interview: Interview) -> CandidateSession:
+    """The candidate session read with ``interview``; made now when there is none yet."""
+    try:
+        return interview.candidate_session
+    except CandidateSession.DoesNotExist:
+        return candidate_session(interview)
 
 
 def disconnect(interview_id, channel_name: str) -> None:
@@ -114,9 +130,10 @@ def store_answer(
         if interview.state != State.IN_PROGRESS:
             raise WrongState("The interview is not in progress.", code="not_in_progress")
         turns = _turns_of(interview)
-        _answer(turns, question_id, text, recording_id)
         direct = bool(reply_to) and _live_channel(interview) == reply_to
-        with effects.replies(interview_id, direct) as frames:
+        # The answer, the step record and the next question go to the database as one statement.
+        with prepared.held(), effects.replies(interview_id, direct) as frames:
+            _answer(turns, question_id, text, recording_id)
             if quick:
                 moves.advance(interview, turns)
             else:

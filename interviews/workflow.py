@@ -106,13 +106,17 @@ def transition(
     event: str | None = None,
     event_data: dict | None = None,
     emit_event: bool = True,
+    already_locked: bool = False,
 ) -> Interview:
     """Move ``interview`` to ``to_state`` or raise WrongState (HTTP 409).
 
     ``changes`` are other fields saved in the same update; ``event`` overrides
-    the default event for the target state. Returns the locked, fresh row.
+    the default event for the target state. Returns the locked, fresh row:
+    read again under its lock, unless ``already_locked`` says the caller's
+    instance was read with the row locked in this transaction (so it is fresh),
+    and is moved as it is.
     """
-    locked = Interview.objects.select_for_update().get(pk=interview.pk)
+    locked = interview if already_locked else Interview.objects.select_for_update().get(pk=interview.pk)
     from_state = locked.state
     if not can_transition(from_state, to_state):
         raise WrongState(

@@ -59,17 +59,26 @@ class Prepared:
         return sql, tuple(params), slots, names, converters
 
     def rows(self, *arguments, using: str = "default") -> list[dict]:
-        sql, params, slots, names, converters = self._plan(using)
+        sql, params = self.bound(*arguments, using=using)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return self.converted(cursor.fetchall(), using)
+
+    def bound(self, *arguments, using: str = "default") -> tuple[str, list]:
+        """The SQL and the parameters of a run with ``arguments``."""
+        sql, params, slots, _, _ = self._plan(using)
         params = list(params)
         for (position, form), value in zip(slots, arguments, strict=True):
             if value is not None:
                 value = value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
                 value = value.hex if form == "hex" else str(value) if form == "str" else value
             params[position] = value
+        return sql, params
+
+    def converted(self, rows: list, using: str = "default") -> list[dict]:
+        """The database's rows as dicts of the values the ORM would give."""
+        _, _, _, names, converters = self._plan(using)
         connection = connections[using]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
         found = []
         for row in rows:
             row = list(row)
@@ -78,6 +87,36 @@ class Prepared:
                     row[position] = function(row[position], expression, connection)
             found.append(dict(zip(names, row, strict=True)))
         return found
+
+
+def rows_together(*runs: tuple[Prepared, tuple], using: str = "default") -> list[list[dict]]:
+    """``[query.rows(*arguments) for query, arguments in runs]``, in one round trip where it can be.
+
+    With psycopg's client-side binding (Django's default for PostgreSQL) the
+    statements go as one query, joined by ";": the server runs them one after
+    the other, in the same transaction, and returns each one's rows in turn.
+    """
+    connection = connections[using]
+    if len(runs) < 2 or not _client_side_binding(connection):
+        return [query.rows(*arguments, using=using) for query, arguments in runs]
+    bound = [query.bound(*arguments, using=using) for query, arguments in runs]
+    results = []
+    with connection.cursor() as cursor:
+        cursor.execute("; ".join(sql for sql, _ in bound), [value for _, params in bound for value in params])
+        for n, (query, _) in enumerate(runs):
+            if n:
+                cursor.nextset()
+            results.append(query.converted(cursor.fetchall(), using))
+    return results
+
+
+def _client_side_binding(connection) -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    import psycopg
+
+    connection.ensure_connection()
+    return issubclass(connection.connection.cursor_factory, psycopg.ClientCursor)
 
 
 @functools.cache

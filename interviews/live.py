@@ -126,10 +126,9 @@ def store_answer(
         raise CodeProblem(f"The answer is longer than {MAX_ANSWER_CHARS} characters.", code="answer_too_long")
     quick = get_engine().quick
     with transaction.atomic():
-        interview = _locked_with_session(interview_id)
+        interview, turns = _locked_with_turns(interview_id)
         if interview.state != State.IN_PROGRESS:
             raise WrongState("The interview is not in progress.", code="not_in_progress")
-        turns = _turns_of(interview)
         direct = bool(reply_to) and _live_channel(interview) == reply_to
         # The answer, the step record and the next question go to the database as one statement.
         with prepared.held(), effects.replies(interview_id, direct) as frames:
@@ -142,7 +141,8 @@ def store_answer(
 
 
 # An answer's two reads, compiled to SQL once per process (compiling them cost
-# more than running them): the interview locked with its candidate session, and its turns.
+# more than running them) and sent together: the interview locked with its
+# candidate session, and its turns.
 _SESSION = "candidate_session__"
 _LOCKED = Prepared(
     lambda interview_id: (
@@ -161,9 +161,10 @@ _TURNS = Prepared(
 )
 
 
-def _locked_with_session(interview_id) -> Interview:
-    """What ``select_for_update(of=("self",)).select_related("candidate_session").get(pk=…)`` returns."""
-    rows = _LOCKED.rows(interview_id)
+def _locked_with_turns(interview_id) -> tuple[Interview, list[Turn]]:
+    """The interview locked (``select_for_update(of=("self",)).select_related("candidate_session")``)
+    and its turns in order, each knowing its interview: one round trip, the lock taken first."""
+    rows, turn_rows = prepared.rows_together((_LOCKED, (interview_id,)), (_TURNS, (interview_id,)))
     if not rows:
         raise Interview.DoesNotExist("Interview matching query does not exist.")
     interview = as_instance(Interview, rows[0])
@@ -172,15 +173,10 @@ def _locked_with_session(interview_id) -> Interview:
         session = as_instance(CandidateSession, rows[0], _SESSION)
         CandidateSession.interview.field.set_cached_value(session, interview)
     Interview.candidate_session.related.set_cached_value(interview, session)
-    return interview
-
-
-def _turns_of(interview: Interview) -> list[Turn]:
-    """``list(interview.turns.all())``: the turns in order, each knowing its interview."""
-    turns = [as_instance(Turn, row) for row in _TURNS.rows(interview.pk)]
+    turns = [as_instance(Turn, row) for row in turn_rows]
     for turn in turns:
         Turn.interview.field.set_cached_value(turn, interview)
-    return turns
+    return interview, turns
 
 
 def _answer(turns: list[Turn], question_id: str, text: str, recording_id) -> None:

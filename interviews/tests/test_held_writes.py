@@ -104,3 +104,19 @@ def test_nested_blocks_hold_once_and_a_savepoint_comes_after_the_held_writes(int
         1,
         2,
     ]
+
+
+def test_prepared_reads_go_together_in_one_round_trip_each_with_its_own_rows(interview):
+    from interviews import live
+
+    made = prepared.insert([turn(interview, 0, "First?"), turn(interview, 1, "Second?")])
+    with transaction.atomic(), CaptureQueriesContext(connection) as run:
+        locked, turns = prepared.rows_together(
+            (live._LOCKED, (interview.id,)), (live._TURNS, (interview.id,))
+        )
+    [sql] = [q["sql"] for q in run.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert sql.count("; ") == 1 and "FOR UPDATE" in sql
+    assert [row["id"] for row in locked] == [interview.id]
+    assert locked == live._LOCKED.rows(interview.id) and turns == live._TURNS.rows(interview.id)
+    assert [(row["id"], row["question_text"]) for row in turns] == [(t.pk, t.question_text) for t in made]
+    assert prepared.rows_together((live._TURNS, (interview.id,))) == [turns]

@@ -15,10 +15,12 @@ reads it with a broker, the embedded runner's timer without.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import importlib
 import itertools
 import logging
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -82,14 +84,35 @@ def waiting(name: str) -> int | None:
     task = task_named(name)
     queue = task.app.amqp.router.route({}, name)["queue"].name
     try:
-        # The publishers' pooled channel: kept open, unlike a connection from the plain pool.
-        with task.app.producer_or_acquire() as producer:
-            return producer.channel.queue_declare(queue=queue, passive=True).message_count
+        return _counting_channel(task.app).queue_declare(queue=queue, passive=True).message_count
     except ChannelError:
         return 0  # Redis keeps no empty list: a queue with nothing in it is "not found"
     except Exception as exc:
+        _forget_counting_channel()
         logger.warning("could not count the jobs waiting in %s (%s: %s)", queue, type(exc).__name__, exc)
         return None
+
+
+# A broker channel for counting, kept open by each process and thread: a new one
+# (a connection, its client, a ping) cost a webhook job more CPU than its delivery.
+_counting = threading.local()
+
+
+def _counting_channel(app):
+    kept = getattr(_counting, "kept", None)
+    if kept is None or kept[0] != os.getpid():  # none yet, or inherited across a fork
+        connection = app.connection_for_read()
+        kept = _counting.kept = (os.getpid(), connection, connection.default_channel)
+    return kept[2]
+
+
+def _forget_counting_channel() -> None:
+    """After an error: the next count opens a new channel."""
+    kept = getattr(_counting, "kept", None)
+    _counting.kept = None
+    if kept is not None and kept[0] == os.getpid():
+        with contextlib.suppress(Exception):  # it is broken already; the error was logged
+            kept[1].release()
 
 
 def enqueue_on_commit(name: str, *args, countdown: float = 0) -> None:

@@ -86,3 +86,35 @@ def test_how_many_jobs_wait_in_a_tasks_queue_on_the_broker(settings):
         assert jobs.waiting("interviews.tasks.interview_step") == 1  # the agents' queue, apart
     finally:
         redis.Redis.from_url(broker).flushdb()
+
+
+@pytest.mark.integration
+def test_counting_keeps_one_broker_channel_and_opens_a_new_one_after_an_error(settings, monkeypatch):
+    import redis
+    from celery import current_app
+
+    from tests.live import empty_broker
+
+    broker = empty_broker()
+    settings.EMBEDDED = False
+    opened = []
+    connect = current_app.connection_for_read
+
+    def counted():
+        opened.append(1)
+        return connect()
+
+    monkeypatch.setattr(current_app, "connection_for_read", counted)
+    jobs._forget_counting_channel()
+    try:
+        for _ in range(5):
+            assert jobs.waiting("webhooks.tasks.drain") == 0
+        assert len(opened) == 1  # one channel for every count, not one each
+        channel = jobs._counting_channel(current_app)
+        monkeypatch.setattr(channel, "queue_declare", lambda **_: (_ for _ in ()).throw(OSError("gone")))
+        assert jobs.waiting("webhooks.tasks.drain") is None  # told as unknown, logged
+        jobs.enqueue("webhooks.tasks.drain", "a.example:443")
+        assert jobs.waiting("webhooks.tasks.drain") == 1 and len(opened) == 2  # a new channel
+    finally:
+        jobs._forget_counting_channel()
+        redis.Redis.from_url(broker).flushdb()

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import statistics
 import sys
+import tempfile
 import time
 from urllib.parse import urlparse, urlunparse
 
@@ -52,8 +54,20 @@ def recreate(url: str, *, drop_only: bool = False) -> None:
 
 
 def setup(url: str) -> None:
+    """Django as production runs it (DEBUG off: no query log, templates without debug data,
+    hashed static files), on the benchmark's database; BENCH_DEBUG=true measures DEBUG on."""
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DEBUG", "true")
+    debug = os.environ.get("BENCH_DEBUG", "false")
+    os.environ["DEBUG"] = debug
+    if debug != "true":
+        os.environ.update(
+            SECRET_KEY=secrets.token_urlsafe(48),
+            ALLOWED_HOSTS="testserver",
+            DATA_DIR=tempfile.mkdtemp(prefix="bench-dashboard-"),
+            SECURE_SSL_REDIRECT="false",
+            SECURE_COOKIES="false",
+            SECURE_HSTS_SECONDS="0",
+        )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview_platform.settings")
     import django
 
@@ -61,6 +75,8 @@ def setup(url: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    if debug != "true":
+        call_command("collectstatic", "--noinput", verbosity=0)
 
 
 def populate(total: int, waiting: int):

@@ -133,6 +133,25 @@ def test_the_numbers_of_the_last_days(web, org, make_assessed, recruiter, captur
     assert 'data-testid="stat-decision">3 h<' in html
 
 
+def test_the_numbers_are_worked_out_at_most_every_half_minute_per_organization(web, org):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from approvals import stats as stats_module
+
+    now = timezone.now()
+    listed_interviews(org, [{"created_at": now}])
+    assert web.get("/admin/interviews").context["stats"]["this_week"] == 1
+    listed_interviews(org, [{"created_at": now}])
+    with CaptureQueriesContext(connection) as kept:
+        assert web.get("/admin/interviews").context["stats"]["this_week"] == 1  # the kept numbers
+    assert not [q for q in kept.captured_queries if "this_week" in q["sql"] or "percentile" in q["sql"]]
+    assert stats_module.FRESH_SECONDS == 30
+    cache.delete(f"dashboard:stats:{org.id}")  # as if the half minute were over
+    assert web.get("/admin/interviews").context["stats"]["this_week"] == 2
+
+
 def test_the_chart_draws_the_last_fourteen_days(web, org):
     now = timezone.now()
     listed_interviews(org, [{"created_at": now - timedelta(days=d)} for d in (0, 0, 0, 1, 5, 20)])

@@ -306,9 +306,12 @@ def held(using: str = "default") -> Iterator[None]:
 
     They are sent before any other statement on the connection (a query, a
     savepoint, the ORM's own writes), so everything runs in the order it was
-    written, and at the end of the block, also when it ends with an exception.
-    Keys the database assigns are set on the instances when they are sent.
-    Use it inside the transaction (it must end before the commit).
+    written, and at the end of the block, also when it ends with an exception
+    (unless the transaction is already marked to roll back). Within it an
+    update returns None (its row count is not known yet), and the keys the
+    database assigns are set on the instances when they are sent. Use it
+    inside the transaction (it must end before the commit); a block inside
+    another is part of the outer one.
     """
     connection = connections[using]
     by_alias = _held.__dict__.setdefault("by_alias", {})

@@ -247,6 +247,33 @@ def test_kept_plans_are_bounded(api_key, recruiter, capture, monkeypatch):
     assert question_reads(sql_of(captured)) == 1
 
 
+def test_a_socket_connects_in_one_transaction_of_few_statements(api_key, recruiter, capture, watch_jobs):
+    from interviews.models import CandidateSession
+
+    run_id, _ = approved_interview(api_key, recruiter, capture)
+    interview = Interview.objects.get(run_id=run_id)
+    CandidateSession.objects.create(interview=interview)  # the join page made it
+    adapters.forget_plans()
+    watch_jobs()
+    with capture(execute=True), CaptureQueriesContext(connection) as captured:
+        status = live.start(interview.id, CHANNEL)
+    statements = sql_of(captured)
+    assert statements[0].startswith("SAVEPOINT") and statements[-1].startswith("RELEASE SAVEPOINT")
+    inside = statements[1:-1]  # one transaction (a savepoint inside the test's)
+    # The interview locked with its organization, plan and session (read once, not again to move it);
+    # the move (its update, a savepoint around it, the state change and event together, the
+    # endpoints); the session's update; the turns; the plan's questions (once per process); the
+    # step and the first question together. Elsewhere the held writes go one by one.
+    assert len(inside) == (10 if connection.vendor == "postgresql" else 12), inside
+    assert sum(s.startswith("SELECT") and 'FROM "interviews_interview"' in s for s in inside) == 1
+    assert not any("COUNT(" in s for s in inside)  # the question count comes from the kept plan
+    assert [f["type"] for f in status["frames"]] == ["intro", "history", "question"]
+    assert (
+        status["frames"][0]["agenda"]["questions"]
+        == Plan.objects.get(pk=interview.current_plan_id).questions.count()
+    )
+
+
 def test_a_quick_engine_asks_the_first_question_when_the_socket_connects(
     api_key, recruiter, capture, watch_jobs
 ):

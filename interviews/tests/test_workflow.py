@@ -97,3 +97,24 @@ def test_rollback_leaves_no_trace(org):
     assert interview.state == State.PENDING
     assert not StateChange.objects.exists()
     assert not interview.events.exists()
+
+
+def test_a_row_the_caller_locked_is_moved_without_being_read_again(org, django_capture_on_commit_callbacks):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    interview = make(org, State.PENDING)
+    with transaction.atomic():
+        locked = Interview.objects.select_for_update().get(pk=interview.pk)
+        with django_capture_on_commit_callbacks(execute=False), CaptureQueriesContext(connection) as run:
+            moved = workflow.transition(locked, State.APPROVED, actor=workflow.SYSTEM, already_locked=True)
+    assert moved is locked and locked.state == State.APPROVED
+    assert not [
+        q
+        for q in run.captured_queries
+        if q["sql"].startswith("SELECT") and "interviews_interview" in q["sql"]
+    ]
+    assert Interview.objects.get(pk=interview.pk).state == State.APPROVED
+    assert StateChange.objects.get(interview=interview).to_state == State.APPROVED
+    with pytest.raises(WrongState):  # the rules are the same
+        workflow.transition(locked, State.PENDING, actor=workflow.SYSTEM, already_locked=True)

@@ -184,11 +184,8 @@ def insert(objs: list, using: str = "default") -> list:
     holder = _holder(connection)
     if holder is not None:
         holder.writes.append((sql, params, keyed, model))
-        return objs
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        # The rows come back in the order of VALUES (as bulk_create relies on too).
-        _set_keys(keyed, [key for (key,) in cursor.fetchall()] if keyed else [])
+    else:
+        _send(connection, [(sql, params, keyed, model)])
     return objs
 
 
@@ -229,9 +226,7 @@ def update(model, pk, values: dict, using: str = "default") -> int | None:
             holder.send()
         holder.writes.append((sql, params, [], model))
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    return _send(connection, [(sql, params, [], model)])
 
 
 # --- Held writes --------------------------------------------------------------------
@@ -269,17 +264,25 @@ class _Held:
             return
         self.sending = True
         try:
-            with self.connection.cursor() as cursor:
-                cursor.execute(*_together(writes))
-                rows = cursor.fetchall() if any(keyed for _, _, keyed, _ in writes) else []
+            _send(self.connection, writes)
         finally:
             self.sending = False
-        if len(writes) == 1:
-            _set_keys(writes[0][2], [key for (key,) in rows])
-            return
+
+
+def _send(connection, writes: list[tuple[str, list, list, type]]) -> int:
+    """Run ``writes`` as one statement, set the keys the database assigned; the rows a lone write touched."""
+    with connection.cursor() as cursor:
+        cursor.execute(*_together(writes))
+        rows = cursor.fetchall() if any(keyed for _, _, keyed, _ in writes) else []
+        count = cursor.rowcount
+    if len(writes) == 1:
+        # The rows come back in the order of VALUES (as bulk_create relies on too).
+        _set_keys(writes[0][2], [key for (key,) in rows])
+    else:
         for n, (_, _, keyed, _) in enumerate(writes):
             # Each part's keys come back in the order of its VALUES, the parts in the order of UNION ALL.
             _set_keys(keyed, [key for part, key in rows if part == n])
+    return count
 
 
 def _together(writes: list[tuple[str, list, list, type]]) -> tuple[str, list]:

@@ -33,7 +33,8 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores ({model}), {memory} GiB, {platform.system()} {platform.release()}"
 
 
-async def run(shape: Shape, relay: MailRelay, levels: list[int], seconds: float) -> dict:
+async def run(shape: Shape, relay: MailRelay, levels: list[int], seconds: float, raw: dict) -> dict:
+    """The report; ``raw`` gets each answer's and each webhook's time, for a closer look at the tails."""
     fast, slow = Receiver(), Receiver(delay=2.0)
     report: dict = {"machine": _machine(), "levels": {}}
     try:
@@ -48,13 +49,15 @@ async def run(shape: Shape, relay: MailRelay, levels: list[int], seconds: float)
         # session cost the server ~100 ms of CPU here), which a running platform has long paid for.
         report["warm-up"] = await phases.candidates(people, shape, WARM_UP, fast)
         for level in levels:
-            report["levels"][level] = await phases.candidates(people, shape, level, fast)
+            raw[level] = {}
+            report["levels"][level] = await phases.candidates(people, shape, level, fast, raw[level])
         report["webhooks"] = phases.webhook_latency(fast, slow)
         report["drain"] = await phases.drain(people, shape, fast, 150)
         report["dashboard"] = await phases.dashboard(people)
     finally:
-        fast.close()
-        slow.close()
+        for name, receiver in (("fast receiver", fast), ("slow receiver", slow)):
+            raw[name] = receiver.records()
+            receiver.close()
     return report
 
 
@@ -78,13 +81,15 @@ def main() -> None:
     print(f"starting the production shape (log: {shape.log}) …", flush=True)
     shape.start()
     started = time.monotonic()
+    raw: dict = {}
     try:
-        report = asyncio.run(run(shape, relay, levels, args.seconds))
+        report = asyncio.run(run(shape, relay, levels, args.seconds, raw))
     finally:
         shape.stop()
         relay.close()
     report["minutes"] = round((time.monotonic() - started) / 60, 1)
     (data_dir / "report.json").write_text(json.dumps(report, indent=2, default=str))
+    (data_dir / "raw.json").write_text(json.dumps(raw))
     phases.print_report(report)
     print(f"\n(report saved to {data_dir / 'report.json'})")
 

@@ -128,8 +128,13 @@ class Candidate:
         step("device check")
         return steps
 
-    async def interview(self, latencies: list[float], think: tuple[float, float]) -> int:
-        """Answer every question, typing for 1–3 s; returns the number of answers given."""
+    async def interview(
+        self, latencies: list[float], think: tuple[float, float], timeline: list | None = None
+    ) -> int:
+        """Answer every question, typing for 1–3 s; returns the number of answers given.
+
+        ``timeline``, when given, collects (epoch seconds, answer number, ms) of each answer.
+        """
         cookie = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
         answers = 0
         async with connect(
@@ -143,6 +148,8 @@ class Candidate:
                 await ws.send(json.dumps({"type": "answer", "questionId": frame["questionId"], "text": text}))
                 frame = await _next(ws)
                 latencies.append((time.perf_counter() - started) * 1000)
+                if timeline is not None:
+                    timeline.append((time.time(), answers, latencies[-1]))
                 answers += 1
             if frame["type"] != "completed":
                 raise RuntimeError(f"interview ended with {frame}")

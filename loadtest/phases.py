@@ -135,7 +135,20 @@ async def queues_idle(shape: Shape, seconds: float = 600) -> None:
         broker.close()
 
 
-async def candidates(people: People, shape: Shape, level: int, fast: Receiver) -> dict:
+async def _cpu_every(shape: Shape, seconds: float, into: list) -> None:
+    """Append (epoch seconds, CPU seconds per role since the last look) every ``seconds``, until cancelled."""
+    last = cpu.snapshot(shape.process.pid, shape.database)
+    while True:
+        await asyncio.sleep(seconds)
+        now = cpu.snapshot(shape.process.pid, shape.database)
+        into.append((time.time(), {role: round(s, 3) for role, s in cpu.delta(last, now).items()}))
+        last = now
+
+
+async def candidates(
+    people: People, shape: Shape, level: int, fast: Receiver, raw: dict | None = None
+) -> dict:
+    """``raw``, when given, gets each answer's (epoch seconds, answer number, ms) and the CPU per 0.5 s."""
     print(f"… {level} candidates: planning and approving", flush=True)
     created, folks = await _invited(people, level, fast.url)
     joins_per_second = await _join_all(folks)
@@ -143,8 +156,14 @@ async def candidates(people: People, shape: Shape, level: int, fast: Receiver) -
     print(f"… {level} candidates: interviewing", flush=True)
     latencies: list[float] = []
     before = cpu.snapshot(shape.process.pid, shape.database)
-    talks = (c.interview(latencies, (1.0, 3.0)) for c in folks)
+    timeline, sampler = None, None
+    if raw is not None:
+        timeline = raw.setdefault("answers", [])
+        sampler = asyncio.create_task(_cpu_every(shape, 0.5, raw.setdefault("cpu", [])))
+    talks = (c.interview(latencies, (1.0, 3.0), timeline) for c in folks)
     results = await asyncio.gather(*talks, return_exceptions=True)
+    if sampler:
+        sampler.cancel()
     spent = cpu.delta(before, cpu.snapshot(shape.process.pid, shape.database))
     failures = [repr(r) for r in results if isinstance(r, BaseException)]
     answers = sum(r for r in results if isinstance(r, int))

@@ -17,6 +17,7 @@ class Receiver:
     def __init__(self, delay: float = 0.0):
         self.delay = delay
         self.arrivals: list[tuple[float, float]] = []  # (arrived, event created), epoch seconds
+        self.events: list[str] = []  # the event type of each request, in arrival order
         self.ids: list[str] = []  # webhook-id of each request, in arrival order
         self.lock = threading.Lock()
         receiver = self
@@ -29,9 +30,11 @@ class Receiver:
                 arrived = time.time()
                 if receiver.delay:
                     time.sleep(receiver.delay)
-                created = datetime.fromisoformat(json.loads(body)["timestamp"].replace("Z", "+00:00"))
+                payload = json.loads(body)
+                created = datetime.fromisoformat(payload["timestamp"].replace("Z", "+00:00"))
                 with receiver.lock:
                     receiver.arrivals.append((arrived, created.timestamp()))
+                    receiver.events.append(payload.get("event", ""))
                     receiver.ids.append(self.headers.get("webhook-id", ""))
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
@@ -48,6 +51,11 @@ class Receiver:
     def snapshot(self) -> list[tuple[float, float]]:
         with self.lock:
             return list(self.arrivals)
+
+    def records(self) -> list[tuple[float, float, str]]:
+        """(arrived, event created, event type) of every request so far."""
+        with self.lock:
+            return [(*times, event) for times, event in zip(self.arrivals, self.events, strict=True)]
 
     def webhook_ids(self) -> list[str]:
         with self.lock:

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from interview_platform import jobs
+from interview_platform import jobs, prepared
 from interview_platform.api import DomainError, Invalid, WrongState
 
 from . import mail_content
@@ -52,9 +52,10 @@ class ResendLimited(DomainError):
 
 def queue(interview: Interview, kind: str, *, tag: str = "", by=None) -> CandidateMessage:
     """Record an email for the candidate and have the job send it once this transaction commits."""
-    message = CandidateMessage.objects.create(
+    message = CandidateMessage(
         interview=interview, kind=kind, tag=tag, to=interview.candidate_email, requested_by=by
     )
+    prepared.insert([message])  # with the caller's other writes, when they are held
     jobs.enqueue_on_commit(SEND_TASK, str(message.id))
     return message
 

@@ -88,7 +88,13 @@ def complete(interview: Interview, closing: str, turns: list[Turn] | None = None
 
     ``turns``: all the interview's turns when the caller has read them already.
     """
-    CandidateSession.objects.filter(interview=interview).update(completed_at=timezone.now())
+    now = timezone.now()
+    cached = Interview.candidate_session.related
+    session = cached.get_cached_value(interview) if cached.is_cached(interview) else None
+    if session is not None:  # read with the interview: its key is known, the update can be held
+        prepared.update(CandidateSession, session.pk, {"completed_at": now})
+    else:
+        CandidateSession.objects.filter(interview=interview).update(completed_at=now)
     if turns is None:
         turns = list(interview.turns.filter(answered_at__isnull=False))
     answered = len({t.question_index for t in turns if t.answered_at and t.kind != Turn.Kind.CLOSING})

@@ -47,7 +47,7 @@ def emit(interview, event_type: str, data: dict, *, sequence_saved: bool = False
     assert transaction.get_connection().in_atomic_block, "emit() needs the business transaction"
     if not sequence_saved:
         interview.event_sequence += 1
-        type(interview).objects.filter(pk=interview.pk).update(event_sequence=interview.event_sequence)
+        prepared.update(type(interview), interview.pk, {"event_sequence": interview.event_sequence})
     now = timezone.now()
     payload = {
         "event": event_type,

@@ -60,18 +60,6 @@ def open_turn(interview) -> Turn | None:
     )
 
 
-@pytest.fixture
-def watch_jobs(monkeypatch):
-    """``watch_jobs()``: from now on, the interview jobs queued are listed (by name), not run."""
-
-    def watch() -> list[str]:
-        names: list[str] = []
-        monkeypatch.setattr(effects, "enqueue", lambda name, *args: names.append(name))
-        return names
-
-    return watch
-
-
 def sql_of(captured) -> list[str]:
     return [q["sql"] for q in captured.captured_queries]
 

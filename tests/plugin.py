@@ -12,6 +12,7 @@ from accounts.models import ApiKey, Organization, Role, User
 from approvals.services import plan_approve
 from interview_platform.celery import app as celery_app
 from interviews import assessing
+from interviews import effects as interview_effects
 from interviews.models import Interview, State
 from tests import factories
 from tests.factories import CREATE, SEED_BODY, PlanTemplates, answer_all, api_key_client, waiting_interview
@@ -259,3 +260,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture
+def watch_jobs(monkeypatch):
+    """``watch_jobs()``: from now on, the interview jobs queued are listed (by name), not run."""
+
+    def watch() -> list[str]:
+        names: list[str] = []
+        monkeypatch.setattr(interview_effects, "enqueue", lambda name, *args: names.append(name))
+        return names
+
+    return watch

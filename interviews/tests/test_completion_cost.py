@@ -17,14 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from interviews import assessing, live
 from interviews.agents.heuristic import HeuristicEngine
 from interviews.models import AgentStep, Assessment, CandidateSession, State, Turn
-from interviews.tests.test_answer_cost import (
-    CHANNEL,
-    answer_for,
-    assert_one_transaction,
-    open_turn,
-    sql_of,
-    started,
-)
+from tests.answer_support import CHANNEL, answer_for, assert_one_transaction, open_turn, sql_of, started
 from webhooks.models import Event
 
 pytestmark = pytest.mark.django_db

@@ -12,6 +12,7 @@ import requests
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from accounts.models import ApiKey
+from loadtest.cpu import descendants
 from tests.factories import SEED_BODY
 from tests.live import BIN, ROOT, empty_broker, free_port, stack_env
 from tests.plugin import PASSWORD
@@ -74,6 +75,12 @@ def test_the_procfile_runs_the_whole_shape(org, recruiter, tmp_path):
                 lambda: requests.get(f"http://127.0.0.1:{socket_port}/healthz", timeout=2).ok,
                 log,
             )
+            # Each socket process runs the sockets' database work on 16 threads (Procfile).
+            sockets = [pid for pid, command in descendants(shape.pid).items() if "daphne --fd" in command]
+            assert len(sockets) == 2, descendants(shape.pid)
+            for pid in sockets:
+                with open(f"/proc/{pid}/environ", "rb") as environ:
+                    assert b"ASGI_THREADS=16\0" in environ.read()
             created = requests.post(
                 f"{web}/api/v1/a2a/interview",
                 json={**SEED_BODY, "callbackUrl": receiver.url + "/hook"},

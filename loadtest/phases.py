@@ -136,11 +136,14 @@ async def queues_idle(shape: Shape, seconds: float = 600) -> None:
 
 
 async def _cpu_every(shape: Shape, seconds: float, into: list) -> None:
-    """Append (epoch seconds, CPU seconds per role since the last look) every ``seconds``, until cancelled."""
-    last = cpu.snapshot(shape.process.pid, shape.database)
+    """Append (epoch seconds, CPU seconds per role since the last look) every ``seconds``, until cancelled.
+
+    /proc is read on a thread, so the candidates' socket loop does not wait for it.
+    """
+    last = await asyncio.to_thread(cpu.snapshot, shape.process.pid, shape.database)
     while True:
         await asyncio.sleep(seconds)
-        now = cpu.snapshot(shape.process.pid, shape.database)
+        now = await asyncio.to_thread(cpu.snapshot, shape.process.pid, shape.database)
         into.append((time.time(), {role: round(s, 3) for role, s in cpu.delta(last, now).items()}))
         last = now
 

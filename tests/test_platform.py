@@ -93,6 +93,7 @@ def test_production_refuses_to_start_without_secret_key():
         ({"DEBUG": "true", "AGENT_ENGINE": "llm"}, "LLM_PROVIDER"),
         ({"DEBUG": "true", "DATABASE_CONN_MAX_AGE": "-1"}, "DATABASE_CONN_MAX_AGE"),
         ({"DEBUG": "true", "DATABASE_CONN_MAX_AGE": "forever"}, "DATABASE_CONN_MAX_AGE"),
+        ({"DEBUG": "true", "DATABASE_SYNCHRONOUS_COMMIT": "sometimes"}, "DATABASE_SYNCHRONOUS_COMMIT"),
     ],
 )
 def test_bad_configuration_fails_at_start_naming_the_variable(env, variable):
@@ -214,3 +215,24 @@ def test_how_long_database_connections_are_kept(value, kept):
     result = _django(env, "shell", "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == str(kept)
+
+
+@pytest.mark.parametrize("value, setting", [(None, "on"), ("on", "on"), ("off", "off")])
+def test_a_process_can_commit_without_waiting_for_the_disk(value, setting):
+    """The webhooks worker's setting (Procfile): its sessions commit asynchronously; others do not."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI runs every test: DATABASE_URL must point at PostgreSQL")
+        pytest.skip("needs PostgreSQL (DATABASE_URL)")
+    env = {"DEBUG": "true", "DATABASE_URL": url}
+    env.update({"DATABASE_SYNCHRONOUS_COMMIT": value} if value is not None else {})
+    code = (
+        "from django.db import connection\n"
+        "with connection.cursor() as cursor:\n"
+        "    cursor.execute('SHOW synchronous_commit')\n"
+        "    print(cursor.fetchone()[0])"
+    )
+    result = _django(env, "shell", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == setting

@@ -81,6 +81,17 @@ def test_the_procfile_runs_the_whole_shape(org, recruiter, tmp_path):
             for pid in sockets:
                 with open(f"/proc/{pid}/environ", "rb") as environ:
                     assert b"ASGI_THREADS=16\0" in environ.read()
+            # The webhooks worker alone commits its claims and attempt records asynchronously.
+            workers = {
+                pid: command
+                for pid, command in descendants(shape.pid).items()
+                if "celery" in command and not command.startswith("/bin/sh")  # not honcho's shells
+            }
+            assert any("-Q webhooks" in command for command in workers.values()), workers
+            for pid, command in workers.items():
+                with open(f"/proc/{pid}/environ", "rb") as environ:
+                    asynchronous = b"DATABASE_SYNCHRONOUS_COMMIT=off\0" in environ.read()
+                assert asynchronous == ("-Q webhooks" in command), command
             created = requests.post(
                 f"{web}/api/v1/a2a/interview",
                 json={**SEED_BODY, "callbackUrl": receiver.url + "/hook"},

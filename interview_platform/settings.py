@@ -159,10 +159,11 @@ else:
         }
     }
 # "off" only for a process whose own writes may be lost in a PostgreSQL crash and redone:
-# the webhooks worker (Procfile), whose claims and attempt records then commit without
-# waiting for the disk. A lost record means a delivery is sent again, which receivers
-# already deduplicate (webhook-id). Events and deliveries themselves are written by the
-# business transactions, in processes that keep the default.
+# the webhooks worker (Procfile), whose claims, attempt records and endpoint health then
+# commit without waiting for the disk. A lost record means a delivery is sent again, which
+# receivers already deduplicate (webhook-id), or an endpoint disabled again. Events and
+# deliveries themselves are written by the business transactions, in processes that keep
+# the default.
 DATABASE_SYNCHRONOUS_COMMIT = env_choice("DATABASE_SYNCHRONOUS_COMMIT", "on", ("on", "off"))
 if DATABASE_SYNCHRONOUS_COMMIT == "off" and DATABASES["default"]["ENGINE"].endswith("postgresql"):
     _options = DATABASES["default"].setdefault("OPTIONS", {})

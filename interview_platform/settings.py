@@ -12,9 +12,9 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from .database_settings import database_settings
 from .env import (
     env_base_url,
     env_bool,
@@ -130,44 +130,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
-# Each process (and each of its threads) keeps its PostgreSQL connection this long
-# (seconds), checked before each reuse; a new session costs the server tens of ms
-# of CPU to set up. 0 closes it after every request and job (e.g. behind PgBouncer).
-DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 600, minimum=0, maximum=86400)
-if DATABASE_URL:
-    try:
-        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DATABASE_CONN_MAX_AGE)}
-    except Exception as exc:  # dj_database_url raises several types for bad URLs
-        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "db.sqlite3",
-            "OPTIONS": {
-                # WAL lets the in-process job runner write while requests read;
-                # IMMEDIATE takes the write lock up front so concurrent
-                # transactions wait (timeout) instead of failing mid-way.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
-            # A file, not memory, so a server process started by the
-            # integration tests sees the same test database.
-            "TEST": {"NAME": str(DATA_DIR / "test-db.sqlite3")},
-        }
-    }
-# "off" only for a process whose own writes may be lost in a PostgreSQL crash and redone:
-# the webhooks worker (Procfile), whose claims, attempt records and endpoint health then
-# commit without waiting for the disk. A lost record means a delivery is sent again, which
-# receivers already deduplicate (webhook-id), or an endpoint disabled again. Events and
-# deliveries themselves are written by the business transactions, in processes that keep
-# the default.
-DATABASE_SYNCHRONOUS_COMMIT = env_choice("DATABASE_SYNCHRONOUS_COMMIT", "on", ("on", "off"))
-if DATABASE_SYNCHRONOUS_COMMIT == "off" and DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = (_options.get("options", "") + " -c synchronous_commit=off").strip()
+globals().update(database_settings(DATABASE_URL, DATA_DIR))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

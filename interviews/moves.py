@@ -89,8 +89,8 @@ def complete(interview: Interview, closing: str, turns: list[Turn] | None = None
     ``turns``: all the interview's turns when the caller has read them already.
     """
     now = timezone.now()
-    cached = Interview.candidate_session.related
-    session = cached.get_cached_value(interview) if cached.is_cached(interview) else None
+    reverse = Interview.candidate_session.related
+    session = reverse.get_cached_value(interview) if reverse.is_cached(interview) else None
     if session is not None:  # read with the interview: its key is known, the update can be held
         prepared.update(CandidateSession, session.pk, {"completed_at": now})
     else:

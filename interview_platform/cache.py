@@ -1,31 +1,42 @@
-"""Django's Redis cache, keeping one Redis client per connection pool.
+"""Django's Redis cache, with one Redis client and connection pool per process.
 
 Django's client builds a new ``redis.Redis`` for every cache operation, and
 each one sets up its table of ~170 reply parsers: about 45 µs, several times a
-request (the API key, the rate limits). A ``redis.Redis`` is safe to share: it
-takes a connection from its pool for each command. Each thread has its own
-cache object (Django's cache handler), so its own clients and pools.
+request (the API key, the rate limits). And Django keeps a cache object per
+context, not per thread: under daphne every socket's calls run in that socket's
+own context, so each socket got its own cache object, its own pool and its own
+Redis connection, opened (TCP, HELLO, CLIENT SETINFO) while it connected and
+held until it closed. A ``redis.Redis`` and its pool are thread-safe (the pool
+hands each command a connection of its own), so the process shares one per
+server and options, whatever the context.
 """
 
 from __future__ import annotations
 
+import threading
+
 from django.core.cache.backends import redis
 
+_shared: dict[tuple, object] = {}
+_shared_lock = threading.Lock()
 
-class _ReusingClient(redis.RedisCacheClient):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients = {}
 
+class _SharedClient(redis.RedisCacheClient):
     def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
+        index = self._get_connection_pool_index(write)
+        server = self._servers[index]
+        ident = (server, self._pool_class, self._client, repr(sorted(self._pool_options.items())))
+        client = _shared.get(ident)
         if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+            with _shared_lock:
+                client = _shared.get(ident)
+                if client is None:
+                    pool = self._pool_class.from_url(server, **self._pool_options)
+                    client = _shared[ident] = self._client(connection_pool=pool)
         return client
 
 
 class RedisCache(redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
-        self._class = _ReusingClient
+        self._class = _SharedClient

@@ -129,18 +129,26 @@ class Candidate:
         return steps
 
     async def interview(
-        self, latencies: list[float], think: tuple[float, float], timeline: list | None = None
+        self,
+        latencies: list[float],
+        think: tuple[float, float],
+        timeline: list | None = None,
+        openings: list[float] | None = None,
     ) -> int:
         """Answer every question, typing for 1–3 s; returns the number of answers given.
 
-        ``timeline``, when given, collects (epoch seconds, answer number, ms) of each answer.
+        ``timeline``, when given, collects (epoch seconds, answer number, ms) of each answer;
+        ``openings`` the ms from opening the socket to the first question.
         """
         cookie = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
         answers = 0
+        opened = time.perf_counter()
         async with connect(
             self.socket_url, additional_headers={"Cookie": cookie, "Origin": self.web}, open_timeout=30
         ) as ws:
             frame = await _next(ws)
+            if openings is not None:
+                openings.append((time.perf_counter() - opened) * 1000)
             while frame["type"] == "question":
                 await asyncio.sleep(random.uniform(*think))
                 text = "How big is the team I would join?" if frame.get("kind") == "closing" else ANSWER

@@ -163,7 +163,8 @@ async def candidates(
     if raw is not None:
         timeline = raw.setdefault("answers", [])
         sampler = asyncio.create_task(_cpu_every(shape, 0.5, raw.setdefault("cpu", [])))
-    talks = (c.interview(latencies, (1.0, 3.0), timeline) for c in folks)
+    openings: list[float] = []
+    talks = (c.interview(latencies, (1.0, 3.0), timeline, openings) for c in folks)
     results = await asyncio.gather(*talks, return_exceptions=True)
     if sampler:
         sampler.cancel()
@@ -179,6 +180,8 @@ async def candidates(
             unassessed.append(str(stuck))
     return {
         "answer → next question ms p50/p95/p99": p50_95_99(latencies),
+        # All the level's sockets open at once: how long the last of them waits for its question.
+        "socket opened → first question ms p50/p95/p99": p50_95_99(openings),
         "answers": answers,
         "dropped or failed interviews": len(failures),
         "first failures": failures[:3],

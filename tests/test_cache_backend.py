@@ -1,8 +1,16 @@
-"""The Redis cache backend: Django's, keeping one Redis client per connection pool."""
+"""The Redis cache backend: Django's, with one Redis client and pool per process."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import threading
+import uuid
+
+import redis
+from asgiref.sync import sync_to_async
+from django.core.cache import caches
+from django.test import override_settings
 
 from interview_platform.cache import RedisCache
 from tests.services import redis_url
@@ -37,3 +45,40 @@ def test_threads_share_a_client_safely():
     for thread in threads:
         thread.join()
     assert cache.get("hits") == 200
+
+
+def _connections_named(name: str) -> int:
+    with redis.Redis.from_url(redis_url()) as admin:
+        return sum(1 for client in admin.client_list() if client.get("name") == name)
+
+
+def test_every_context_shares_the_processes_connections():
+    """Django keeps a cache object per context: under daphne, one per socket. They share a pool."""
+    name = f"cache-test-{uuid.uuid4().hex[:12]}"
+    backend = {
+        "BACKEND": "interview_platform.cache.RedisCache",
+        "LOCATION": redis_url(),
+        "KEY_PREFIX": name,
+        "OPTIONS": {"client_name": name},
+    }
+    sockets = 60
+    kept = []  # each socket's cache object lives as long as its socket
+
+    def one_call(n: int) -> int:
+        cache = caches["shared"]
+        kept.append(cache)
+        cache.set(f"k{n}", n, 30)
+        return cache.get(f"k{n}")
+
+    async def sockets_at_once():
+        # Each socket is its own task, so its own context, as daphne runs them.
+        call = sync_to_async(one_call, thread_sensitive=False)
+        return await asyncio.gather(*(asyncio.create_task(call(n)) for n in range(sockets)))
+
+    with override_settings(CACHES={"default": backend, "shared": backend}):
+        assert asyncio.run(sockets_at_once()) == list(range(sockets))
+        assert len({id(cache) for cache in kept}) == sockets  # Django made one per context
+        assert len({id(cache._cache.get_client()) for cache in kept}) == 1
+        # No more connections than calls ran at once (the executor's threads), not one per socket.
+        opened = _connections_named(name)
+        assert 1 <= opened <= min(32, (os.cpu_count() or 1) + 4)

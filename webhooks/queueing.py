@@ -43,6 +43,17 @@ def _count_in(host: str) -> int:
         return 0
 
 
+def _full(host: str) -> bool:
+    """Whether a job per slot waits for ``host`` already: one read, and nothing to take back.
+
+    A burst's events mostly find it so. When it cannot be told, ``_count_in`` decides.
+    """
+    try:
+        return (cache.get(_key(host)) or 0) >= settings.WEBHOOK_MAX_IN_FLIGHT_PER_HOST
+    except Exception:
+        return False
+
+
 def job_started(host: str) -> None:
     """A ``drain`` job for ``host`` left the queue (called before it looks for work)."""
     # The count may have expired meanwhile, or the cache be away: nothing to take back then.
@@ -57,11 +68,11 @@ def enqueue_destinations(hosts: Iterable[str], *, unless_queued: bool = False) -
     """
     hosts = list(dict.fromkeys(hosts))
     for n, host in enumerate(hosts):
-        if unless_queued and _count_in(host) > settings.WEBHOOK_MAX_IN_FLIGHT_PER_HOST:
-            job_started(host)  # not enqueued after all
+        if unless_queued and _full(host):
             continue
-        if not unless_queued:
-            _count_in(host)
+        if _count_in(host) > settings.WEBHOOK_MAX_IN_FLIGHT_PER_HOST and unless_queued:
+            job_started(host)  # not enqueued after all (another event counted in meanwhile)
+            continue
         try:
             enqueue("webhooks.tasks.drain", host)
         except Exception as exc:

@@ -64,3 +64,25 @@ def test_a_job_the_broker_refused_takes_no_place(monkeypatch, settings):
     monkeypatch.setattr(queueing, "enqueue", lambda task, *args, countdown=0: jobs.append(args[0]))
     queueing.enqueue_destinations([ATS], unless_queued=True)
     assert jobs == [ATS]
+
+
+def test_an_event_for_a_destination_whose_jobs_wait_reads_the_count_once(enqueued, monkeypatch):
+    """In a burst most events find every place taken: one read, no write to take back."""
+    for _ in range(3):
+        queueing.enqueue_destinations([ATS], unless_queued=True)
+    calls = []
+    real = queueing.cache
+
+    class Counting:
+        def __getattr__(self, name):
+            calls.append(name)
+            return getattr(real, name)
+
+    monkeypatch.setattr(queueing, "cache", Counting())
+    queueing.enqueue_destinations([ATS], unless_queued=True)
+    assert enqueued == [ATS] * 3
+    assert calls == ["get"]
+    calls.clear()
+    queueing.enqueue_destinations([OTHER], unless_queued=True)  # room there: counted in and enqueued
+    assert enqueued == [ATS] * 3 + [OTHER]
+    assert "get" in calls and "incr" in calls

@@ -20,7 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from interview_platform import parsers
 from interview_platform.api import DomainError
 
-from . import conversation, joining, live
+from . import conversation, live
 from .push import group_name, register_server_loop
 
 logger = logging.getLogger(__name__)
@@ -36,16 +36,6 @@ def in_thread(fn):
     own transaction, so sockets wait for the database side by side.
     """
     return database_sync_to_async(fn, thread_sensitive=False)
-
-
-def _admit(token: str, session) -> tuple[str | None, tuple[str, str] | None]:
-    """The interview behind ``token`` if this browser session may join it: (id, None) or (None, problem)."""
-    try:
-        interview = joining.resolve(token)
-    except DomainError as exc:
-        return None, (exc.code, exc.message)
-    problem = joining.readiness_problem(interview, session)
-    return (None, problem) if problem else (str(interview.id), None)
 
 
 class InterviewConsumer(AsyncWebsocketConsumer):
@@ -69,19 +59,22 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         token = self.scope["url_route"]["kwargs"]["token"]
         session = self.scope.get("session") or {}
         await self.accept()
-        interview_id, problem = await in_thread(_admit)(token, session)
-        if problem:
-            await self._refuse(*problem)
-            return
-        self.interview_id = interview_id
-        await self.channel_layer.group_add(group_name(self.interview_id), self.channel_name)
+        # Admitted and taken live in one transaction, on one trip to the thread pool.
         try:
-            status = await in_thread(live.start)(self.interview_id, self.channel_name)
+            status = await in_thread(live.join)(token, session, self.channel_name)
         except DomainError as exc:
             await self._refuse(exc.code, exc.message)
             return
+        if status["problem"]:
+            await self._refuse(*status["problem"])
+            return
+        self.interview_id = status["interviewId"]
+        await self.channel_layer.group_add(group_name(self.interview_id), self.channel_name)
         if status["takeover"]:
             await self.channel_layer.send(status["takeover"], {"type": "interview.takeover"})
+        if status["step"]:
+            # In the group now: the question the job pushes reaches this socket.
+            await in_thread(live.ask_next)(self.interview_id)
         for frame in status["frames"]:
             await self._send(frame)
 

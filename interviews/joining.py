@@ -74,6 +74,15 @@ def resolve(token: str, *, for_update: bool = False) -> Interview:
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
     interview = queryset.filter(join_token_hash=token_hash(token)).first()
+    check_link(interview)
+    return interview
+
+
+def check_link(interview: Interview | None, joined: CandidateSession | None = None) -> None:
+    """Raise LinkProblem unless the interview read by a join token may still be joined.
+
+    ``joined``: its candidate session, when read with it already (None: read here when needed).
+    """
     if interview is None:
         raise LinkProblem("This interview link is not valid.", code="unknown")
     if interview.state == State.CANCELLED:
@@ -85,12 +94,11 @@ def resolve(token: str, *, for_update: bool = False) -> Interview:
     ):
         raise LinkProblem("This interview link has expired.", code="expired")
     if interview.state in (State.ASSESSMENT_PENDING, State.ASSESSMENT_APPROVED) or (
-        interview.state == State.IN_PROGRESS and candidate_session(interview).completed_at
+        interview.state == State.IN_PROGRESS and (joined or candidate_session(interview)).completed_at
     ):
         raise LinkProblem("This interview has already been completed.", code="used")
     if interview.state not in (State.APPROVED, State.IN_PROGRESS):
         raise LinkProblem("This interview link cannot be used.", code="unavailable")
-    return interview
 
 
 def candidate_session(interview: Interview) -> CandidateSession:
@@ -204,12 +212,17 @@ def record_device_check(token: str, session, camera: bool, microphone: bool, det
     return True
 
 
-def readiness_problem(interview: Interview, session_data) -> tuple[str, str] | None:
-    """Why this browser session may not join the socket now, or None."""
+def readiness_problem(
+    interview: Interview, session_data, joined: CandidateSession | None = None
+) -> tuple[str, str] | None:
+    """Why this browser session may not join the socket now, or None.
+
+    ``joined``: the interview's candidate session, when read with it already.
+    """
     if session_data.get(SESSION_KEY) != str(interview.id):
         return "not_verified", "Verify your email with the one-time code first."
     if session_data.get(CONSENT_KEY) != str(interview.id):
         return "no_consent", "Please accept the interview terms on the join page first."
-    if not candidate_session(interview).device_ok:
+    if not (joined or candidate_session(interview)).device_ok:
         return "device_check_required", "Complete the device check first."
     return None

@@ -10,6 +10,7 @@ and pushed to the socket through the channel layer after commit.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,13 +23,15 @@ from interview_platform import prepared
 from interview_platform.api import WrongState
 from interview_platform.prepared import Prepared, as_instance, model_fields
 
-from . import conversation, effects, events, moves, recordings, workflow
+from . import conversation, effects, events, joining, moves, recordings, workflow
 from .adapters import engine_plan, engine_turns_of
 from .agents import get_engine
 from .agents.context import for_interview
 from .agents.recording import collecting_steps
 from .joining import CodeProblem, candidate_session
 from .models import AgentStep, CandidateSession, IntegrityEvent, Interview, State, Turn
+
+logger = logging.getLogger(__name__)
 
 MAX_ANSWER_CHARS = 10_000
 INTEGRITY_EVENTS = {
@@ -45,6 +48,32 @@ INTEGRITY_DETAIL_MAX_CHARS = 1000
 ABANDONED_AFTER = timedelta(hours=24)
 
 
+def join(token: str, session, channel_name: str) -> dict:
+    """A socket opened with a join token: admitted and taken live in one transaction.
+
+    Returns {"problem": (code, message)} when the link or this browser session may
+    not join now, and changes nothing then; else what ``start`` returns, with
+    "interviewId" and "step": whether the ``interview_step`` job is to be enqueued
+    (by the socket, once it has joined the interview's group, so the question the
+    job pushes finds it there).
+    """
+    if not token or len(token) > 200:
+        return {"problem": ("unknown", "This interview link is not valid.")}
+    session.get(joining.SESSION_KEY)  # the browser session is read before the interview is locked
+    with transaction.atomic(), prepared.held():
+        interview = _locked().filter(join_token_hash=joining.token_hash(token)).first()
+        joined = _existing_session(interview) if interview else None
+        try:
+            joining.check_link(interview, joined)
+        except joining.LinkProblem as exc:
+            return {"problem": (exc.code, exc.message)}
+        problem = joining.readiness_problem(interview, session, joined)
+        if problem:
+            return {"problem": problem}
+        status = _go_live(interview, channel_name, step_now=False)
+    return {**status, "interviewId": str(interview.id), "problem": None}
+
+
 def start(interview_id, channel_name: str) -> dict:
     """A socket connected: take the interview live (first time) and say where it stands.
 
@@ -53,47 +82,76 @@ def start(interview_id, channel_name: str) -> dict:
     """
     # Its writes go together (prepared.held) wherever no read comes between them.
     with transaction.atomic(), prepared.held():
-        # With what the opening frames and the first question need, in one read.
-        interview = (
-            Interview.objects.select_for_update(of=("self",))
-            .select_related("organization", "current_plan", "candidate_session")
-            .get(pk=interview_id)
+        return _go_live(_locked().get(pk=interview_id), channel_name, step_now=True)
+
+
+def _locked():
+    """Interviews locked, with what the opening frames and the first question need, in one read."""
+    return Interview.objects.select_for_update(of=("self",)).select_related(
+        "organization", "current_plan", "candidate_session"
+    )
+
+
+def _go_live(interview: Interview, channel_name: str, *, step_now: bool) -> dict:
+    """``start``'s work on the interview it locked; ``step_now``: enqueue the step job on commit."""
+    session = _joined_session(interview)
+    previous = session.live_channel if session.live_channel != channel_name else ""
+    now = timezone.now()
+    changed = {"live_channel": channel_name, "connected_at": now}
+    if interview.state == State.APPROVED:
+        changed["started_at"] = now
+        workflow.transition(
+            interview,
+            State.IN_PROGRESS,
+            actor=workflow.Actor(label="candidate"),
+            reason="candidate joined",
+            changes={"join_expires_at": None},
+            event_data=events.started(),
+            already_locked=True,
         )
-        session = _joined_session(interview)
-        previous = session.live_channel if session.live_channel != channel_name else ""
-        now = timezone.now()
-        changed = {"live_channel": channel_name, "connected_at": now}
-        if interview.state == State.APPROVED:
-            changed["started_at"] = now
-            workflow.transition(
-                interview,
-                State.IN_PROGRESS,
-                actor=workflow.Actor(label="candidate"),
-                reason="candidate joined",
-                changes={"join_expires_at": None},
-                event_data=events.started(),
-                already_locked=True,
-            )
-        prepared.update(CandidateSession, session.pk, changed)
-        for name, value in changed.items():
-            setattr(session, name, value)
-        interview_id = str(interview.id)
-        turns = list(interview.turns.select_related("question"))
-        pending = next((t for t in reversed(turns) if t.answered_at is None), None)
-        # The plan's questions are read once per process (engine_plan), not counted on every connect.
-        total = len(engine_plan(interview)[1]) if interview.current_plan_id else 0
-        # The question a quick engine asks now joins these frames once the move commits.
-        with effects.replies(interview_id) as frames:
-            frames.extend(conversation.opening_frames(interview, total, turns))
-            if pending:
-                frames.append(conversation.question_frame(pending, total))
-            elif interview.state == State.IN_PROGRESS and get_engine().quick:
-                # Nothing waiting for an answer: a quick engine decides the next
-                # move here, and this socket sends it with the introduction.
-                moves.advance(interview, turns)
-            else:
-                effects.enqueue("interviews.tasks.interview_step", interview_id)
-    return {"takeover": previous, "frames": frames}
+    prepared.update(CandidateSession, session.pk, changed)
+    for name, value in changed.items():
+        setattr(session, name, value)
+    interview_id = str(interview.id)
+    turns = list(interview.turns.select_related("question"))
+    pending = next((t for t in reversed(turns) if t.answered_at is None), None)
+    # The plan's questions are read once per process (engine_plan), not counted on every connect.
+    total = len(engine_plan(interview)[1]) if interview.current_plan_id else 0
+    step = False
+    # The question a quick engine asks now joins these frames once the move commits.
+    with effects.replies(interview_id) as frames:
+        frames.extend(conversation.opening_frames(interview, total, turns))
+        if pending:
+            frames.append(conversation.question_frame(pending, total))
+        elif interview.state == State.IN_PROGRESS and get_engine().quick:
+            # Nothing waiting for an answer: a quick engine decides the next
+            # move here, and this socket sends it with the introduction.
+            moves.advance(interview, turns)
+        elif step_now:
+            effects.enqueue("interviews.tasks.interview_step", interview_id)
+        else:
+            step = True
+    return {"takeover": previous, "frames": frames, "step": step}
+
+
+def ask_next(interview_id) -> None:
+    """Enqueue the job that decides the next move (for a socket that joined with ``step`` set).
+
+    With the broker away it is logged, not raised: the socket stays open, and the
+    stalled-interview sweep enqueues the step once the broker is back.
+    """
+    try:
+        effects.enqueue("interviews.tasks.interview_step", str(interview_id))
+    except Exception:
+        logger.warning("could not enqueue the next step of interview %s", interview_id, exc_info=True)
+
+
+def _existing_session(interview: Interview) -> CandidateSession | None:
+    """The candidate session read with ``interview``, if it has one (none is made here)."""
+    try:
+        return interview.candidate_session
+    except CandidateSession.DoesNotExist:
+        return None
 
 
 def _joined_session(interview: Interview) -> CandidateSession:

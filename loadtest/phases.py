@@ -180,7 +180,7 @@ async def candidates(
             unassessed.append(str(stuck))
     return {
         "answer → next question ms p50/p95/p99": p50_95_99(latencies),
-        # All the level's sockets open at once: how long the last of them waits for its question.
+        # The level's sockets all open at once: how long a candidate then waits for the first question.
         "socket opened → first question ms p50/p95/p99": p50_95_99(openings),
         "answers": answers,
         "dropped or failed interviews": len(failures),

@@ -53,9 +53,9 @@ def join(token: str, session, channel_name: str) -> dict:
 
     Returns {"problem": (code, message)} when the link or this browser session may
     not join now, and changes nothing then; else what ``start`` returns, with
-    "interviewId" and "step": whether the ``interview_step`` job is to be enqueued
-    (by the socket, once it has joined the interview's group, so the question the
-    job pushes finds it there).
+    "interviewId" and "step": whether the ``interview_step`` job is to be enqueued,
+    which the socket does (``ask_next``) once it has joined the interview's group,
+    so the question the job pushes finds it there.
     """
     if not token or len(token) > 200:
         return {"problem": ("unknown", "This interview link is not valid.")}
@@ -70,7 +70,7 @@ def join(token: str, session, channel_name: str) -> dict:
         problem = joining.readiness_problem(interview, session, joined)
         if problem:
             return {"problem": problem}
-        status = _go_live(interview, channel_name, step_now=False)
+        status = _go_live(interview, channel_name)
     return {**status, "interviewId": str(interview.id), "problem": None}
 
 
@@ -82,7 +82,10 @@ def start(interview_id, channel_name: str) -> dict:
     """
     # Its writes go together (prepared.held) wherever no read comes between them.
     with transaction.atomic(), prepared.held():
-        return _go_live(_locked().get(pk=interview_id), channel_name, step_now=True)
+        status = _go_live(_locked().get(pk=interview_id), channel_name)
+    if status.pop("step"):
+        ask_next(interview_id)
+    return status
 
 
 def _locked():
@@ -92,8 +95,8 @@ def _locked():
     )
 
 
-def _go_live(interview: Interview, channel_name: str, *, step_now: bool) -> dict:
-    """``start``'s work on the interview it locked; ``step_now``: enqueue the step job on commit."""
+def _go_live(interview: Interview, channel_name: str) -> dict:
+    """Take the locked ``interview`` live; "step": the ``interview_step`` job is to be enqueued."""
     session = _joined_session(interview)
     previous = session.live_channel if session.live_channel != channel_name else ""
     now = timezone.now()
@@ -127,15 +130,13 @@ def _go_live(interview: Interview, channel_name: str, *, step_now: bool) -> dict
             # Nothing waiting for an answer: a quick engine decides the next
             # move here, and this socket sends it with the introduction.
             moves.advance(interview, turns)
-        elif step_now:
-            effects.enqueue("interviews.tasks.interview_step", interview_id)
         else:
             step = True
     return {"takeover": previous, "frames": frames, "step": step}
 
 
 def ask_next(interview_id) -> None:
-    """Enqueue the job that decides the next move (for a socket that joined with ``step`` set).
+    """Enqueue the job that decides the next move (a model engine's, once the interview is live).
 
     With the broker away it is logged, not raised: the socket stays open, and the
     stalled-interview sweep enqueues the step once the broker is back.

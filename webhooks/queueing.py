@@ -68,9 +68,11 @@ def enqueue_destinations(hosts: Iterable[str], *, unless_queued: bool = False) -
     """
     hosts = list(dict.fromkeys(hosts))
     for n, host in enumerate(hosts):
-        if unless_queued and _full(host):
+        if not unless_queued:
+            _count_in(host)
+        elif _full(host):
             continue
-        if _count_in(host) > settings.WEBHOOK_MAX_IN_FLIGHT_PER_HOST and unless_queued:
+        elif _count_in(host) > settings.WEBHOOK_MAX_IN_FLIGHT_PER_HOST:
             job_started(host)  # not enqueued after all (another event counted in meanwhile)
             continue
         try:

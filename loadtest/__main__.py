@@ -52,6 +52,7 @@ async def run(shape: Shape, relay: MailRelay, levels: list[int], seconds: float,
             raw[level] = {}
             report["levels"][level] = await phases.candidates(people, shape, level, fast, raw[level])
         report["webhooks"] = phases.webhook_latency(fast, slow)
+        report["webhook isolation"] = await phases.isolation(people, fast, slow)
         report["drain"] = await phases.drain(people, shape, fast, 150)
         report["dashboard"] = await phases.dashboard(people)
     finally:

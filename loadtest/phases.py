@@ -196,11 +196,50 @@ async def candidates(
 
 
 def webhook_latency(fast: Receiver, slow: Receiver) -> dict:
+    """The fast receiver's webhooks so far: those of the candidate levels, the machine's cores busy."""
     latencies = [(arrived - created) * 1000 for arrived, created in fast.snapshot()]
     return {
         "fast receiver deliveries": len(latencies),
         "fast receiver latency ms p50/p95/p99": p50_95_99(latencies),
         "slow receiver (2 s) deliveries so far": len(slow.snapshot()),
+    }
+
+
+async def isolation(
+    people: People, fast: Receiver, slow: Receiver, backlog: int = 200, seconds: float = 20, rate: float = 5
+) -> dict:
+    """A fast receiver's webhooks while ``backlog`` deliveries wait on the slow (2 s) receiver.
+
+    The backlog's interviews are requested and planned first (each plan a webhook to
+    the slow receiver). Then, for ``seconds``, the ATS requests ``rate`` interviews a
+    second for the fast receiver and approves each plan as it comes: two webhooks
+    each, one sent from a planning job, one from the approving request. How many of
+    the backlog still waited when the last of them arrived shows it held throughout.
+    """
+    slow_before = len(slow.snapshot())
+    await people.create_many(backlog, slow.url)
+    await queues_idle(people.shape)
+    started = time.time()
+
+    async def one():
+        run_id = await people.ats.create(people.email(), fast.url)
+        await people.ats.approve(run_id)
+
+    flows = []
+    for n in range(int(seconds * rate)):
+        await asyncio.sleep(max(0.0, started + n / rate - time.time()))
+        flows.append(asyncio.create_task(one()))
+    await asyncio.gather(*flows)
+    expected, deadline = 2 * len(flows), time.monotonic() + 60
+    while len(ours := [(a, c) for a, c in fast.snapshot() if c >= started]) < expected:
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    waiting = backlog - (len(slow.snapshot()) - slow_before)
+    return {
+        "fast receiver webhooks": f"{len(ours)} of {expected}",
+        "fast receiver latency ms p50/p95/p99": p50_95_99([(a - c) * 1000 for a, c in ours]),
+        "slow receiver deliveries still waiting at the end": waiting,
     }
 
 
@@ -284,5 +323,5 @@ def print_report(report: dict) -> None:
     print("\nCandidates (answer every 1–3 s over the socket):")
     for level, numbers in report["levels"].items():
         print(f"  {level} concurrent: " + json.dumps(numbers, default=str))
-    for section in ("warm-up", "joins", "slow backlog", "webhooks", "drain", "dashboard"):
+    for section in ("warm-up", "joins", "slow backlog", "webhooks", "webhook isolation", "drain", "dashboard"):
         print(f"\n{section}: " + json.dumps(report.get(section), default=str))

@@ -323,5 +323,6 @@ def print_report(report: dict) -> None:
     print("\nCandidates (answer every 1–3 s over the socket):")
     for level, numbers in report["levels"].items():
         print(f"  {level} concurrent: " + json.dumps(numbers, default=str))
-    for section in ("warm-up", "joins", "slow backlog", "webhooks", "webhook isolation", "drain", "dashboard"):
+    sections = ("warm-up", "joins", "slow backlog", "webhooks", "webhook isolation", "drain", "dashboard")
+    for section in sections:
         print(f"\n{section}: " + json.dumps(report.get(section), default=str))

@@ -37,7 +37,10 @@ def database_settings(database_url: str, data_dir: Path) -> dict[str, object]:
     except Exception as exc:  # dj_database_url raises several types for bad URLs
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
     default["CONN_HEALTH_CHECKS"] = True
-    if synchronous_commit == "off" and default["ENGINE"].endswith("postgresql"):
+    if default["ENGINE"] == "django.db.backends.postgresql":
+        # The same backend, its health check skipped for a connection that just answered.
+        default["ENGINE"] = "interview_platform.postgres"
+    if synchronous_commit == "off" and default["ENGINE"].endswith("postgres"):
         options = default.setdefault("OPTIONS", {})
         options["options"] = (options.get("options", "") + " -c synchronous_commit=off").strip()
     return {

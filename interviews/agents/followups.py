@@ -9,25 +9,45 @@ probe in place of one that names a concept and drops praise for a non-answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from interviews.agents.base import NextMove, Plan, PlannedQuestion, Turn
 from interviews.agents.probes import acknowledgement, answer_kind, probes_for, revealed_terms, without_praise
 from interviews.agents.scoring import answers_for, match_concepts
 
+Matcher = Callable[[str], tuple[list[str], list[str]]]
 
-def probe_text(question: PlannedQuestion, turns: Sequence[Turn], index: int) -> str:
-    """Acknowledgement plus a probe aimed at the first concept the answers so far miss."""
+
+def matcher(rubric) -> Matcher:
+    """``match_concepts`` against ``rubric``, each text read once however often it is asked about."""
+    seen: dict[str, tuple[list[str], list[str]]] = {}
+
+    def match(text: str) -> tuple[list[str], list[str]]:
+        if text not in seen:
+            seen[text] = match_concepts(rubric, text)
+        return seen[text]
+
+    return match
+
+
+def probe_text(
+    question: PlannedQuestion, turns: Sequence[Turn], index: int, match: Matcher | None = None
+) -> str:
+    """Acknowledgement plus a probe aimed at the first concept the answers so far miss.
+
+    ``match``: a ``matcher`` of the question's rubric that may have read these answers already.
+    """
+    match = match or matcher(question.rubric)
     main, follow = answers_for(turns, index)
     last = next((t.answer_text for t in reversed(turns) if t.question_index == index), main)
-    matched, missing = match_concepts(question.rubric, " ".join(a for a in (main, follow) if a))
+    matched, missing = match(" ".join(a for a in (main, follow) if a))
     probes = probes_for(question)
     asked = {t.question_text for t in turns if t.question_index == index}
     target = next(
         (c for c in missing if not any(probes[c] in text for text in asked)),
         missing[0] if missing else question.rubric.concepts[0].name,
     )
-    matched_now, _ = match_concepts(question.rubric, last)
+    matched_now, _ = match(last)
     return f"{acknowledgement(last, len(matched_now), question.key)} {probes[target]}"
 
 
@@ -49,10 +69,11 @@ def followup(plan: Plan, turns: Sequence[Turn]) -> NextMove | None:
         return None
     q = plan.questions[idx]
     main, _ = answers_for(turns, idx)
-    matched, missing = match_concepts(q.rubric, main)
+    match = matcher(q.rubric)
+    matched, missing = match(main)
     if not missing or len(matched) * 2 >= len(q.rubric.concepts):
         return None
-    return NextMove(action="followup", question_index=idx, text=probe_text(q, turns, idx))
+    return NextMove(action="followup", question_index=idx, text=probe_text(q, turns, idx, match))
 
 
 def checked_followup(question: PlannedQuestion, turns: Sequence[Turn], index: int, text: str) -> str:

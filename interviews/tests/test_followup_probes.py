@@ -104,6 +104,20 @@ def test_offline_followup_after_dont_know_is_neutral_and_opens_the_area():
     assert match_concepts(q.rubric, move.text)[0] == []
 
 
+def test_a_followup_reads_the_answer_once(monkeypatch):
+    from interviews.agents import scoring
+
+    plan, i = _plan_with("postgresql-senior-2")
+    q = plan.questions[i]
+    turns = [Turn(i, "main", q.text, "I would look at the slow parts and make them faster.")]
+    expected = followup(plan, turns)
+    reads = []
+    read = scoring.read
+    monkeypatch.setattr(scoring, "read", lambda text, *rest: reads.append(text) or read(text, *rest))
+    assert followup(plan, turns) == expected  # the same follow-up ...
+    assert reads == [turns[0].answer_text]  # ... from one reading of the answer, not three
+
+
 def test_a_model_followup_that_names_a_concept_is_replaced():
     plan, i = _plan_with("postgresql-senior-2")
     q = plan.questions[i]

@@ -42,8 +42,6 @@ async def run(shape: Shape, relay: MailRelay, levels: list[int], seconds: float,
         await people.ats.login()
         report["http"], report["intake cost"] = await intake.http_ratios(people, seconds)
         report["joins"] = await phases.joins(people, 200)
-        # A backlog on a slow receiver, there for everything that follows.
-        report["slow backlog"] = await phases.slow_backlog(people, slow, 200)
         # Interviews first, not measured: the first sockets after a start open the socket
         # processes' database connections, one per thread of each pool (a new PostgreSQL
         # session cost the server ~100 ms of CPU here), which a running platform has long paid for.
@@ -51,7 +49,7 @@ async def run(shape: Shape, relay: MailRelay, levels: list[int], seconds: float,
         for level in levels:
             raw[level] = {}
             report["levels"][level] = await phases.candidates(people, shape, level, fast, raw[level])
-        report["webhooks"] = phases.webhook_latency(fast, slow)
+        report["webhooks"] = phases.webhook_latency(fast)
         report["webhook isolation"] = await phases.isolation(people, fast, slow)
         report["drain"] = await phases.drain(people, shape, fast, 150)
         report["dashboard"] = await phases.dashboard(people)

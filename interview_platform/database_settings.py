@@ -16,8 +16,9 @@ from .env import env_choice, env_int
 def database_settings(database_url: str, data_dir: Path) -> dict[str, object]:
     """DATABASES, DATABASE_CONN_MAX_AGE and DATABASE_SYNCHRONOUS_COMMIT."""
     # Each process (and each of its threads) keeps its PostgreSQL connection this long
-    # (seconds), checked before each reuse; a new session costs the server tens of ms
-    # of CPU to set up. 0 closes it after every request and job (e.g. behind PgBouncer).
+    # (seconds), checked before a reuse (``interview_platform.postgres``); a new session
+    # costs the server tens of ms of CPU to set up. 0 closes it after every request and
+    # job (e.g. behind PgBouncer).
     conn_max_age = env_int("DATABASE_CONN_MAX_AGE", 600, minimum=0, maximum=86400)
     # "off" only for a process whose own writes may be lost in a PostgreSQL crash and redone:
     # the webhooks worker (Procfile), whose claims, attempt records and endpoint health then

@@ -26,7 +26,7 @@ from .env import (
     require_package,
 )
 from .logging import logging_config
-from .queue_settings import channel_layer_host, queue_settings
+from .queue_settings import REDIS_DRIVER, channel_layer_host, queue_settings
 from .security_settings import security_settings, sign_in_settings
 from .storage import recordings_storage
 
@@ -184,7 +184,13 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
 EMBEDDED = not REDIS_URL
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "interview_platform.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "interview_platform.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"driver_info": REDIS_DRIVER},
+        }
+    }
     # A socket's receive loop blocks in Redis for 5 s at a time; redis-py's default read timeout
     # is also 5 s, which would drop every socket that is quiet for that long.
     CHANNEL_LAYERS = {

@@ -82,3 +82,27 @@ def test_every_context_shares_the_processes_connections():
         # No more connections than calls ran at once (the executor's threads), not one per socket.
         opened = _connections_named(name)
         assert 1 <= opened <= min(32, (os.cpu_count() or 1) + 4)
+
+
+def test_new_redis_connections_share_one_driver_info_instead_of_reading_package_metadata(monkeypatch):
+    """redis-py reads its own version from the installed packages for every new connection
+    unless it is given one; the settings give the cache and the channel layer one for all."""
+    import redis.utils
+    from channels_redis.utils import create_pool
+
+    from interview_platform.queue_settings import REDIS_DRIVER, channel_layer_host
+
+    lookups = []
+    monkeypatch.setattr(redis.utils.metadata, "version", lambda name: lookups.append(name) or "0.0.0")
+    redis.asyncio.ConnectionPool.from_url(redis_url()).make_connection()
+    assert lookups == ["redis"]  # what every connection would cost without it
+
+    from django.conf import settings
+
+    assert settings.CACHES["default"]["OPTIONS"]["driver_info"] is REDIS_DRIVER
+    layer_connection = create_pool(channel_layer_host(redis_url())).make_connection()
+    assert layer_connection.driver_info is REDIS_DRIVER
+    cache = RedisCache(redis_url(), {"KEY_PREFIX": "driver-info", "OPTIONS": {"driver_info": REDIS_DRIVER}})
+    cache.set("k", 1, 5)
+    assert cache._cache.get_client().connection_pool.connection_kwargs["driver_info"] is REDIS_DRIVER
+    assert lookups == ["redis"]

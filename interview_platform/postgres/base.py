@@ -1,8 +1,8 @@
 """Django's PostgreSQL backend, with its health check skipped for a connection just used.
 
 ``CONN_HEALTH_CHECKS`` sends ``SELECT 1`` before the first query of every request,
-job and socket call, however recently the connection answered: under load, one
-statement in every four of an answer. As PgBouncer's ``server_check_delay`` does,
+job and socket call, however recently the connection answered: under load, a round
+trip more for every answer and request. As PgBouncer's ``server_check_delay`` does,
 a connection whose last query began less than ``CHECK_AFTER`` seconds ago, with no
 error since, is used without the check. One that went bad within that moment fails
 its next query; Django notes the error, tests the connection when the request or

@@ -76,6 +76,7 @@ def test_a_connection_broken_within_the_moment_fails_once_and_is_replaced(checks
     close_old_connections()
     with pytest.raises(OperationalError):
         _pid()
+    assert checks[0] == 0  # it had just answered: used unchecked, so this query failed
     close_old_connections()  # the request ends: the error is noted, the connection tested and closed
-    second = _pid()
-    assert second != first
+    assert checks[0] == 1
+    assert _pid() != first

@@ -31,7 +31,18 @@ _PATTERNS = [
 ]
 
 
+# What every pattern above starts with: a line without any of these (most of them) has
+# nothing to redact, and one search of it is cheaper than the seven substitutions.
+_MAY_HOLD_SECRET = re.compile(
+    r"/join/|/ws/interview/|/reset/|[?&](?:token|key|api_key|secret|code|password|refresh|access)="
+    r"|whsec_|aik_|demo_api_key_|eyJ",
+    re.I,
+)
+
+
 def redact(text: str) -> str:
+    if not _MAY_HOLD_SECRET.search(text):
+        return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text

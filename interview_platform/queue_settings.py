@@ -60,6 +60,9 @@ def queue_settings(redis_url: str) -> dict[str, object]:
     """The webhook settings and the job queues (Celery) that run on them."""
     webhooks = webhook_settings()
     CELERY_BROKER_URL = redis_url or "memory://"
+    if CELERY_BROKER_URL.split("://", 1)[0] in ("redis", "rediss"):
+        # kombu's Redis transport, keeping one Redis client per channel (see its module).
+        CELERY_BROKER_TRANSPORT = "interview_platform.broker:Transport"
     CELERY_RESULT_BACKEND = None
     CELERY_TASK_IGNORE_RESULT = True
     # At-least-once: a message is acknowledged after its task ran, and given back

@@ -40,7 +40,8 @@ async def run(shape: Shape, relay: MailRelay, levels: list[int], seconds: float,
     try:
         people = phases.People(shape, relay)
         await people.ats.login()
-        report["http"], report["intake cost"] = await intake.http_ratios(people, seconds)
+        http = await intake.http_ratios(people, seconds)
+        report["http"], report["http rounds"], report["intake cost"] = http
         # Rounds of 400, 100 at a time: a round lasts several joins, so the rate is the platform's
         # capacity; in rounds of 200 on a quick machine half the round was its last joins ending,
         # with fewer than 100 under way, and each join's own wait for its email showed in the rate.
@@ -66,7 +67,7 @@ async def run(shape: Shape, relay: MailRelay, levels: list[int], seconds: float,
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m loadtest")
     parser.add_argument("--levels", default="25,50,100,200", help="concurrent candidates, comma-separated")
-    parser.add_argument("--seconds", type=float, default=10, help="length of each HTTP measurement")
+    parser.add_argument("--seconds", type=float, default=10, help="seconds each HTTP endpoint and its floor run (two rounds each)")
     args = parser.parse_args()
     levels = [int(n) for n in args.levels.split(",") if n.strip()]
     data_dir = ROOT / ".data" / "loadtest"

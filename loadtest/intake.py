@@ -1,5 +1,8 @@
 """The HTTP phase: the platform's request paths against bare floor endpoints, in the same run.
 
+Each endpoint runs in rounds beside its floor, in the order floor, endpoint,
+endpoint, floor, and the ratio is that of their means.
+
 ``POST /a2a/interview`` is measured twice. First the request path alone: the
 agents worker is held (SIGSTOP), so the plans wait in the queue, as they would
 for a worker tier on other machines; the worker is then let go and the backlog
@@ -37,8 +40,33 @@ async def closed_loop(call, seconds: float, clients: int = 16) -> tuple[float, i
     return done / (time.monotonic() - started), done
 
 
-async def http_ratios(people, seconds: float) -> tuple[dict, dict]:
-    """(requests/s and ratios, what creating and planning one interview costs)."""
+def _added(total: dict[str, float], more: dict[str, float]) -> dict[str, float]:
+    return {role: total.get(role, 0.0) + more.get(role, 0.0) for role in {*total, *more}}
+
+
+async def _alternating(shape, floor, endpoint, seconds: float) -> tuple[list[float], list[float], int, dict]:
+    """The floor and the endpoint in the order A B B A, ``seconds`` / 2 each, so that a drift of the
+    machine's speed during the phase weighs on both alike (single 10-s windows one after the other
+    have put the same floor 25 % apart). Returns (floor rates, endpoint rates, endpoint requests,
+    CPU seconds per role during the endpoint's rounds)."""
+    rates: dict = {floor: [], endpoint: []}
+    requests, spent = 0, {}
+    for call in (floor, endpoint, endpoint, floor):
+        before = cpu.snapshot(shape.process.pid, shape.database)
+        rate, done = await closed_loop(call, seconds / 2)
+        rates[call].append(rate)
+        if call is endpoint:
+            requests += done
+            spent = _added(spent, cpu.delta(before, cpu.snapshot(shape.process.pid, shape.database)))
+    return rates[floor], rates[endpoint], requests, spent
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+async def http_ratios(people, seconds: float) -> tuple[dict, dict, dict]:
+    """(requests/s and ratios, each round's requests/s, what creating and planning one interview costs)."""
     http, ats, shape = people.ats.http, people.ats, people.shape
     run_id = await ats.create(people.email(), "")
     key = {"X-API-Key": DEMO_KEY}
@@ -49,30 +77,48 @@ async def http_ratios(people, seconds: float) -> tuple[dict, dict]:
         payload = {**BODY, "candidateEmail": people.email()}
         return await http.post("/api/v1/a2a/interview", json=payload, headers=key)
 
-    numbers = {
-        "floor read": (await closed_loop(lambda: http.get(f"/loadtest/floor/{ats.user_id}"), seconds))[0],
-        "GET status": (await closed_loop(lambda: http.get(status, headers=key), seconds))[0],
-        "floor insert": (await closed_loop(lambda: http.post("/loadtest/floor", json=body), seconds))[0],
-    }
+    async def floor_read():
+        return await http.get(f"/loadtest/floor/{ats.user_id}")
+
+    async def read_status():
+        return await http.get(status, headers=key)
+
+    async def floor_insert():
+        return await http.post("/loadtest/floor", json=body)
+
+    reads, statuses, _, _ = await _alternating(shape, floor_read, read_status, seconds)
     await queues_idle(shape)
     agents = shape.pids("-Q agents")
-    before = cpu.snapshot(shape.process.pid, shape.database)
     for pid in agents:
         os.kill(pid, signal.SIGSTOP)
     try:
-        numbers["POST interview"], created = await closed_loop(create, seconds)
+        inserts, creates, created, spent = await _alternating(shape, floor_insert, create, seconds)
     finally:
         for pid in agents:
             os.kill(pid, signal.SIGCONT)
     released = time.monotonic()
+    before = cpu.snapshot(shape.process.pid, shape.database)
     await queues_idle(shape)
     drained = time.monotonic() - released
-    spent = cpu.delta(before, cpu.snapshot(shape.process.pid, shape.database))
-    numbers["POST interview, planning alongside"] = (await closed_loop(create, seconds))[0]
+    spent = _added(spent, cpu.delta(before, cpu.snapshot(shape.process.pid, shape.database)))
+    numbers = {
+        "floor read": _mean(reads),
+        "GET status": _mean(statuses),
+        "floor insert": _mean(inserts),
+        "POST interview": _mean(creates),
+        "POST interview, planning alongside": (await closed_loop(create, seconds))[0],
+    }
     numbers["status / floor"] = numbers["GET status"] / numbers["floor read"]
     numbers["create / floor"] = numbers["POST interview"] / numbers["floor insert"]
     alongside = numbers["POST interview, planning alongside"]
     numbers["create alongside / floor"] = alongside / numbers["floor insert"]
+    rounds = {
+        name: " ".join(f"{rate:,.0f}" for rate in order)
+        for name, order in (
+            ("floor read, status, status, floor read", [reads[0], *statuses, reads[1]]),
+            ("floor insert, create, create, floor insert", [inserts[0], *creates, inserts[1]]),
+        )
+    }
     cost = {
         "interviews created while planning was held": created,
         "plans/s from that backlog": round(created / drained, 1),
@@ -84,4 +130,4 @@ async def http_ratios(people, seconds: float) -> tuple[dict, dict]:
         ),
     }
     await queues_idle(shape)
-    return numbers, cost
+    return numbers, rounds, cost

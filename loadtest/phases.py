@@ -319,6 +319,7 @@ def print_report(report: dict) -> None:
     print("\nHTTP (16 clients, closed loop), requests/s:")
     for name, value in report["http"].items():
         print(f"  {name:<36} {value:,.2f}")
+    print("  rounds, requests/s: " + json.dumps(report.get("http rounds"), default=str))
     print("\nintake cost: " + json.dumps(report.get("intake cost"), default=str))
     print("\nCandidates (answer every 1–3 s over the socket):")
     for level, numbers in report["levels"].items():

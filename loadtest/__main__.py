@@ -67,7 +67,12 @@ async def run(shape: Shape, relay: MailRelay, levels: list[int], seconds: float,
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m loadtest")
     parser.add_argument("--levels", default="25,50,100,200", help="concurrent candidates, comma-separated")
-    parser.add_argument("--seconds", type=float, default=10, help="seconds each HTTP endpoint and its floor run (two rounds each)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=10,
+        help="seconds each HTTP endpoint and its floor run (in two rounds)",
+    )
     args = parser.parse_args()
     levels = [int(n) for n in args.levels.split(",") if n.strip()]
     data_dir = ROOT / ".data" / "loadtest"

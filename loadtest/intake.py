@@ -65,6 +65,34 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
 
+async def _held_creates(shape, floor_insert, create, seconds: float) -> tuple[list, list, dict]:
+    """Create beside the floor insert with the planning worker held, then the backlog it left planned:
+    (floor rates, create rates, what one interview cost, created and planned)."""
+    agents = shape.pids("-Q agents")
+    for pid in agents:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        inserts, creates, created, spent = await _alternating(shape, floor_insert, create, seconds)
+    finally:
+        for pid in agents:
+            os.kill(pid, signal.SIGCONT)
+    released = time.monotonic()
+    before = cpu.snapshot(shape.process.pid, shape.database)
+    await queues_idle(shape)
+    drained = time.monotonic() - released
+    spent = _added(spent, cpu.delta(before, cpu.snapshot(shape.process.pid, shape.database)))
+    platform = sum(s for role, s in spent.items() if role != "load generator")
+    cost = {
+        "interviews created while planning was held": created,
+        "plans/s from that backlog": round(created / drained, 1),
+        "CPU ms per interview created and planned": {
+            role: round(s * 1000 / max(created, 1), 2) for role, s in spent.items()
+        },
+        "CPU ms per interview, platform total": round(platform * 1000 / max(created, 1), 2),
+    }
+    return inserts, creates, cost
+
+
 async def http_ratios(people, seconds: float) -> tuple[dict, dict, dict]:
     """(requests/s and ratios, each round's requests/s, what creating and planning one interview costs)."""
     http, ats, shape = people.ats.http, people.ats, people.shape
@@ -88,19 +116,7 @@ async def http_ratios(people, seconds: float) -> tuple[dict, dict, dict]:
 
     reads, statuses, _, _ = await _alternating(shape, floor_read, read_status, seconds)
     await queues_idle(shape)
-    agents = shape.pids("-Q agents")
-    for pid in agents:
-        os.kill(pid, signal.SIGSTOP)
-    try:
-        inserts, creates, created, spent = await _alternating(shape, floor_insert, create, seconds)
-    finally:
-        for pid in agents:
-            os.kill(pid, signal.SIGCONT)
-    released = time.monotonic()
-    before = cpu.snapshot(shape.process.pid, shape.database)
-    await queues_idle(shape)
-    drained = time.monotonic() - released
-    spent = _added(spent, cpu.delta(before, cpu.snapshot(shape.process.pid, shape.database)))
+    inserts, creates, cost = await _held_creates(shape, floor_insert, create, seconds)
     numbers = {
         "floor read": _mean(reads),
         "GET status": _mean(statuses),
@@ -110,24 +126,16 @@ async def http_ratios(people, seconds: float) -> tuple[dict, dict, dict]:
     }
     numbers["status / floor"] = numbers["GET status"] / numbers["floor read"]
     numbers["create / floor"] = numbers["POST interview"] / numbers["floor insert"]
-    alongside = numbers["POST interview, planning alongside"]
-    numbers["create alongside / floor"] = alongside / numbers["floor insert"]
+    numbers["create alongside / floor"] = (
+        numbers["POST interview, planning alongside"] / numbers["floor insert"]
+    )
     rounds = {
-        name: " ".join(f"{rate:,.0f}" for rate in order)
-        for name, order in (
-            ("floor read, status, status, floor read", [reads[0], *statuses, reads[1]]),
-            ("floor insert, create, create, floor insert", [inserts[0], *creates, inserts[1]]),
-        )
-    }
-    cost = {
-        "interviews created while planning was held": created,
-        "plans/s from that backlog": round(created / drained, 1),
-        "CPU ms per interview created and planned": {
-            role: round(s * 1000 / max(created, 1), 2) for role, s in spent.items()
-        },
-        "CPU ms per interview, platform total": round(
-            sum(s for role, s in spent.items() if role != "load generator") * 1000 / max(created, 1), 2
-        ),
+        "floor read, status, status, floor read": _spoken([reads[0], *statuses, reads[1]]),
+        "floor insert, create, create, floor insert": _spoken([inserts[0], *creates, inserts[1]]),
     }
     await queues_idle(shape)
     return numbers, rounds, cost
+
+
+def _spoken(rates: list[float]) -> str:
+    return " ".join(f"{rate:,.0f}" for rate in rates)

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from . import throttling
 from .models import ApiKey
 
 CACHE_SECONDS = 300
@@ -68,14 +69,24 @@ def _from_database(digest: str) -> ApiKey | None:
 
 
 class Lookup:
-    """One request's key lookup: one cache round trip, plus any ``also`` entries the caller needs."""
+    """One request's key lookup: one cache round trip, plus any ``also`` entries the caller needs.
 
-    def __init__(self, digest: str, also: list[str] | tuple[str, ...] = ()):
+    With ``count`` (a window's cache key and seconds, from ``ApiKeyRateThrottle.counter``) the same
+    round trip counts the request in that window: ``counted`` is then (cache key, requests in the
+    window so far, seconds until it ends).
+    """
+
+    def __init__(self, digest: str, also: list[str] | tuple[str, ...] = (), count: tuple | None = None):
         self.digest = digest
+        self.counted = None
         wanted = list(also)
         if digest:
             wanted += [GENERATION, _entry_key(digest), _touch_key(digest)]
-        self.values = cache.get_many(wanted) if wanted else {}
+        if count is not None:
+            self.values, hits, ends_in = throttling.fetch_and_count(wanted, *count)
+            self.counted = (count[0], hits, ends_in)
+        else:
+            self.values = cache.get_many(wanted) if wanted else {}
 
     def key(self) -> ApiKey | None:
         """The key with this hash (revoked or not), or None when there is none."""

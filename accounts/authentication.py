@@ -28,6 +28,9 @@ class ApiClient:
     """request.user for API-key requests: the organization's ATS integration."""
 
     api_key: ApiKey
+    # (window's cache key, requests in it, seconds until it ends): this request, already counted
+    # in its key's window by the authentication (see ApiKeyRateThrottle).
+    counted: tuple[str, int, int] | None = None
 
     is_authenticated = True
     is_anonymous = False
@@ -48,8 +51,8 @@ class ApiClient:
 
     @property
     def pk(self):
-        # Throttling counts requests per key.
-        return f"api-key:{self.api_key.pk}"
+        # Throttling counts requests per key, by its hash (known before the key is found).
+        return f"api-key:{self.api_key.key_hash[:32]}"
 
     def __str__(self) -> str:
         return f"api-key:{self.api_key.name}"
@@ -67,8 +70,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         raw = raw.strip()
         address = [f"ip:{throttling.client_address(request)}"]
         # The key and the address's wrong-key count come in one cache round trip.
+        # So does the request's count in its key's window (ApiKeyRateThrottle).
         failures = throttling.API_KEY_FAILURES
-        lookup = api_keys.Lookup(hash_api_key(raw) if raw else "", also=failures.cache_keys(address))
+        digest = hash_api_key(raw) if raw else ""
+        count = throttling.ApiKeyRateThrottle.counter(digest) if digest else None
+        lookup = api_keys.Lookup(digest, also=failures.cache_keys(address), count=count)
         # Too many wrong keys from this address: refused before any lookup,
         # so guessing stops even for the key that would have been right.
         wait = failures.wait(address, lookup.values)
@@ -88,7 +94,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise
         # Writing last_used_at on every request would turn each read into a write.
         lookup.touch(key)
-        return ApiClient(key), key
+        return ApiClient(key, counted=lookup.counted), key
 
     def authenticate_header(self, request):
         return "X-API-Key"

@@ -95,15 +95,30 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
 
     A window starts with a key's first request and ends ``duration`` seconds
     later; a key with ``num_requests`` in it is refused until it ends. With
-    Redis that is one counter and one round trip per request, however many
+    Redis that is one counter and no round trip of its own, however many
     requests the window holds (DRF's own throttles keep, read and write back
     the time of every request in it).
+
+    The counting itself is done by the authentication, in the round trip that
+    looks the key up (``counter``, ``fetch_and_count``): the request is counted
+    in its key's window whether the key turns out right or not (a wrong key's
+    window only ever holds its own requests, and wrong keys are limited per
+    address besides). This class then only compares the count with the rate.
     """
 
     scope = "api_key"
     # Not DRF's "throttle_%(scope)s_%(ident)s": that entry holds a list of request times,
     # which a counter must never meet (nor DRF's throttles this counter) during a deploy.
     cache_format = "throttle:%(scope)s:%(ident)s:window"
+
+    @classmethod
+    def counter(cls, digest: str) -> tuple[str, int] | None:
+        """(cache key, window seconds) of the window that counts requests with the key of ``digest``;
+        None when the rate is off."""
+        throttle = cls()
+        if throttle.rate is None:
+            return None
+        return cls.cache_format % {"scope": cls.scope, "ident": f"api-key:{digest[:32]}"}, throttle.duration
 
     def get_cache_key(self, request, view):
         ident = str(getattr(request.user, "pk", ""))
@@ -117,23 +132,44 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        hits, self.remaining = _count(self.key, self.duration)
+        counted = getattr(request.user, "counted", None)
+        if counted is not None and counted[0] == self.key:
+            hits, self.remaining = counted[1], counted[2]
+        else:  # a caller the authentication did not count (or counted in another window)
+            hits, self.remaining = _count(self.key, self.duration)
         return hits <= self.num_requests
 
     def wait(self):
         return max(1, self.remaining)
 
 
+def fetch_and_count(keys: list[str], counter: str, window: int) -> tuple[dict, int, int]:
+    """``cache.get_many(keys)`` and one request counted in ``counter``'s window, in one Redis round
+    trip: (the entries found, requests in the window so far, seconds until it ends)."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return (cache.get_many(keys), *_count(counter, window))
+    made = {backend.make_and_validate_key(key): key for key in keys}
+    name = backend.make_and_validate_key(counter)
+    # MULTI/EXEC: the window cannot end between creating the counter and counting.
+    pipe = backend._cache.get_client(name, write=True).pipeline(transaction=True)
+    if made:
+        pipe.mget(list(made))
+    pipe.set(name, 0, ex=window, nx=True).incr(name).ttl(name)
+    *found, _, hits, ttl = pipe.execute()
+    values = {}
+    if made:  # decoded as Django's RedisCache.get_many does
+        loads = backend._cache._serializer.loads
+        values = {made[k]: loads(v) for k, v in zip(made, found[0], strict=True) if v is not None}
+    return values, hits, ttl if ttl > 0 else window
+
+
 def _count(key: str, window: int) -> tuple[int, int]:
     """Count one request in ``key``'s window: (requests in it so far, seconds until it ends)."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        name = backend.make_and_validate_key(key)
-        # MULTI/EXEC: the window cannot end between creating the counter and counting.
-        pipe = backend._cache.get_client(name, write=True).pipeline(transaction=True)
-        pipe.set(name, 0, ex=window, nx=True).incr(name).ttl(name)
-        _, hits, ttl = pipe.execute()
-        return hits, ttl if ttl > 0 else window
+        _, hits, ttl = fetch_and_count([], key, window)
+        return hits, ttl
     # Other caches (the embedded mode's memory): the same window in two entries.
     now = time.time()
     ends_key = f"{key}:ends"

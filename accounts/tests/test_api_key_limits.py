@@ -89,3 +89,39 @@ def test_the_window_counter_does_not_meet_the_old_list_of_request_times(ats_key)
     cache.set(f"throttle_api_key_api-key:{key.pk}", [1.0, 2.0], 60)
     assert status_with_key(raw).status_code == 404
     assert cache.get(f"throttle_api_key_api-key:{key.pk}") == [1.0, 2.0]
+
+
+def test_a_known_key_is_looked_up_and_counted_in_one_redis_round_trip(api_key, settings, monkeypatch):
+    from redis.connection import AbstractConnection
+
+    from tests.services import redis_url
+
+    redis_url()
+    if "Redis" not in settings.CACHES["default"]["BACKEND"]:
+        pytest.fail("with REDIS_URL set the cache must be Redis")
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "api_key", "3/min")
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=api_key)
+    assert client.get(STATUS.format(uuid.uuid4())).status_code == 404  # the key is now cached
+    sent = []
+    original = AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(command)
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+    assert client.get(STATUS.format(uuid.uuid4())).status_code == 404
+    assert len(sent) == 1, sent  # the key, the address's wrong guesses and the window: one MULTI
+    # ... and the request was counted: the third one of the window is the last it allows.
+    assert client.get(STATUS.format(uuid.uuid4())).status_code == 404
+    refused = client.get(STATUS.format(uuid.uuid4()))
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 60
+
+
+def test_wrong_keys_are_counted_in_their_own_window_not_the_right_keys(api_key, monkeypatch):
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "api_key", "2/min")
+    for n in range(5):
+        assert status_with_key(f"aik_wrong_{n % 2}", ip="10.20.0.3").status_code == 401
+    assert [status_with_key(api_key, ip="10.20.0.3").status_code for _ in range(3)] == [404, 404, 429]

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from interview_platform.api import Invalid, WrongState
-from interviews import effects, events, mailing, selectors, workflow
+from interviews import events, mailing, plan_queue, selectors, workflow
 from interviews.events import EVENTS
 from interviews.joining import mint_join_link
 from interviews.models import Assessment, Interview, State
@@ -115,7 +115,7 @@ def plan_regenerate(user, interview: Interview, *, feedback: str = "", expected_
         event=EVENTS[State.REJECTED],
         event_data=events.plan_rejected(plan_id, feedback, True),
     )
-    effects.enqueue("interviews.tasks.validate_and_plan", str(interview.id))
+    plan_queue.request(interview.id)
     return Decision(
         "Interview plan rejected. A new plan version is being generated with your feedback.",
         State.VALIDATING_SKILLS,

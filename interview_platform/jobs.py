@@ -59,16 +59,25 @@ def task_named(name: str):
     return current_app.tasks[name]
 
 
-def enqueue(name: str, *args, countdown: float = 0) -> None:
-    """Run the task ``name`` with ``args`` in the background, ``countdown`` seconds from now."""
+def enqueue(name: str, *args, countdown: float = 0, retries: int = 0) -> None:
+    """Run the task ``name`` with ``args`` in the background, ``countdown`` seconds from now.
+
+    ``retries``: the attempts already made elsewhere, counted against the task's ``max_retries``
+    as if it had retried itself that many times.
+    """
     task = task_named(name)
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
         # Tests that want a whole flow to happen synchronously.
-        task.apply(args=args)
+        task.apply(args=args, retries=retries)
     elif settings.EMBEDDED:
-        runner().submit(task, args, countdown)
+        runner().submit(task, args, countdown, retries)
     else:
-        task.apply_async(args=args, countdown=countdown or None)
+        task.apply_async(args=args, countdown=countdown or None, retries=retries)
+
+
+def coalescing() -> bool:
+    """Whether jobs go through a broker, where a request may wake one job for many (see plan_queue)."""
+    return not settings.EMBEDDED and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
 
 
 def waiting(name: str) -> int | None:

@@ -67,6 +67,10 @@ INTERVIEW_INDEXES = [
         F("id"),
         name="interview_position_idx",
     ),
+    # The interviews waiting to be planned, oldest first (plan_queue, the stalled-work sweep).
+    models.Index(
+        fields=["updated_at"], condition=Q(state="VALIDATING_SKILLS"), name="interview_planning_idx"
+    ),
     # The interviews list: newest first (read backwards), and by score, highest first.
     models.Index(fields=["organization", "created_at", "id"], name="interview_created_idx"),
     models.Index(F("organization"), SCORE_LAST_DESC, F("created_at"), F("id"), name="interview_score_idx"),

@@ -84,6 +84,9 @@ class Interview(Listed):
     event_sequence = models.PositiveIntegerField(default=0)
     # How many times a background step has been (re)started for the current state.
     step_attempts = models.PositiveSmallIntegerField(default=0)
+    # When a planner took the interview (interviews/plan_queue.py); a claim older than the
+    # interview's last change, or than a stalled step, is no longer anyone's.
+    planning_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_by_api_key = models.ForeignKey(
         "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

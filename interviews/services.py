@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from interview_platform.api import IdempotencyConflict, WrongState
 
-from . import effects, events, selectors, workflow
+from . import effects, events, plan_queue, selectors, workflow
 from .models import DataQuality, IdempotencyRecord, Interview, State
 from .serializers import FIELD_MAP, REQUIRED_FIELDS
 
@@ -55,7 +55,7 @@ def request_interview(principal, values: dict, raw_body: dict, idempotency_key: 
     with one key race on a unique constraint, so exactly one interview exists.
     """
     organization_id = principal.organization_id
-    request_hash = _request_hash(raw_body)
+    request_hash = _request_hash(raw_body) if idempotency_key else ""
     if idempotency_key:
         replay = _replay(organization_id, idempotency_key, request_hash)
         if replay:
@@ -119,7 +119,7 @@ def _create(principal, values: dict) -> Interview:
 
 
 def _plan_after_commit(interview: Interview) -> None:
-    effects.enqueue("interviews.tasks.validate_and_plan", str(interview.id))
+    plan_queue.request(interview.id)
 
 
 @transaction.atomic

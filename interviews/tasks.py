@@ -15,7 +15,19 @@ from celery import shared_task
 from interview_platform import jobs
 from interview_platform.api import WrongState
 
-from . import assessing, effects, events, live, mailing, planning, recordings, retention, sweeps, workflow
+from . import (
+    assessing,
+    effects,
+    events,
+    live,
+    mailing,
+    plan_queue,
+    planning,
+    recordings,
+    retention,
+    sweeps,
+    workflow,
+)
 from .models import Interview, State
 
 logger = logging.getLogger(__name__)
@@ -47,6 +59,12 @@ def validate_and_plan(self, interview_id: str) -> None:
         pass
     except Exception as exc:
         _retry_or_fail(self, interview_id, exc, "planning", "The interview plan could not be generated.")
+
+
+@shared_task(acks_late=True)
+def plan_waiting() -> int:
+    # Sent by the first request of a burst (plan_queue.wake); plans every interview waiting.
+    return plan_queue.plan_waiting()
 
 
 @shared_task(acks_late=True)

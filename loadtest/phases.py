@@ -120,19 +120,26 @@ async def joins(people: People, count: int, relay_ms: int = 300) -> dict:
 
 
 async def queues_idle(shape: Shape, seconds: float = 600) -> None:
-    """Wait until no job waits in any of the shape's Celery queues."""
+    """Wait until no job waits in any of the shape's Celery queues and no interview waits to be
+    planned (those wait in the database, taken by the planners one wake-up starts)."""
+    import psycopg
     import redis
 
     broker = redis.Redis.from_url(shape.env["REDIS_URL"])
+    database = psycopg.connect(shape.database_url, autocommit=True)
+    unplanned = "SELECT count(*) FROM interviews_interview WHERE state = 'VALIDATING_SKILLS'"
+
+    def waiting() -> int:
+        jobs = sum(broker.llen(queue) for queue in ("agents", "webhooks", "mail"))
+        return jobs + database.execute(unplanned).fetchone()[0]
+
     deadline = time.monotonic() + seconds
     try:
-        while (
-            sum(broker.llen(queue) for queue in ("agents", "webhooks", "mail"))
-            and time.monotonic() < deadline
-        ):
+        while waiting() and time.monotonic() < deadline:
             await asyncio.sleep(0.5)
     finally:
         broker.close()
+        database.close()
 
 
 async def _cpu_every(shape: Shape, seconds: float, into: list) -> None:

@@ -68,9 +68,9 @@ class InterviewCreateView(ApiKeyView):
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 255:
             raise serializers.ValidationError({"Idempotency-Key": "At most 255 characters."})
-        # The serializer's fields are built once per instance; ``data.fields`` is that copy.
+        # What a replay is compared by: the fields the serializer knows (built once per instance).
         fields = data.fields
-        sent = {k: v for k, v in request.data.items() if k in fields}
+        sent = {k: v for k, v in request.data.items() if k in fields} if key else {}
         code, body = services.request_interview(request.user, data.model_values(), sent, key)
         return Response(body, status=code)
 

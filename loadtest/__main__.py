@@ -71,7 +71,7 @@ def main() -> None:
         "--seconds",
         type=float,
         default=10,
-        help="seconds each HTTP endpoint and its floor run (in two rounds)",
+        help="seconds each HTTP endpoint and its floor run (in four rounds)",
     )
     args = parser.parse_args()
     levels = [int(n) for n in args.levels.split(",") if n.strip()]

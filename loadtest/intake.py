@@ -1,7 +1,7 @@
 """The HTTP phase: the platform's request paths against bare floor endpoints, in the same run.
 
 Each endpoint runs in rounds beside its floor, in the order floor, endpoint,
-endpoint, floor, and the ratio is that of their means.
+endpoint, floor, twice, and the ratio is that of their means.
 
 ``POST /a2a/interview`` is measured twice. First the request path alone: the
 agents worker is held (SIGSTOP), so the plans wait in the queue, as they would
@@ -45,15 +45,16 @@ def _added(total: dict[str, float], more: dict[str, float]) -> dict[str, float]:
 
 
 async def _alternating(shape, floor, endpoint, seconds: float) -> tuple[list[float], list[float], int, dict]:
-    """The floor and the endpoint in the order A B B A, ``seconds`` / 2 each, so that a drift of the
-    machine's speed during the phase weighs on both alike (single 10-s windows one after the other
-    have put the same floor 25 % apart). Returns (floor rates, endpoint rates, endpoint requests,
-    CPU seconds per role during the endpoint's rounds)."""
+    """The floor and the endpoint in the order A B B A A B B A, ``seconds`` / 4 each, so that a drift
+    of the machine's speed during the phase weighs on both alike (single 10-s windows one after the
+    other have put the same floor 25 % apart, and 5-s rounds A B B A a floor 40 % apart). Returns
+    (floor rates, endpoint rates, endpoint requests, CPU seconds per role during the endpoint's
+    rounds)."""
     rates: dict = {floor: [], endpoint: []}
     requests, spent = 0, {}
-    for call in (floor, endpoint, endpoint, floor):
+    for call in (floor, endpoint, endpoint, floor) * 2:
         before = cpu.snapshot(shape.process.pid, shape.database)
-        rate, done = await closed_loop(call, seconds / 2)
+        rate, done = await closed_loop(call, seconds / 4)
         rates[call].append(rate)
         if call is endpoint:
             requests += done
@@ -130,11 +131,16 @@ async def http_ratios(people, seconds: float) -> tuple[dict, dict, dict]:
         numbers["POST interview, planning alongside"] / numbers["floor insert"]
     )
     rounds = {
-        "floor read, status, status, floor read": _spoken([reads[0], *statuses, reads[1]]),
-        "floor insert, create, create, floor insert": _spoken([inserts[0], *creates, inserts[1]]),
+        "floor read, status, status, floor read, twice": _spoken(_in_order(reads, statuses)),
+        "floor insert, create, create, floor insert, twice": _spoken(_in_order(inserts, creates)),
     }
     await queues_idle(shape)
     return numbers, rounds, cost
+
+
+def _in_order(floors: list[float], endpoints: list[float]) -> list[float]:
+    """The rounds' rates in the order they ran: A B B A, twice."""
+    return [floors[0], *endpoints[0:2], floors[1], floors[2], *endpoints[2:4], floors[3]]
 
 
 def _spoken(rates: list[float]) -> str:

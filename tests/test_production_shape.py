@@ -82,6 +82,7 @@ def test_the_procfile_runs_the_whole_shape(org, recruiter, tmp_path):
                 with open(f"/proc/{pid}/environ", "rb") as environ:
                     assert b"ASGI_THREADS=16\0" in environ.read()
             # The webhooks worker alone commits its claims and attempt records asynchronously.
+            base_nice = os.getpriority(os.PRIO_PROCESS, 0)  # what the shape started from
             workers = {
                 pid: command
                 for pid, command in descendants(shape.pid).items()
@@ -92,6 +93,15 @@ def test_the_procfile_runs_the_whole_shape(org, recruiter, tmp_path):
                 with open(f"/proc/{pid}/environ", "rb") as environ:
                     asynchronous = b"DATABASE_SYNCHRONOUS_COMMIT=off\0" in environ.read()
                 assert asynchronous == ("-Q webhooks" in command), command
+                # Background work yields the cores to answers and requests (BACKGROUND_NICE).
+                assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, base_nice + 10), command
+            web_and_sockets = [
+                pid
+                for pid, command in descendants(shape.pid).items()
+                if ("gunicorn" in command or "daphne --fd" in command) and not command.startswith("/bin/sh")
+            ]
+            assert web_and_sockets
+            assert all(os.getpriority(os.PRIO_PROCESS, pid) == base_nice for pid in web_and_sockets)
             created = requests.post(
                 f"{web}/api/v1/a2a/interview",
                 json={**SEED_BODY, "callbackUrl": receiver.url + "/hook"},

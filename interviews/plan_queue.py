@@ -19,8 +19,11 @@ Nothing waits unseen: a request sets the flag only after its commit, and the
 job clears the flag before it looks, so an interview committed after a job's
 last look set the flag anew and sent the next job. A claim lapses when the
 interview changes again (its ``updated_at`` is newer) or after the stalled-work
-cutoff (``sweeps.stall_cutoff``); the stalled-work sweep still resumes planning
-that never finished. A planning attempt that fails goes on as the per-interview
+cutoff (``sweeps.stall_cutoff``). The stalled-work sweep resumes planning a
+planner took and never finished (with the per-interview job, an attempt
+counted), and starts a planner for interviews that have waited longer than the
+cutoff without being taken (no attempt counted: a backlog is not a failure).
+A planning attempt that fails goes on as the per-interview
 job ``validate_and_plan``, which retries with the same delays and limit as ever.
 
 Without a broker (``make run``, eager tests) there is no job to spare and the

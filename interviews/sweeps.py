@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
+from interview_platform import jobs
 from interview_platform.api import WrongState
-from interview_platform.jobs import enqueue
 
 from . import effects, events, workflow
 from .models import Interview, State, Turn
@@ -39,11 +39,7 @@ def resume_stalled() -> int:
     cutoff = stall_cutoff()
     live = Interview.objects.filter(state=State.IN_PROGRESS, updated_at__lt=cutoff)
     work = [
-        (
-            Interview.objects.filter(state=State.VALIDATING_SKILLS, updated_at__lt=cutoff),
-            "interviews.tasks.validate_and_plan",
-            "planning",
-        ),
+        (_stalled_planning(cutoff), "interviews.tasks.validate_and_plan", "planning"),
         (
             live.filter(candidate_session__completed_at__lt=cutoff, assessments__isnull=True),
             "interviews.tasks.assess",
@@ -67,6 +63,22 @@ def resume_stalled() -> int:
     return resumed
 
 
+def _stalled_planning(cutoff):
+    """The interviews whose planning stalled.
+
+    With a broker, interviews wait for the planners (plan_queue): only planning a planner took and
+    never finished counts as stalled. Those still waiting (a backlog, or a wake-up lost with a
+    broker restart) get a planner job instead, and no attempt is counted against them.
+    """
+    waiting = Interview.objects.filter(state=State.VALIDATING_SKILLS, updated_at__lt=cutoff)
+    if not jobs.coalescing():
+        return waiting
+    taken = Q(planning_claimed_at__gte=F("updated_at"))
+    if waiting.exclude(taken).exists():
+        jobs.enqueue("interviews.tasks.plan_waiting")
+    return waiting.filter(taken, planning_claimed_at__lt=cutoff)
+
+
 def _resume(interview: Interview, task: str, what: str) -> int:
     if interview.step_attempts >= MAX_STEP_ATTEMPTS:
         with contextlib.suppress(WrongState):
@@ -79,13 +91,16 @@ def _resume(interview: Interview, task: str, what: str) -> int:
             )
             effects.tell_failure(interview.id)
         return 0
-    # Conditional: when two sweepers race, one of them resumes.
+    # Conditional: when two sweepers race, one of them resumes. Planning resumed by its own job
+    # stays claimed (a claim as new as the change), so no planner takes it meanwhile.
+    now = timezone.now()
+    changes = {"planning_claimed_at": now} if interview.state == State.VALIDATING_SKILLS else {}
     claimed = Interview.objects.filter(
         pk=interview.pk, state=interview.state, updated_at=interview.updated_at
-    ).update(step_attempts=F("step_attempts") + 1, updated_at=timezone.now())
+    ).update(step_attempts=F("step_attempts") + 1, updated_at=now, **changes)
     if claimed:
         # The sweeper runs in autocommit: the claim is saved, so the job can go at once.
-        enqueue(task, str(interview.id))
+        jobs.enqueue(task, str(interview.id))
     return claimed
 
 

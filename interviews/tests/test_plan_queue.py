@@ -17,7 +17,7 @@ import redis
 from django.utils import timezone
 
 from interview_platform import jobs
-from interviews import plan_queue
+from interviews import plan_queue, sweeps
 from interviews.models import Interview, State
 from tests.factories import CREATE, SEED_BODY
 from tests.live import empty_broker, free_port, stack_env, start_worker, stop
@@ -130,6 +130,34 @@ def test_a_wake_up_that_cannot_be_sent_is_not_remembered(broker, monkeypatch):
     monkeypatch.undo()
     plan_queue.wake()
     assert [job["task"] for job in _queued(broker)] == [PLANNER]
+
+
+def test_the_sweep_wakes_the_planners_for_a_backlog_and_counts_no_attempt(ats, broker):
+    (run_id,) = _create(ats, 1)
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Interview.objects.filter(run_id=run_id).update(updated_at=an_hour_ago)  # waiting, never taken
+    redis.Redis.from_url(broker).delete("agents")
+    assert sweeps.resume_stalled() == 0
+    assert [job["task"] for job in _queued(broker)] == [PLANNER]
+    interview = Interview.objects.get(run_id=run_id)
+    assert (interview.state, interview.step_attempts) == (State.VALIDATING_SKILLS, 0)
+
+
+def test_the_sweep_resumes_planning_a_planner_took_and_never_finished(ats, broker):
+    (run_id,) = _create(ats, 1)
+    assert plan_queue._claim()[0] is not None
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    # The planner's worker was lost an hour ago, just after it took the interview.
+    Interview.objects.filter(run_id=run_id).update(
+        updated_at=an_hour_ago - timedelta(seconds=1), planning_claimed_at=an_hour_ago
+    )
+    redis.Redis.from_url(broker).delete("agents")
+    assert sweeps.resume_stalled() == 1
+    interview = Interview.objects.get(run_id=run_id)
+    assert [(job["task"], str(interview.id) in job["args"]) for job in _queued(broker)] == [(ONE_PLAN, True)]
+    assert interview.step_attempts == 1
+    # Its own job has it now: no planner takes it meanwhile.
+    assert plan_queue._claim() == (None, False)
 
 
 def test_a_real_worker_plans_a_burst_of_requests(ats, broker, tmp_path):

@@ -75,6 +75,8 @@ def _stalled_planning(cutoff):
         return waiting
     taken = Q(planning_claimed_at__gte=F("updated_at"))
     if waiting.exclude(taken).exists():
+        # The job itself, not plan_queue.wake(): plan_queue reads this module's cutoff, and a
+        # planner job more than the flag allows, once a sweep, costs one look.
         jobs.enqueue("interviews.tasks.plan_waiting")
     return waiting.filter(taken, planning_claimed_at__lt=cutoff)
 

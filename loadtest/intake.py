@@ -4,8 +4,9 @@ Each endpoint runs in rounds beside its floor, in the order floor, endpoint,
 endpoint, floor, twice, and the ratio is that of their means.
 
 ``POST /a2a/interview`` is measured twice. First the request path alone: the
-agents worker is held (SIGSTOP), so the plans wait in the queue, as they would
-for a worker tier on other machines; the worker is then let go and the backlog
+agents worker is held (SIGSTOP), so the interviews wait to be planned (in the
+database, with one planner job on the queue), as they would for a worker tier
+on other machines; the worker is then let go and the backlog
 timed, which gives the plans/s and what one interview costs, created and
 planned, process by process. Then again with the worker planning alongside on
 the same cores, the one-machine figure.
@@ -44,17 +45,23 @@ def _added(total: dict[str, float], more: dict[str, float]) -> dict[str, float]:
     return {role: total.get(role, 0.0) + more.get(role, 0.0) for role in {*total, *more}}
 
 
+# The order of the rounds: A B B A, twice.
+ROUNDS = ("floor", "endpoint", "endpoint", "floor") * 2
+
+
 async def _alternating(shape, floor, endpoint, seconds: float) -> tuple[list[float], list[float], int, dict]:
-    """The floor and the endpoint in the order A B B A A B B A, ``seconds`` / 4 each, so that a drift
-    of the machine's speed during the phase weighs on both alike (single 10-s windows one after the
-    other have put the same floor 25 % apart, and 5-s rounds A B B A a floor 40 % apart). Returns
-    (floor rates, endpoint rates, endpoint requests, CPU seconds per role during the endpoint's
-    rounds)."""
+    """The floor and the endpoint in the order of ROUNDS, ``seconds`` split among each one's rounds,
+    so that a drift of the machine's speed during the phase weighs on both alike (single 10-s windows
+    one after the other have put the same floor 25 % apart, and 5-s rounds A B B A a floor 40 %
+    apart). Returns (floor rates, endpoint rates, endpoint requests, CPU seconds per role during the
+    endpoint's rounds)."""
+    calls = {"floor": floor, "endpoint": endpoint}
     rates: dict = {floor: [], endpoint: []}
     requests, spent = 0, {}
-    for call in (floor, endpoint, endpoint, floor) * 2:
+    for kind in ROUNDS:
+        call = calls[kind]
         before = cpu.snapshot(shape.process.pid, shape.database)
-        rate, done = await closed_loop(call, seconds / 4)
+        rate, done = await closed_loop(call, seconds / ROUNDS.count(kind))
         rates[call].append(rate)
         if call is endpoint:
             requests += done
@@ -139,8 +146,9 @@ async def http_ratios(people, seconds: float) -> tuple[dict, dict, dict]:
 
 
 def _in_order(floors: list[float], endpoints: list[float]) -> list[float]:
-    """The rounds' rates in the order they ran: A B B A, twice."""
-    return [floors[0], *endpoints[0:2], floors[1], floors[2], *endpoints[2:4], floors[3]]
+    """The rounds' rates in the order they ran (ROUNDS)."""
+    left = {"floor": iter(floors), "endpoint": iter(endpoints)}
+    return [next(left[kind]) for kind in ROUNDS]
 
 
 def _spoken(rates: list[float]) -> str:
